@@ -1,0 +1,54 @@
+package org.diffusionworker.model;
+
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.AbstractBlock;
+import ai.djl.nn.Activation;
+import ai.djl.nn.core.Linear;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+
+/**
+ * Embeds a time value or a context vector: flatten to {@code [-1, in]}, Linear, GELU, Linear.
+ */
+public final class EmbedFcBlock extends AbstractBlock {
+
+    private static final byte VERSION = 1;
+
+    private final int inputDim;
+    private final Linear first;
+    private final Linear second;
+
+    public EmbedFcBlock(int inputDim, int embedDim) {
+        super(VERSION);
+        if (inputDim < 1 || embedDim < 1) {
+            throw new IllegalArgumentException(
+                    "EmbedFC dimensions must be >= 1, got in=" + inputDim + " emb=" + embedDim);
+        }
+        this.inputDim = inputDim;
+        this.first = addChildBlock("model.0", Linear.builder().setUnits(embedDim).build());
+        this.second = addChildBlock("model.2", Linear.builder().setUnits(embedDim).build());
+    }
+
+    @Override
+    protected NDList forwardInternal(
+            ParameterStore store, NDList inputs, boolean training, PairList<String, Object> params) {
+        NDList flat = new NDList(inputs.singletonOrThrow().reshape(-1, inputDim));
+        NDList hidden = new NDList(Activation.gelu(first.forward(store, flat, training).singletonOrThrow()));
+        return second.forward(store, hidden, training);
+    }
+
+    @Override
+    protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
+        Shape flat = new Shape(-1, inputDim);
+        first.initialize(manager, dataType, flat);
+        second.initialize(manager, dataType, first.getOutputShapes(new Shape[] {flat}));
+    }
+
+    @Override
+    public Shape[] getOutputShapes(Shape[] inputShapes) {
+        return second.getOutputShapes(first.getOutputShapes(new Shape[] {new Shape(-1, inputDim)}));
+    }
+}

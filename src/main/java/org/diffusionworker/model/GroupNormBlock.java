@@ -1,0 +1,116 @@
+package org.diffusionworker.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.AbstractBlock;
+import ai.djl.nn.Parameter;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+
+/**
+ * Group normalisation (Wu and He, 2018), as PyTorch's {@code nn.GroupNorm}: DJL 0.36 has none.
+ *
+ * <p>Statistics are taken per sample over each group of channels and all pixels, with the biased
+ * variance; the affine {@code weight} and {@code bias} are per channel.
+ */
+public final class GroupNormBlock extends AbstractBlock {
+
+    private static final byte VERSION = 1;
+
+    private final int groups;
+    private final int channels;
+    private final float epsilon;
+    private final Parameter weight;
+    private final Parameter bias;
+
+    private GroupNormBlock(Builder builder) {
+        super(VERSION);
+        this.groups = builder.groups;
+        this.channels = builder.channels;
+        this.epsilon = builder.epsilon;
+        this.weight = addParameter(Parameter.builder()
+                .setName("weight")
+                .setType(Parameter.Type.GAMMA)
+                .optShape(new Shape(channels))
+                .build());
+        this.bias = addParameter(Parameter.builder()
+                .setName("bias")
+                .setType(Parameter.Type.BETA)
+                .optShape(new Shape(channels))
+                .build());
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    @Override
+    protected NDList forwardInternal(
+            ParameterStore store, NDList inputs, boolean training, PairList<String, Object> params) {
+        NDArray x = inputs.singletonOrThrow();
+        Shape shape = x.getShape();
+        if (shape.dimension() != 4 || shape.get(1) != channels) {
+            throw new IllegalArgumentException(
+                    "GroupNorm(" + groups + ", " + channels + ") expects [B, " + channels + ", H, W], got " + shape);
+        }
+        NDArray w = store.getValue(weight, x.getDevice(), training);
+        NDArray b = store.getValue(bias, x.getDevice(), training);
+        long batch = shape.get(0);
+        // Normalise each (sample, group) over its channels and pixels, biased variance as PyTorch.
+        NDArray grouped = x.reshape(batch, groups, -1);
+        NDArray mean = grouped.mean(new int[] {2}, true);
+        NDArray centred = grouped.sub(mean);
+        NDArray variance = centred.square().mean(new int[] {2}, true);
+        NDArray normalised = centred.div(variance.add(epsilon).sqrt()).reshape(shape);
+        // Per-channel affine.
+        return new NDList(normalised.mul(BatchArrays.inManagerOf(x, w.reshape(1, channels, 1, 1)))
+                .add(BatchArrays.inManagerOf(x, b.reshape(1, channels, 1, 1))));
+    }
+
+    @Override
+    public Shape[] getOutputShapes(Shape[] inputShapes) {
+        return new Shape[] {inputShapes[0]};
+    }
+
+    @Override
+    public void prepare(Shape[] inputShapes) {
+        // Shapes are fixed by the builder.
+    }
+
+    /** Builds a {@link GroupNormBlock}; {@code setGroups} and {@code setChannels} are required. */
+    public static final class Builder {
+        private int groups;
+        private int channels;
+        private float epsilon = 1e-5f;
+
+        public Builder setGroups(int groups) {
+            this.groups = groups;
+            return this;
+        }
+
+        public Builder setChannels(int channels) {
+            this.channels = channels;
+            return this;
+        }
+
+        public Builder optEpsilon(float epsilon) {
+            this.epsilon = epsilon;
+            return this;
+        }
+
+        public GroupNormBlock build() {
+            if (groups < 1) {
+                throw new IllegalArgumentException("GroupNorm groups must be >= 1, got " + groups);
+            }
+            if (channels < 1 || channels % groups != 0) {
+                throw new IllegalArgumentException(
+                        "GroupNorm channels must be a positive multiple of groups (" + groups + "), got " + channels);
+            }
+            if (!(epsilon > 0)) {
+                throw new IllegalArgumentException("GroupNorm epsilon must be > 0, got " + epsilon);
+            }
+            return new GroupNormBlock(this);
+        }
+    }
+}

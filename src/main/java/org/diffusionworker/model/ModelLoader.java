@@ -1,0 +1,170 @@
+package org.diffusionworker.model;
+
+import ai.djl.Device;
+import ai.djl.MalformedModelException;
+import ai.djl.Model;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
+import java.io.BufferedInputStream;
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+
+/**
+ * Loads a ContextUnet three ways: (a) a model directory written by this project (card + DJL
+ * parameters), (b) a PyTorch {@code state_dict} saved as {@code .npz} under the seed's names,
+ * (c) a TorchScript module traced from PyTorch.
+ *
+ * <p>Weights of the wrong architecture fail with the parameter named and both shapes.
+ */
+public final class ModelLoader {
+
+    private ModelLoader() {}
+
+    /** A network with freshly initialised weights, seeded; for training and tests. */
+    public static LoadedModel randomlyInitialised(ModelSpec spec, int seed, Device device) {
+        DjlRuntime.seed(seed);
+        NDManager manager = NDManager.newBaseManager(device);
+        ContextUnet network = initialised(spec, manager);
+        return new NativeContextUnetModel(spec, network, manager, "random-init:seed=" + seed);
+    }
+
+    /** (a) A directory holding {@code model.json} and the weight file the card names. */
+    public static LoadedModel fromDirectory(Path directory, Device device) {
+        Path cardFile = ModelDirectory.cardFile(directory);
+        if (!Files.isRegularFile(cardFile)) {
+            throw new InvalidModelException("no model card at " + cardFile + " (is " + directory + " a model directory?)");
+        }
+        ModelSpec spec = ModelCards.read(cardFile);
+        Path weights = ModelDirectory.weightsFile(directory, spec);
+        String sha = WeightHashes.verify(weights, spec.weights());
+        if (weights.getFileName().toString().endsWith(".npz")) {
+            return fromStateDict(weights, spec, device, sha);
+        }
+        NDManager manager = NDManager.newBaseManager(device);
+        try (InputStream in = new BufferedInputStream(Files.newInputStream(weights))) {
+            ContextUnet network = initialised(spec, manager);
+            Map<String, Shape> expected = shapes(network);
+            network.loadParameters(manager, new DataInputStream(in));
+            checkShapes(weights, expected, network);
+            return new NativeContextUnetModel(spec, network, manager, sha);
+        } catch (IOException | MalformedModelException | RuntimeException e) {
+            manager.close();
+            if (e instanceof InvalidModelException invalid) {
+                throw invalid;
+            }
+            throw new InvalidModelException("cannot load DJL parameters " + weights + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** (b) A PyTorch state dict saved with {@code numpy.savez}, keyed by the seed's names. */
+    public static LoadedModel fromStateDict(Path npz, ModelSpec spec, Device device) {
+        return fromStateDict(npz, spec, device, WeightHashes.sha256(npz));
+    }
+
+    private static LoadedModel fromStateDict(Path npz, ModelSpec spec, Device device, String sha) {
+        NDManager manager = NDManager.newBaseManager(device);
+        try {
+            ContextUnet network = initialised(spec, manager);
+            try (NDManager scratch = manager.newSubManager();
+                    InputStream in = new BufferedInputStream(Files.newInputStream(npz))) {
+                NDList arrays = NDList.decode(scratch, in);
+                assign(npz, network, arrays);
+            }
+            return new NativeContextUnetModel(spec, network, manager, sha);
+        } catch (IOException | RuntimeException e) {
+            manager.close();
+            if (e instanceof InvalidModelException invalid) {
+                throw invalid;
+            }
+            throw new InvalidModelException("cannot read state dict " + npz + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** (c) A TorchScript file traced from the PyTorch ContextUnet with inputs (x, t, c). */
+    public static LoadedModel fromTorchScript(Path file, ModelSpec spec, Device device) {
+        if (!Files.isRegularFile(file)) {
+            throw new InvalidModelException("no TorchScript file at " + file);
+        }
+        DjlRuntime.engine();
+        Model model = Model.newInstance(spec.name(), device, "PyTorch");
+        try {
+            model.load(file.toAbsolutePath());
+        } catch (IOException | MalformedModelException | RuntimeException e) {
+            model.close();
+            throw new InvalidModelException("cannot load TorchScript " + file + ": " + e.getMessage(), e);
+        }
+        return new TorchScriptContextUnetModel(spec, model, WeightHashes.sha256(file));
+    }
+
+    private static ContextUnet initialised(ModelSpec spec, NDManager manager) {
+        DjlRuntime.engine();
+        ContextUnet network = new ContextUnet(spec.config());
+        network.initialize(manager, DataType.FLOAT32, network.inputShapes(1));
+        return network;
+    }
+
+    private static Map<String, Shape> shapes(ContextUnet network) {
+        Map<String, Shape> shapes = new java.util.LinkedHashMap<>();
+        SeedParameterNames.of(network).forEach((name, p) -> shapes.put(name, p.getArray().getShape()));
+        return shapes;
+    }
+
+    private static void checkShapes(Path source, Map<String, Shape> expected, ContextUnet network) {
+        for (Map.Entry<String, Parameter> e : SeedParameterNames.of(network).entrySet()) {
+            Shape want = expected.get(e.getKey());
+            Shape got = e.getValue().getArray().getShape();
+            if (!want.equals(got)) {
+                throw new InvalidModelException(mismatch(source, e.getKey(), want, got));
+            }
+        }
+    }
+
+    /** Copies every state-dict entry into the parameter of the same seed name. */
+    private static void assign(Path source, ContextUnet network, NDList arrays) {
+        Map<String, Parameter> params = SeedParameterNames.of(network);
+        Map<String, NDArray> byName = new java.util.HashMap<>();
+        for (NDArray a : arrays) {
+            byName.put(a.getName(), a);
+        }
+        List<String> missing = new ArrayList<>();
+        for (Map.Entry<String, Parameter> e : params.entrySet()) {
+            NDArray loaded = byName.remove(e.getKey());
+            if (loaded == null) {
+                missing.add(e.getKey());
+                continue;
+            }
+            NDArray target = e.getValue().getArray();
+            if (!target.getShape().equals(loaded.getShape())) {
+                throw new InvalidModelException(mismatch(source, e.getKey(), target.getShape(), loaded.getShape()));
+            }
+            loaded.toType(DataType.FLOAT32, false).copyTo(target);
+        }
+        if (!missing.isEmpty()) {
+            throw new InvalidModelException(source + " lacks " + missing.size() + " parameter(s) of this architecture: "
+                    + String.join(", ", missing.subList(0, Math.min(8, missing.size())))
+                    + (missing.size() > 8 ? ", ..." : ""));
+        }
+        // BatchNorm's step counter has no use at inference; anything else left over is a mismatch.
+        byName.keySet().removeIf(k -> k.endsWith(".num_batches_tracked"));
+        if (!byName.isEmpty()) {
+            throw new InvalidModelException(source + " has parameter(s) this architecture does not: "
+                    + new TreeSet<>(byName.keySet()));
+        }
+    }
+
+    private static String mismatch(Path source, String name, Shape expected, Shape actual) {
+        return "parameter '" + name + "' in " + source + " has shape " + actual + " but the model card's architecture"
+                + " expects " + expected;
+    }
+}

@@ -1,0 +1,95 @@
+package org.diffusionworker.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.AbstractBlock;
+import ai.djl.nn.Activation;
+import ai.djl.nn.Block;
+import ai.djl.nn.convolutional.Conv2d;
+import ai.djl.nn.norm.BatchNorm;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+
+/**
+ * Two 3x3 convolutions, each followed by BatchNorm and GELU, optionally with a residual sum.
+ *
+ * <p>With {@code isRes} the result is {@code (x + x2) / 1.414} when the channel count is kept and
+ * {@code (x1 + x2) / 1.414} when it changes: minDiffusion's deterministic form, not the course's
+ * shortcut convolution freshly initialised in every forward call (seed defect 2).
+ */
+public final class ResidualConvBlock extends AbstractBlock {
+
+    private static final byte VERSION = 1;
+    /** The seed divides by 1.414, not sqrt(2); kept so trained weights behave the same. */
+    private static final float RESIDUAL_SCALE = 1.414f;
+
+    private final boolean residual;
+    private final boolean sameChannels;
+    private final Block conv1;
+    private final Block norm1;
+    private final Block conv2;
+    private final Block norm2;
+
+    public ResidualConvBlock(int inChannels, int outChannels, boolean residual) {
+        super(VERSION);
+        if (inChannels < 1 || outChannels < 1) {
+            throw new IllegalArgumentException(
+                    "ResidualConvBlock channels must be >= 1, got in=" + inChannels + " out=" + outChannels);
+        }
+        this.residual = residual;
+        this.sameChannels = inChannels == outChannels;
+        this.conv1 = addChildBlock("conv1.0", conv3x3(outChannels));
+        this.norm1 = addChildBlock("conv1.1", batchNorm());
+        this.conv2 = addChildBlock("conv2.0", conv3x3(outChannels));
+        this.norm2 = addChildBlock("conv2.1", batchNorm());
+    }
+
+    private static Block conv3x3(int filters) {
+        return Conv2d.builder()
+                .setKernelShape(new Shape(3, 3))
+                .optPadding(new Shape(1, 1))
+                .setFilters(filters)
+                .build();
+    }
+
+    private static Block batchNorm() {
+        // PyTorch's defaults: eps 1e-5, momentum 0.1 (DJL counts momentum the other way).
+        return BatchNorm.builder().optEpsilon(1e-5f).optMomentum(0.9f).build();
+    }
+
+    @Override
+    protected NDList forwardInternal(
+            ParameterStore store, NDList inputs, boolean training, PairList<String, Object> params) {
+        NDArray x = inputs.singletonOrThrow();
+        NDArray x1 = convNormGelu(store, conv1, norm1, x, training);
+        NDArray x2 = convNormGelu(store, conv2, norm2, x1, training);
+        if (!residual) {
+            return new NDList(x2);
+        }
+        NDArray skip = sameChannels ? x : x1;
+        return new NDList(skip.add(x2).div(RESIDUAL_SCALE));
+    }
+
+    private static NDArray convNormGelu(
+            ParameterStore store, Block conv, Block norm, NDArray x, boolean training) {
+        NDArray convolved = conv.forward(store, new NDList(x), training).singletonOrThrow();
+        return Activation.gelu(norm.forward(store, new NDList(convolved), training).singletonOrThrow());
+    }
+
+    @Override
+    protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
+        conv1.initialize(manager, dataType, inputShapes);
+        Shape[] afterConv1 = conv1.getOutputShapes(inputShapes);
+        norm1.initialize(manager, dataType, afterConv1);
+        conv2.initialize(manager, dataType, afterConv1);
+        norm2.initialize(manager, dataType, conv2.getOutputShapes(afterConv1));
+    }
+
+    @Override
+    public Shape[] getOutputShapes(Shape[] inputShapes) {
+        return conv1.getOutputShapes(inputShapes);
+    }
+}
