@@ -98,7 +98,9 @@ public final class ContextUnet extends AbstractBlock {
         NDArray d1 = one(down1, store, training, features);
         NDArray d2 = one(down2, store, training, d1);
         // Bottleneck: pool the whole map to 1 x 1 (seed defect 3), then GELU.
-        NDArray hidden = Activation.gelu(d2.mean(new int[] {2, 3}, true));
+        Shape d2Shape = d2.getShape();
+        NDArray pooled = d2.reshape(d2Shape.get(0), d2Shape.get(1), -1).mean(new int[] {2}, true);
+        NDArray hidden = Activation.gelu(pooled.reshape(d2Shape.get(0), d2Shape.get(1), 1, 1));
 
         // Context scales and time shifts the features on the way up (the seed's FiLM-like conditioning).
         NDArray cemb1 = one(contextEmbed1, store, training, c).reshape(-1, 2L * nf, 1, 1);

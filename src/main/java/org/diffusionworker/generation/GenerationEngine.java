@@ -1,0 +1,148 @@
+package org.diffusionworker.generation;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import java.util.ArrayList;
+import java.util.List;
+import org.diffusionworker.diffusion.ClassifierFreeGuidance;
+import org.diffusionworker.diffusion.Denoiser;
+import org.diffusionworker.diffusion.ImageNoise;
+import org.diffusionworker.diffusion.NoiseSchedule;
+import org.diffusionworker.diffusion.Sampler;
+import org.diffusionworker.diffusion.SamplerSettings;
+import org.diffusionworker.model.LoadedModel;
+import org.diffusionworker.model.ModelSpec;
+import org.diffusionworker.model.DjlRuntime;
+
+/**
+ * Owns a loaded model on one device and turns batch plans into images.
+ *
+ * <p>Every batch runs inside its own NDManager sub-manager, and every step inside a sub-manager
+ * of that, closed as soon as the next sample is taken out of it: DJL frees native memory only
+ * when a manager closes, so without this a sampling run leaks every intermediate tensor.
+ * Not thread-safe: one inference thread calls {@link #generate}.
+ */
+public final class GenerationEngine implements AutoCloseable {
+
+    private final LoadedModel model;
+    private final ModelSpec spec;
+    private final NoiseSchedule schedule;
+    private final Denoiser denoiser;
+
+    public GenerationEngine(LoadedModel model) {
+        this.model = model;
+        this.spec = model.spec();
+        ModelSpec.Schedule s = spec.schedule();
+        this.schedule = new NoiseSchedule(s.timesteps(), s.beta1(), s.beta2());
+        this.denoiser = model::predictNoise;
+    }
+
+    public ModelSpec spec() {
+        return spec;
+    }
+
+    public LoadedModel model() {
+        return model;
+    }
+
+    public NoiseSchedule schedule() {
+        return schedule;
+    }
+
+    /** The context vector for {@code conditioning} over this model's labels. */
+    public float[] contextVector(Conditioning conditioning) {
+        return conditioning.vector(spec.labels());
+    }
+
+    /** Runs one tiny batch so that the first real request does not pay for lazy initialisation. */
+    public void warmUp() {
+        float[] none = contextVector(Conditioning.unconditional());
+        generate(new BatchPlan(SamplerSettings.ddim(1, 0), new ClassifierFreeGuidance(0), 0,
+                List.of(new ImageSlot(none, 0, 0))), SamplingProgress.NONE);
+    }
+
+    public GeneratedImages generate(BatchPlan plan, SamplingProgress progress) {
+        DjlRuntime.disableGradientsOnThisThread();
+        long start = System.nanoTime();
+        Sampler sampler = plan.sampler().create(schedule);
+        int[] timesteps = sampler.timesteps();
+        int batch = plan.size();
+        int channels = spec.config().inChannels();
+        int size = spec.config().height();
+        int contextWidth = spec.config().nCfeat();
+        float[] contexts = contexts(plan, contextWidth);
+        ImageNoise noise = new ImageNoise(
+                plan.images().stream().map(i -> new ImageNoise.ImageSeed(i.seed(), i.index())).toList(),
+                channels, size, size);
+        List<float[]> trajectory = new ArrayList<>();
+
+        try (NDManager batchManager = model.manager().newSubManager()) {
+            NDManager stepManager = batchManager.newSubManager();
+            try {
+                NDArray x = noise.next(stepManager);
+                if (plan.trajectoryEvery() > 0) {
+                    trajectory.add(toPixelRange(x.toFloatArray()));
+                }
+                for (int k = 0; k < timesteps.length; k++) {
+                    long stepStart = System.nanoTime();
+                    int t = timesteps[k];
+                    NDArray time = stepManager.full(new Shape(batch), (float) t / schedule.timesteps());
+                    NDArray context = stepManager.create(contexts, new Shape(batch, contextWidth));
+                    NDArray eps = plan.guidance().predict(denoiser, x, time, context);
+                    NDArray z = sampler.needsNoise(t) ? noise.next(stepManager) : null;
+                    NDArray next = sampler.step(eps, t, x, z);
+                    // Keep only the new sample; everything else of this step is freed now.
+                    NDManager nextManager = batchManager.newSubManager();
+                    next.attach(nextManager);
+                    stepManager.close();
+                    stepManager = nextManager;
+                    x = next;
+                    boolean last = k == timesteps.length - 1;
+                    if (plan.trajectoryEvery() > 0 && ((k + 1) % plan.trajectoryEvery() == 0 || last)) {
+                        trajectory.add(toPixelRange(x.toFloatArray()));
+                    }
+                    progress.onStep(k + 1, timesteps.length, System.nanoTime() - stepStart);
+                }
+                float[] pixels = plan.trajectoryEvery() > 0 ? trajectory.get(trajectory.size() - 1)
+                        : toPixelRange(x.toFloatArray());
+                return new GeneratedImages(batch, channels, size, size, pixels, List.copyOf(trajectory),
+                        System.nanoTime() - start);
+            } finally {
+                stepManager.close();
+            }
+        }
+    }
+
+    private static float[] contexts(BatchPlan plan, int width) {
+        float[] all = new float[plan.size() * width];
+        for (int i = 0; i < plan.size(); i++) {
+            float[] c = plan.images().get(i).context();
+            if (c.length != width) {
+                throw new IllegalArgumentException(
+                        "context vector of image " + i + " has " + c.length + " values, the model takes " + width);
+            }
+            System.arraycopy(c, 0, all, i * width, width);
+        }
+        return all;
+    }
+
+    /** Maps the model's pixel range onto [-1, 1], which imaging renders. */
+    private float[] toPixelRange(float[] values) {
+        double low = spec.pixelRange().get(0);
+        double high = spec.pixelRange().get(1);
+        if (low == -1 && high == 1) {
+            return values;
+        }
+        float scale = (float) (2 / (high - low));
+        for (int i = 0; i < values.length; i++) {
+            values[i] = (float) ((values[i] - low) * scale - 1);
+        }
+        return values;
+    }
+
+    @Override
+    public void close() {
+        model.close();
+    }
+}
