@@ -82,11 +82,15 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         createDirectory(dataDirectory);
         KafkaConfig config = new KafkaConfig(serverProperties(), false);
         boolean formatted = KafkaStorageFormatter.formatIfNeeded(config, NODE_ID, CONTROLLER_LISTENER);
-        KafkaRaftServer starting = new KafkaRaftServer(config, Time.SYSTEM);
+        KafkaRaftServer starting = null;
         try {
+            // The constructor already reads the formatted log directory; both steps can fail on a bad one.
+            starting = new KafkaRaftServer(config, Time.SYSTEM);
             starting.startup();
         } catch (RuntimeException e) {
-            stopQuietly(starting);
+            if (starting != null) {
+                stopQuietly(starting);
+            }
             state = State.CLOSED;
             throw new IllegalStateException("embedded Kafka broker failed to start on " + bootstrapServers()
                     + " with data in " + dataDirectory + ": " + e.getMessage(), e);
