@@ -1,0 +1,254 @@
+package org.diffusionworker.embedded;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.KafkaFuture;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.utils.Time;
+import org.jboss.logging.Logger;
+
+import kafka.server.KafkaConfig;
+import kafka.server.KafkaRaftServer;
+
+/**
+ * A real single-node Apache Kafka broker in KRaft mode, running in this JVM as combined broker and controller, for
+ * tests and the local demo. It listens on 127.0.0.1 only and keeps its data in a directory the caller owns: starting
+ * a new instance on the same directory finds the topics and committed offsets of the previous one.
+ *
+ * <pre>{@code
+ * try (EmbeddedKafkaBroker kafka = EmbeddedKafkaBroker.builder(dir).build().start()) {
+ *     kafka.createTopics("requests");
+ *     ... kafka.bootstrapServers() ...
+ * }
+ * }</pre>
+ */
+public final class EmbeddedKafkaBroker implements AutoCloseable {
+
+    private static final Logger LOG = Logger.getLogger(EmbeddedKafkaBroker.class);
+
+    private static final int NODE_ID = 1;
+    private static final String BROKER_LISTENER = "PLAINTEXT";
+    private static final String CONTROLLER_LISTENER = "CONTROLLER";
+    private static final String HOST = "127.0.0.1";
+    private static final Duration ADMIN_TIMEOUT = Duration.ofSeconds(30);
+
+    private enum State { NEW, RUNNING, CLOSED }
+
+    private final Path dataDirectory;
+    private final int brokerPort;
+    private final int controllerPort;
+    private final Map<String, String> extraProperties;
+
+    private State state = State.NEW;
+    private KafkaRaftServer server;
+
+    private EmbeddedKafkaBroker(Builder builder) {
+        this.dataDirectory = builder.dataDirectory.toAbsolutePath();
+        this.brokerPort = FreePorts.orPick(builder.brokerPort);
+        this.controllerPort = FreePorts.orPick(builder.controllerPort);
+        this.extraProperties = Map.copyOf(builder.extraProperties);
+    }
+
+    /** Starts describing a broker whose log directory is {@code dataDirectory} (created if missing). */
+    public static Builder builder(Path dataDirectory) {
+        return new Builder(dataDirectory);
+    }
+
+    /**
+     * Formats the data directory if it has never been formatted, then starts the broker and returns when it accepts
+     * clients. An instance starts once; to restart, build a new one on the same directory.
+     */
+    public synchronized EmbeddedKafkaBroker start() {
+        if (state != State.NEW) {
+            throw new IllegalStateException("this broker was already started (state " + state + "); build a new one to restart");
+        }
+        long startedAt = System.nanoTime();
+        createDirectory(dataDirectory);
+        KafkaConfig config = new KafkaConfig(serverProperties(), false);
+        boolean formatted = KafkaStorageFormatter.formatIfNeeded(config, NODE_ID, CONTROLLER_LISTENER);
+        KafkaRaftServer starting = null;
+        try {
+            // The constructor already reads the formatted log directory; both steps can fail on a bad one.
+            starting = new KafkaRaftServer(config, Time.SYSTEM);
+            starting.startup();
+        } catch (RuntimeException e) {
+            if (starting != null) {
+                stopQuietly(starting);
+            }
+            state = State.CLOSED;
+            throw new IllegalStateException("embedded Kafka broker failed to start on " + bootstrapServers()
+                    + " with data in " + dataDirectory + ": " + e.getMessage(), e);
+        }
+        server = starting;
+        state = State.RUNNING;
+        LOG.infof("Embedded Kafka broker started on %s (data in %s, %s) in %d ms", bootstrapServers(), dataDirectory,
+                formatted ? "newly formatted" : "existing storage", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedAt));
+        return this;
+    }
+
+    /** The {@code bootstrap.servers} value for clients. */
+    public String bootstrapServers() {
+        return HOST + ":" + brokerPort;
+    }
+
+    public int brokerPort() {
+        return brokerPort;
+    }
+
+    public int controllerPort() {
+        return controllerPort;
+    }
+
+    public Path dataDirectory() {
+        return dataDirectory;
+    }
+
+    /** Creates topics with one partition each; topics that already exist are left as they are. */
+    public void createTopics(String... topicNames) {
+        createTopics(1, topicNames);
+    }
+
+    /** Creates topics with the given partition count each; topics that already exist are left as they are. */
+    public void createTopics(int partitions, String... topicNames) {
+        requireRunning();
+        // Replication factor 1: there is one broker.
+        List<NewTopic> topics = Arrays.stream(topicNames).map(name -> new NewTopic(name, partitions, (short) 1)).toList();
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers()))) {
+            for (Map.Entry<String, KafkaFuture<Void>> created : admin.createTopics(topics).values().entrySet()) {
+                awaitTopicCreation(created.getKey(), created.getValue());
+            }
+        }
+    }
+
+    /** Shuts the broker down cleanly (its data stays on disk). Calling it again does nothing. */
+    @Override
+    public synchronized void close() {
+        if (state == State.RUNNING) {
+            stopQuietly(server);
+            server = null;
+            LOG.infof("Embedded Kafka broker on %s stopped", bootstrapServers());
+        }
+        state = State.CLOSED;
+    }
+
+    @Override
+    public String toString() {
+        return "EmbeddedKafkaBroker[" + bootstrapServers() + ", data=" + dataDirectory + ", " + state + "]";
+    }
+
+    private Properties serverProperties() {
+        Properties properties = new Properties();
+        properties.put("process.roles", "broker,controller");
+        properties.put("node.id", String.valueOf(NODE_ID));
+        // A static voter set of one: this node is the whole quorum.
+        properties.put("controller.quorum.voters", NODE_ID + "@" + HOST + ":" + controllerPort);
+        properties.put("controller.listener.names", CONTROLLER_LISTENER);
+        properties.put("inter.broker.listener.name", BROKER_LISTENER);
+        properties.put("listeners", BROKER_LISTENER + "://" + HOST + ":" + brokerPort + "," + CONTROLLER_LISTENER + "://" + HOST + ":" + controllerPort);
+        properties.put("advertised.listeners", BROKER_LISTENER + "://" + HOST + ":" + brokerPort);
+        properties.put("listener.security.protocol.map", BROKER_LISTENER + ":PLAINTEXT," + CONTROLLER_LISTENER + ":PLAINTEXT");
+        properties.put("log.dirs", dataDirectory.toString());
+        // Single node: internal topics cannot have more replicas than there are brokers.
+        properties.put("offsets.topic.replication.factor", "1");
+        properties.put("transaction.state.log.replication.factor", "1");
+        properties.put("transaction.state.log.min.isr", "1");
+        properties.put("share.coordinator.state.topic.replication.factor", "1");
+        properties.put("share.coordinator.state.topic.min.isr", "1");
+        properties.put("min.insync.replicas", "1");
+        // A consumer group's first member should not wait 3 s for others that are not coming.
+        properties.put("group.initial.rebalance.delay.ms", "0");
+        // 50 partitions for __consumer_offsets is for clusters; one keeps the first group join fast.
+        properties.put("offsets.topic.num.partitions", "1");
+        properties.putAll(extraProperties);
+        return properties;
+    }
+
+    private void awaitTopicCreation(String topic, KafkaFuture<Void> creation) {
+        try {
+            creation.get(ADMIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            if (!(e.getCause() instanceof TopicExistsException)) {
+                throw new IllegalStateException("could not create topic " + topic + " on " + bootstrapServers() + ": " + e.getCause().getMessage(), e.getCause());
+            }
+        } catch (TimeoutException e) {
+            throw new IllegalStateException("creating topic " + topic + " on " + bootstrapServers() + " did not finish within " + ADMIN_TIMEOUT, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while creating topic " + topic, e);
+        }
+    }
+
+    private void requireRunning() {
+        if (state != State.RUNNING) {
+            throw new IllegalStateException("the embedded Kafka broker is not running (state " + state + ")");
+        }
+    }
+
+    private static void stopQuietly(KafkaRaftServer server) {
+        try {
+            server.shutdown();
+            server.awaitShutdown();
+        } catch (RuntimeException e) {
+            LOG.warn("Embedded Kafka broker did not shut down cleanly", e);
+        }
+    }
+
+    private static void createDirectory(Path directory) {
+        try {
+            Files.createDirectories(directory);
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not create Kafka data directory " + directory, e);
+        }
+    }
+
+    /** Describes an embedded broker; every setting is optional except the data directory. */
+    public static final class Builder {
+
+        private final Path dataDirectory;
+        private int brokerPort;
+        private int controllerPort;
+        private final Map<String, String> extraProperties = new LinkedHashMap<>();
+
+        private Builder(Path dataDirectory) {
+            this.dataDirectory = Objects.requireNonNull(dataDirectory, "dataDirectory");
+        }
+
+        /** The client port; 0 (the default) picks a free one. */
+        public Builder brokerPort(int port) {
+            this.brokerPort = port;
+            return this;
+        }
+
+        /** The KRaft controller port; 0 (the default) picks a free one. */
+        public Builder controllerPort(int port) {
+            this.controllerPort = port;
+            return this;
+        }
+
+        /** Sets or overrides one broker configuration property (see Kafka's broker configuration reference). */
+        public Builder property(String key, String value) {
+            extraProperties.put(Objects.requireNonNull(key, "key"), Objects.requireNonNull(value, "value"));
+            return this;
+        }
+
+        public EmbeddedKafkaBroker build() {
+            return new EmbeddedKafkaBroker(this);
+        }
+    }
+}
