@@ -1,0 +1,202 @@
+package org.diffusionworker.cli;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import org.diffusionworker.diffusion.ClassifierFreeGuidance;
+import org.diffusionworker.diffusion.SamplerKind;
+import org.diffusionworker.diffusion.SamplerSettings;
+import org.diffusionworker.generation.BatchPlan;
+import org.diffusionworker.generation.Conditioning;
+import org.diffusionworker.generation.GeneratedImages;
+import org.diffusionworker.generation.GenerationEngine;
+import org.diffusionworker.generation.ImageSlot;
+import org.diffusionworker.imaging.GifTiming;
+import org.diffusionworker.imaging.GridOptions;
+import org.diffusionworker.imaging.ImageBatch;
+import org.diffusionworker.imaging.ImageGrid;
+import org.diffusionworker.imaging.PixelNormalization;
+import org.diffusionworker.imaging.PngEncoder;
+import org.diffusionworker.imaging.TrajectoryGif;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code sample}: generates a grid of images (and optionally the denoising trajectory as a GIF). */
+@Command(name = "sample", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Sample images from a model and write them as a PNG grid (and a GIF of the denoising).")
+public class SampleCommand implements Callable<Integer> {
+
+    static final int MAX_COUNT = 1024;
+
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    ModelSource model = new ModelSource();
+
+    @ArgGroup(exclusive = true, multiplicity = "0..1")
+    ConditioningOptions conditioning;
+
+    @Option(names = "--count", defaultValue = "16", description = "Images to generate, 1.." + MAX_COUNT + ". Default: ${DEFAULT-VALUE}.")
+    int count;
+
+    @Option(names = "--columns", description = "Images per grid row. Default: ceil(sqrt(count)).")
+    Integer columns;
+
+    @Option(names = "--sampler", defaultValue = "ddim", description = "ddim or ddpm. Default: ${DEFAULT-VALUE}.")
+    String sampler;
+
+    @Option(names = "--steps", description = "DDIM steps (1..T). Default: 25. DDPM always takes the model's T.")
+    Integer steps;
+
+    @Option(names = "--eta", defaultValue = "0", description = "DDIM eta in [0, 1]; 0 is deterministic. Default: ${DEFAULT-VALUE}.")
+    double eta;
+
+    @Option(names = "--guidance", defaultValue = "0",
+            description = "Classifier-free guidance weight w in [0, 20]; 0 = plain conditional. Default: ${DEFAULT-VALUE}.")
+    double guidance;
+
+    @Option(names = "--seed", description = "Seed; the same seed and options give the same images. Default: random (printed).")
+    Long seed;
+
+    @Option(names = "--out", defaultValue = "grid.png", description = "PNG grid to write. Default: ${DEFAULT-VALUE}.")
+    Path out;
+
+    @Option(names = "--gif", description = "Also write the denoising trajectory as an animated GIF.")
+    Path gif;
+
+    @Option(names = "--trajectory-every", description = "GIF frame every k steps. Default: 1 for DDIM, 20 for DDPM.")
+    Integer trajectoryEvery;
+
+    @Option(names = "--normalization", defaultValue = "clamp",
+            description = "clamp ([-1, 1] to black..white) or min-max (per image, the seed's). Default: ${DEFAULT-VALUE}.")
+    String normalization;
+
+    @Option(names = "--batch-size", defaultValue = "64", description = "Images per forward pass, 1..256. Default: ${DEFAULT-VALUE}.")
+    int batchSize;
+
+    @Option(names = {"-q", "--quiet"}, description = "No progress bar.")
+    boolean quiet;
+
+    @Override
+    public Integer call() throws IOException {
+        validateCounts();
+        SamplerKind kind = SamplerKind.parse(sampler);
+        PixelNormalization pixels = parseNormalization(normalization);
+        ClassifierFreeGuidance cfg = new ClassifierFreeGuidance(guidance);
+        Conditioning what = ConditioningOptions.resolve(conditioning);
+        long effectiveSeed = seed != null ? seed : new SecureRandom().nextLong() & Long.MAX_VALUE;
+
+        try (GenerationEngine engine = new GenerationEngine(model.load())) {
+            int timesteps = engine.schedule().timesteps();
+            SamplerSettings settings = samplerSettings(kind, timesteps);
+            float[] context = engine.contextVector(what);
+            int every = gif == null ? 0 : trajectoryEvery != null ? trajectoryEvery : kind == SamplerKind.DDIM ? 1 : 20;
+            if (every < 0) {
+                throw new IllegalArgumentException("--trajectory-every must be >= 1, got " + every);
+            }
+            long start = System.nanoTime();
+            Output result = generate(engine, settings, cfg, context, effectiveSeed, every);
+            double seconds = (System.nanoTime() - start) / 1e9;
+
+            int cols = columns != null ? columns : (int) Math.ceil(Math.sqrt(count));
+            GridOptions grid = GridOptions.DEFAULT.withColumns(cols).withNormalization(pixels);
+            PngEncoder.write(ImageGrid.render(result.images(), grid), out);
+            if (gif != null) {
+                TrajectoryGif.write(result.trajectory(), grid, GifTiming.DEFAULT, gif);
+            }
+            PrintWriter stdout = spec.commandLine().getOut();
+            stdout.printf(Locale.ROOT, "wrote %s: %d image(s) of %s, %s, guidance %s, seed %d, model %s, %.1f s (%.2f images/s)%n",
+                    out, count, what.describe(), describe(settings), guidance, effectiveSeed, engine.spec().name(),
+                    seconds, count / seconds);
+            if (gif != null) {
+                stdout.printf(Locale.ROOT, "wrote %s: %d frame(s)%n", gif, result.trajectory().size());
+            }
+            stdout.flush();
+        }
+        return 0;
+    }
+
+    private void validateCounts() {
+        if (count < 1 || count > MAX_COUNT) {
+            throw new IllegalArgumentException("--count must be 1.." + MAX_COUNT + ", got " + count);
+        }
+        if (batchSize < 1 || batchSize > 256) {
+            throw new IllegalArgumentException("--batch-size must be 1..256, got " + batchSize);
+        }
+        if (columns != null && columns < 1) {
+            throw new IllegalArgumentException("--columns must be >= 1, got " + columns);
+        }
+        if (trajectoryEvery != null && gif == null) {
+            throw new IllegalArgumentException("--trajectory-every needs --gif");
+        }
+    }
+
+    private SamplerSettings samplerSettings(SamplerKind kind, int timesteps) {
+        if (kind == SamplerKind.DDPM) {
+            if (steps != null && steps != timesteps) {
+                throw new IllegalArgumentException("DDPM takes all " + timesteps + " steps of this model; drop --steps or use --sampler ddim");
+            }
+            if (eta != 0) {
+                throw new IllegalArgumentException("--eta applies to DDIM only");
+            }
+            return SamplerSettings.ddpm(timesteps);
+        }
+        return SamplerSettings.ddim(steps != null ? steps : 25, eta);
+    }
+
+    private static PixelNormalization parseNormalization(String name) {
+        return switch (name.toLowerCase(Locale.ROOT)) {
+            case "clamp" -> PixelNormalization.CLAMP;
+            case "min-max", "minmax" -> PixelNormalization.MIN_MAX;
+            default -> throw new IllegalArgumentException("unknown --normalization '" + name + "' (use clamp or min-max)");
+        };
+    }
+
+    private static String describe(SamplerSettings s) {
+        return s.kind() == SamplerKind.DDPM ? "DDPM-" + s.steps() : "DDIM-" + s.steps() + " eta " + s.eta();
+    }
+
+    /** Runs the images in chunks of {@code batchSize}; each image keeps its index, so chunking changes nothing. */
+    private Output generate(GenerationEngine engine, SamplerSettings settings, ClassifierFreeGuidance cfg,
+            float[] context, long seed, int every) {
+        int chunks = (count + batchSize - 1) / batchSize;
+        int stepsPerChunk = settings.create(engine.schedule()).timesteps().length;
+        float[] pixels = null;
+        List<float[]> frames = new ArrayList<>();
+        int channels = engine.spec().config().inChannels();
+        int size = engine.spec().config().height();
+        int perImage = channels * size * size;
+        try (ConsoleProgress progress = new ConsoleProgress("sampling", (long) chunks * stepsPerChunk, quiet)) {
+            pixels = new float[count * perImage];
+            for (int first = 0; first < count; first += batchSize) {
+                int n = Math.min(batchSize, count - first);
+                List<ImageSlot> slots = new ArrayList<>(n);
+                for (int i = first; i < first + n; i++) {
+                    slots.add(new ImageSlot(context, seed, i));
+                }
+                GeneratedImages part = engine.generate(new BatchPlan(settings, cfg, every, slots), progress);
+                System.arraycopy(part.pixels(), 0, pixels, first * perImage, n * perImage);
+                for (int f = 0; f < part.trajectory().size(); f++) {
+                    if (frames.size() <= f) {
+                        frames.add(new float[count * perImage]);
+                    }
+                    System.arraycopy(part.trajectory().get(f), 0, frames.get(f), first * perImage, n * perImage);
+                }
+            }
+        }
+        List<ImageBatch> trajectory = frames.stream().map(f -> new ImageBatch(count, channels, size, size, f)).toList();
+        return new Output(new ImageBatch(count, channels, size, size, pixels), trajectory);
+    }
+
+    private record Output(ImageBatch images, List<ImageBatch> trajectory) {}
+}
