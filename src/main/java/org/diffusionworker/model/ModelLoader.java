@@ -36,6 +36,7 @@ public final class ModelLoader {
         DjlRuntime.seed(seed);
         NDManager manager = NDManager.newBaseManager(device);
         ContextUnet network = initialised(spec, manager);
+        TorchDefaultInitialisation.apply(network);
         return new NativeContextUnetModel(spec, network, manager, "random-init:seed=" + seed);
     }
 

@@ -1,0 +1,117 @@
+package org.diffusionworker;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The house's package rules: packages mirror the path of a request and imports point one way
+ * (messaging -> worker -> generation -> diffusion, model; imaging, storage, training, cli and
+ * embedded beside them). Plain {@code @Test}s: ArchUnit's own JUnit engine finds no tests under
+ * the JUnit 6 platform that Quarkus 3.33 brings.
+ */
+class ArchitectureTest {
+
+    private static final String BASE = "org.diffusionworker.";
+    private static final JavaClasses CLASSES = new ClassFileImporter()
+            .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+            .importPackages("org.diffusionworker");
+
+    private static String pkg(String name) {
+        return BASE + name + "..";
+    }
+
+    @Test
+    void modelDependsOnDjlOnly() {
+        // Jackson reads and writes the model card.
+        classes().that().resideInAPackage(pkg("model")).should().onlyDependOnClassesThat()
+                .resideInAnyPackage("java..", "ai.djl..", "com.fasterxml.jackson..", pkg("model"))
+                .check(CLASSES);
+    }
+
+    @Test
+    void diffusionSeesTensorsAndNotTheNetwork() {
+        classes().that().resideInAPackage(pkg("diffusion")).should().onlyDependOnClassesThat()
+                .resideInAnyPackage("java..", "ai.djl.ndarray..", pkg("diffusion"))
+                .check(CLASSES);
+    }
+
+    @Test
+    void generationBuildsOnModelAndDiffusionOnly() {
+        classes().that().resideInAPackage(pkg("generation")).should().onlyDependOnClassesThat()
+                .resideInAnyPackage("java..", "ai.djl..", pkg("generation"), pkg("model"), pkg("diffusion"))
+                .check(CLASSES);
+    }
+
+    @Test
+    void imagingUsesTheJdkOnly() {
+        // org.w3c.dom is the JDK's DOM, which javax.imageio metadata trees are made of.
+        classes().that().resideInAPackage(pkg("imaging")).should().onlyDependOnClassesThat()
+                .resideInAnyPackage("java..", "javax..", "org.w3c.dom..", pkg("imaging"))
+                .check(CLASSES);
+    }
+
+    @Test
+    void storageUsesTheMinioClientOnly() {
+        // okhttp3: the MinIO client's exceptions expose its HTTP response (for the status code).
+        classes().that().resideInAPackage(pkg("storage")).should().onlyDependOnClassesThat()
+                .resideInAnyPackage("java..", "io.minio..", "okhttp3..", "org.jboss.logging..", pkg("storage"))
+                .check(CLASSES);
+    }
+
+    @Test
+    void workerHasNoKafkaTypes() {
+        noClasses().that().resideInAPackage(pkg("worker")).should().dependOnClassesThat()
+                .resideInAnyPackage("org.apache.kafka..", "io.smallrye.reactive.messaging..", pkg("messaging"), pkg("cli"),
+                        pkg("training"), pkg("embedded"))
+                .allowEmptyShould(true)
+                .check(CLASSES);
+    }
+
+    @Test
+    void nothingImportsMessaging() {
+        noClasses().that().resideOutsideOfPackages(pkg("messaging"), pkg("cli")).should().dependOnClassesThat()
+                .resideInAPackage(pkg("messaging"))
+                .check(CLASSES);
+    }
+
+    @Test
+    void importsPointOneWayDownTheRequestPath() {
+        noClasses().that().resideInAnyPackage(pkg("model"), pkg("diffusion"), pkg("generation"), pkg("imaging"),
+                        pkg("storage"))
+                .should().dependOnClassesThat().resideInAnyPackage(pkg("worker"), pkg("messaging"), pkg("cli"),
+                        pkg("training"), pkg("embedded"))
+                .check(CLASSES);
+        noClasses().that().resideInAPackage(pkg("model")).should().dependOnClassesThat()
+                .resideInAnyPackage(pkg("diffusion"), pkg("generation"))
+                .check(CLASSES);
+        noClasses().that().resideInAPackage(pkg("diffusion")).should().dependOnClassesThat()
+                .resideInAnyPackage(pkg("model"), pkg("generation"))
+                .check(CLASSES);
+    }
+
+    @Test
+    void trainingBuildsOnModelDiffusionAndImaging() {
+        noClasses().that().resideInAPackage(pkg("training")).should().dependOnClassesThat()
+                .resideInAnyPackage(pkg("generation"), pkg("worker"), pkg("messaging"), pkg("cli"), pkg("storage"),
+                        pkg("embedded"), "io.quarkus..")
+                .check(CLASSES);
+    }
+
+    @Test
+    void embeddedInfrastructureStandsAlone() {
+        // Compiled into main only in the default `embedded` profile; with -Dproduction there is nothing to check.
+        classes().that().resideInAPackage(pkg("embedded")).should().onlyDependOnClassesThat()
+                .resideInAnyPackage("java..", "org.apache.kafka..", "kafka..", "scala..", "org.jboss.logging..",
+                        pkg("embedded"))
+                .allowEmptyShould(true)
+                .check(CLASSES);
+        noClasses().that().resideOutsideOfPackages(pkg("embedded"), pkg("cli")).should().dependOnClassesThat()
+                .resideInAPackage(pkg("embedded"))
+                .check(CLASSES);
+    }
+}
