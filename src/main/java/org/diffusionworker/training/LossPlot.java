@@ -8,6 +8,8 @@ import java.awt.Graphics2D;
 import java.awt.RenderingHints;
 import java.awt.geom.Path2D;
 import java.awt.image.BufferedImage;
+import java.math.BigDecimal;
+import java.math.MathContext;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -51,7 +53,9 @@ public final class LossPlot {
             drawGridAndTicks(g, axes);
             int window = Math.max(1, Math.min(batchesPerEpoch, batchLosses.length / 50));
             drawSeries(g, axes, batchLosses, batchesPerEpoch, RAW, 1f);
-            drawSeries(g, axes, movingAverage(batchLosses, window), batchesPerEpoch, SMOOTH, 2.5f);
+            if (window > 1) {
+                drawSeries(g, axes, movingAverage(batchLosses, window), batchesPerEpoch, SMOOTH, 2.5f);
+            }
             drawEpochMeans(g, axes, epochMeans);
             drawFrameAndLabels(g, title, window);
         } finally {
@@ -151,8 +155,9 @@ public final class LossPlot {
         // Legend, top right inside the frame.
         g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
         FontMetrics small = g.getFontMetrics();
-        String[] names = {"loss per batch", "mean of " + window + " batches", "epoch mean"};
-        Color[] colors = {RAW, SMOOTH, EPOCH};
+        String[] names = window > 1 ? new String[] {"loss per batch", "mean of " + window + " batches", "epoch mean"}
+                : new String[] {"loss per batch", "epoch mean"};
+        Color[] colors = window > 1 ? new Color[] {RAW, SMOOTH, EPOCH} : new Color[] {RAW, EPOCH};
         int widest = 0;
         for (String name : names) {
             widest = Math.max(widest, small.stringWidth(name));
@@ -164,10 +169,10 @@ public final class LossPlot {
         for (int i = 0; i < names.length; i++) {
             int rowY = y + i * 18 + 9;
             g.setColor(colors[i]);
-            if (i == 2) {
+            if (colors[i] == EPOCH) {
                 g.fillOval(x + 10, rowY - 4, 9, 9);
             } else {
-                g.setStroke(new BasicStroke(i == 0 ? 1f : 2.5f));
+                g.setStroke(new BasicStroke(colors[i] == RAW ? 1.5f : 2.5f));
                 g.drawLine(x, rowY, x + 28, rowY);
             }
             g.setColor(Color.BLACK);
@@ -175,12 +180,9 @@ public final class LossPlot {
         }
     }
 
+    /** A tick label: three significant digits at most, no trailing zeros ("0.05", "1.5", "2"). */
     static String formatLoss(double value) {
-        if (value >= 1) {
-            return String.format(Locale.ROOT, "%.0f", value);
-        }
-        int decimals = (int) Math.ceil(-Math.log10(value) - 1e-9);
-        return String.format(Locale.ROOT, "%." + decimals + "f", value);
+        return new BigDecimal(value).round(new MathContext(3)).stripTrailingZeros().toPlainString();
     }
 
     /** The mapping from data to pixels: x in epochs (linear), y in loss (log10). */
