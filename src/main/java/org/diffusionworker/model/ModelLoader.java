@@ -40,6 +40,49 @@ public final class ModelLoader {
         return new NativeContextUnetModel(spec, network, manager, "random-init:seed=" + seed);
     }
 
+    /**
+     * A network with freshly initialised weights, seeded, whose parameters can be trained. Its
+     * arrays live in {@code manager}, which the caller owns.
+     */
+    public static ContextUnet trainableNetwork(ModelSpec spec, int seed, NDManager manager) {
+        DjlRuntime.seed(seed);
+        return initialised(spec, manager);
+    }
+
+    /**
+     * The network of a model directory (card + DJL parameters, as {@link ModelDirectory#write}
+     * leaves it), weights checked against the card's hash, parameters trainable: for resuming or
+     * continuing a training run. Its arrays live in {@code manager}, which the caller owns.
+     */
+    public static ContextUnet trainableNetwork(Path directory, NDManager manager) {
+        Path cardFile = ModelDirectory.cardFile(directory);
+        if (!Files.isRegularFile(cardFile)) {
+            throw new InvalidModelException("no model card at " + cardFile + " (is " + directory + " a model directory?)");
+        }
+        ModelSpec spec = ModelCards.read(cardFile);
+        Path weights = ModelDirectory.weightsFile(directory, spec);
+        WeightHashes.verify(weights, spec.weights());
+        if (weights.getFileName().toString().endsWith(".npz")) {
+            throw new InvalidModelException("trainable networks load DJL parameters only, not " + weights);
+        }
+        try (InputStream in = new BufferedInputStream(Files.newInputStream(weights))) {
+            ContextUnet network = initialised(spec, manager);
+            Map<String, Shape> expected = shapes(network);
+            List<NDArray> initial = new ArrayList<>();
+            network.getParameters().values().forEach(p -> initial.add(p.getArray()));
+            network.loadParameters(manager, new DataInputStream(in));
+            checkShapes(weights, expected, network);
+            initial.forEach(NDArray::close);
+            // Parameter.load decodes fresh arrays, which do not record gradients until told to.
+            network.getParameters().values().stream()
+                    .filter(Parameter::requiresGradient)
+                    .forEach(p -> p.getArray().setRequiresGradient(true));
+            return network;
+        } catch (IOException | MalformedModelException e) {
+            throw new InvalidModelException("cannot load DJL parameters " + weights + ": " + e.getMessage(), e);
+        }
+    }
+
     /** (a) A directory holding {@code model.json} and the weight file the card names. */
     public static LoadedModel fromDirectory(Path directory, Device device) {
         Path cardFile = ModelDirectory.cardFile(directory);

@@ -70,7 +70,12 @@ public final class ResidualConvBlock extends AbstractBlock {
             return new NDList(x2);
         }
         NDArray skip = sameChannels ? x : x1;
-        return new NDList(skip.add(x2).div(RESIDUAL_SCALE));
+        // The divisor is a tensor of the batch's manager, not div(float): autograd saves the
+        // divisor for the backward pass, and DJL's div(Number) makes a scalar tensor over a direct
+        // buffer that it releases as soon as the forward op returns; the GC could then reclaim that
+        // memory before backward reads it (training became non-deterministic, sometimes NaN).
+        NDArray scale = x.getManager().create(RESIDUAL_SCALE);
+        return new NDList(skip.add(x2).div(scale));
     }
 
     private static NDArray convNormGelu(

@@ -1,0 +1,272 @@
+package org.diffusionworker.cli;
+
+import ai.djl.Device;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import me.tongfei.progressbar.ConsoleProgressBarConsumer;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+import org.diffusionworker.diffusion.ClassifierFreeGuidance;
+import org.diffusionworker.diffusion.SamplerSettings;
+import org.diffusionworker.generation.GenerationEngine;
+import org.diffusionworker.model.DjlRuntime;
+import org.diffusionworker.model.InvalidModelException;
+import org.diffusionworker.model.LoadedModel;
+import org.diffusionworker.model.ModelLoader;
+import org.diffusionworker.model.ModelSpec;
+import org.diffusionworker.training.ClassificationScores;
+import org.diffusionworker.training.ClassifierCache;
+import org.diffusionworker.training.ClassifierSettings;
+import org.diffusionworker.training.DatasetFormat;
+import org.diffusionworker.training.DatasetSplit;
+import org.diffusionworker.training.EvaluationReport;
+import org.diffusionworker.training.EvaluationSetting;
+import org.diffusionworker.training.Evaluator;
+import org.diffusionworker.training.FeatureClassifier;
+import org.diffusionworker.training.ImageDataset;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code evaluate}: scores a model's samples with a classifier trained on the real data:
+ * conditional accuracy per sampler setting and a Fréchet distance to the real test images.
+ * Writes {@code evaluation.md} and one grid per setting.
+ */
+@Command(name = "evaluate", mixinStandardHelpOptions = true,
+        description = {"Evaluate a model: conditional accuracy and a Fréchet distance (in the features of a small CNN"
+                + " trained on the real data) for DDIM at several guidance weights and DDPM.",
+            "Writes <out>/evaluation.md and a grid PNG per setting."})
+public class EvaluateCommand implements Callable<Integer> {
+
+    /** How to choose DDPM's settings. */
+    enum DdpmChoice { NONE, BEST, ALL }
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--model", required = true, paramLabel = "<dir>", description = "Model directory to evaluate.")
+    Path model;
+
+    @Mixin
+    DatasetOptions dataset = new DatasetOptions();
+
+    @Option(names = "--test-data", paramLabel = "<file|dir>",
+            description = "Real test images (default: the TEST split of an IDX directory given as --data).")
+    Path testData;
+
+    @Option(names = "--test-labels", paramLabel = "<file>", description = "Labels of --test-data, when it is a file.")
+    Path testLabels;
+
+    @Option(names = "--out", paramLabel = "<dir>", description = "Where to write the report (default: <model>/evaluation).")
+    Path out;
+
+    @Option(names = "--samples-per-label", defaultValue = "100",
+            description = "DDIM images per label and setting (default: ${DEFAULT-VALUE}).")
+    int samplesPerLabel;
+
+    @Option(names = "--ddpm-samples-per-label", defaultValue = "20",
+            description = "DDPM images per label and setting; DDPM takes all T steps, ~20x DDIM-25 (default:"
+                    + " ${DEFAULT-VALUE}).")
+    int ddpmSamplesPerLabel;
+
+    @Option(names = "--ddim-steps", defaultValue = "25", description = "DDIM steps (default: ${DEFAULT-VALUE}).")
+    int ddimSteps;
+
+    @Option(names = "--guidance", split = ",", defaultValue = "0,1,3",
+            description = "Guidance weights to evaluate with DDIM (default: ${DEFAULT-VALUE}).")
+    List<Double> guidance;
+
+    @Option(names = "--ddpm", defaultValue = "best", paramLabel = "none|best|all",
+            description = "DDPM at no weight, at the weight with the lowest DDIM distance, or at every weight"
+                    + " (default: ${DEFAULT-VALUE}).")
+    String ddpm;
+
+    @Option(names = "--seed", defaultValue = "0", description = "Seed of the generated images (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--batch-size", defaultValue = "100", description = "Images per generation batch (default: ${DEFAULT-VALUE}).")
+    int batchSize;
+
+    @Option(names = "--classifier-epochs", defaultValue = "3",
+            description = "Epochs of the classifier, when it is not cached (default: ${DEFAULT-VALUE}).")
+    int classifierEpochs;
+
+    @Option(names = "--classifier-cache", paramLabel = "<dir>",
+            description = "Where trained classifiers are kept (default: ~/.cache/diffusion-worker/classifiers).")
+    Path classifierCache;
+
+    @Option(names = "--device", defaultValue = "cpu", description = "cpu, gpu, gpu:N or auto (default: ${DEFAULT-VALUE}).")
+    String device;
+
+    @Option(names = "--threads", description = "PyTorch intra-op threads (default: PyTorch's, one per core).")
+    Integer threads;
+
+    @Option(names = "--no-progress", description = "No progress bars.")
+    boolean noProgress;
+
+    @Override
+    public Integer call() throws IOException {
+        EngineThreads.apply(threads);
+        DdpmChoice ddpmChoice = parseDdpm(ddpm);
+        if (samplesPerLabel < 2 || ddpmSamplesPerLabel < 2) {
+            throw new IllegalArgumentException("--samples-per-label and --ddpm-samples-per-label must be >= 2");
+        }
+        if (guidance == null || guidance.isEmpty()) {
+            throw new IllegalArgumentException("--guidance needs at least one weight");
+        }
+        guidance.forEach(ClassifierFreeGuidance::new);
+        Device target = DjlRuntime.device(device);
+        Path output = out != null ? out : model.resolve("evaluation");
+        PrintWriter console = spec != null ? spec.commandLine().getOut() : new PrintWriter(System.err, true);
+
+        ImageDataset train = dataset.load(DatasetSplit.TRAIN);
+        ImageDataset test = testSet();
+        if (!sameShape(train, test)) {
+            throw new IllegalArgumentException("test images " + test + " differ from the training images " + train);
+        }
+        LoadedModel loaded;
+        try {
+            loaded = ModelLoader.fromDirectory(model, target);
+        } catch (InvalidModelException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
+        try (GenerationEngine engine = new GenerationEngine(loaded)) {
+            ModelSpec card = engine.spec();
+            checkModelFitsData(card, train);
+            ClassifierSettings classifierSettings = ClassifierSettings.DEFAULT.withEpochs(classifierEpochs);
+            ClassifierCache cache = new ClassifierCache(
+                    classifierCache != null ? classifierCache : ClassifierCache.defaultRoot());
+            ClassifierCache.Obtained obtained;
+            try (ProgressBar bar = bar("classifier",
+                    (long) classifierSettings.epochs() * FeatureClassifier.batchesPerEpoch(train.count(),
+                            classifierSettings))) {
+                obtained = cache.obtain(train, classifierSettings, target, step -> step(bar));
+            }
+            try (FeatureClassifier classifier = obtained.classifier()) {
+                ClassificationScores testScores = classifier.score(test);
+                console.printf(Locale.ROOT, "classifier (%s): test accuracy %.2f%% on %d images%n",
+                        obtained.fromCache() ? "cached" : "trained", 100 * testScores.accuracy(), test.count());
+                Evaluator evaluator = new Evaluator(classifier, test);
+                List<Evaluator.Row> rows = new ArrayList<>();
+                // The floor of each N: real images scored as if generated.
+                rows.add(evaluator.scoreReal(train, samplesPerLabel, seed, "real images, N=" + samplesPerLabel));
+                if (ddpmSamplesPerLabel != samplesPerLabel && ddpmChoice != DdpmChoice.NONE) {
+                    rows.add(evaluator.scoreReal(train, ddpmSamplesPerLabel, seed,
+                            "real images, N=" + ddpmSamplesPerLabel));
+                }
+                List<Evaluator.Row> ddim = new ArrayList<>();
+                for (double w : guidance) {
+                    ddim.add(score(evaluator, engine, new EvaluationSetting(SamplerSettings.ddim(ddimSteps, 0),
+                            new ClassifierFreeGuidance(w), samplesPerLabel), output, console));
+                }
+                rows.addAll(ddim);
+                List<Double> ddpmWeights = switch (ddpmChoice) {
+                    case NONE -> List.of();
+                    case ALL -> guidance;
+                    case BEST -> List.of(guidance.get(ddim.indexOf(
+                            ddim.stream().min(Comparator.comparingDouble(Evaluator.Row::frechetDistance)).orElseThrow())));
+                };
+                for (double w : ddpmWeights) {
+                    rows.add(score(evaluator, engine, new EvaluationSetting(
+                            SamplerSettings.ddpm(card.schedule().timesteps()), new ClassifierFreeGuidance(w),
+                            ddpmSamplesPerLabel), output, console));
+                }
+                String classifierLine = String.format(Locale.ROOT, "CNN %s trained on %d real training images for %d"
+                        + " epochs (%s, `%s`)", FeatureClassifier.VERSION, train.count(), classifierSettings.epochs(),
+                        obtained.fromCache() ? "loaded from the cache" : "trained for this run", obtained.directory());
+                EvaluationReport report = new EvaluationReport(card.name(), model.toString(),
+                        EvaluationReport.summarise(card.training()), classifierLine, testScores.accuracy(),
+                        test.count(), seed, rows);
+                Path file = output.resolve("evaluation.md");
+                Files.createDirectories(output);
+                report.write(file);
+                console.printf("report: %s%n", file);
+                console.flush();
+            }
+        }
+        return 0;
+    }
+
+    private Evaluator.Row score(Evaluator evaluator, GenerationEngine engine, EvaluationSetting setting, Path output,
+            PrintWriter console) throws IOException {
+        int images = setting.samplesPerLabel() * engine.spec().labels().size();
+        try (ProgressBar bar = bar(setting.title(), 0)) {
+            EngineSampleSource source = new EngineSampleSource(engine, batchSize, (done, total, nanos) -> step(bar));
+            if (bar != null) {
+                bar.maxHint(source.stepsFor(setting, images));
+            }
+            Evaluator.Row row = evaluator.score(setting, source, seed, output);
+            console.printf(Locale.ROOT, "%-16s N=%d/label  conditional accuracy %.1f%%  FD %.2f  (%.0f s)%n",
+                    setting.title(), setting.samplesPerLabel(), 100 * row.scores().accuracy(), row.frechetDistance(),
+                    row.seconds());
+            console.flush();
+            return row;
+        }
+    }
+
+    private ProgressBar bar(String task, long max) {
+        if (noProgress) {
+            return null;
+        }
+        return new ProgressBarBuilder().setTaskName(task).setInitialMax(max).setStyle(ProgressBarStyle.ASCII)
+                .setUpdateIntervalMillis(500).startsFrom(0, Duration.ZERO)
+                .setConsumer(new ConsoleProgressBarConsumer(System.err)).build();
+    }
+
+    private static void step(ProgressBar bar) {
+        if (bar != null) {
+            bar.step();
+        }
+    }
+
+    private ImageDataset testSet() {
+        if (testData != null) {
+            return dataset.load(testData, testLabels, DatasetSplit.TRAIN, null);
+        }
+        if (dataset.format() == DatasetFormat.IDX && Files.isDirectory(dataset.data)) {
+            return dataset.load(dataset.data, null, DatasetSplit.TEST, null);
+        }
+        throw new IllegalArgumentException("give --test-data (and --test-labels) with real test images; only an IDX"
+                + " directory as --data holds its own test split");
+    }
+
+    private static boolean sameShape(ImageDataset a, ImageDataset b) {
+        return a.channels() == b.channels() && a.height() == b.height() && a.width() == b.width()
+                && a.labelCount() == b.labelCount();
+    }
+
+    private static void checkModelFitsData(ModelSpec card, ImageDataset data) {
+        if (card.config().inChannels() != data.channels() || card.config().height() != data.height()
+                || card.labels().size() != data.labelCount()) {
+            throw new IllegalArgumentException("model " + card.name() + " makes " + card.config().inChannels() + "x"
+                    + card.config().height() + "x" + card.config().height() + " images of " + card.labels().size()
+                    + " labels, but the data is " + data + "; evaluate it against the data it was trained on");
+        }
+        if (!card.labels().equals(data.labelNames())) {
+            System.getLogger(EvaluateCommand.class.getName()).log(System.Logger.Level.WARNING,
+                    "model labels {0} and data labels {1} differ in name; matching them by index",
+                    card.labels(), data.labelNames());
+        }
+    }
+
+    private static DdpmChoice parseDdpm(String text) {
+        for (DdpmChoice choice : DdpmChoice.values()) {
+            if (choice.name().equalsIgnoreCase(text.strip())) {
+                return choice;
+            }
+        }
+        throw new IllegalArgumentException("--ddpm must be none, best or all, got '" + text + "'");
+    }
+}

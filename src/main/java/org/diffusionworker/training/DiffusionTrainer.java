@@ -1,0 +1,359 @@
+package org.diffusionworker.training;
+
+import ai.djl.Device;
+import ai.djl.MalformedModelException;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
+import ai.djl.training.GradientCollector;
+import ai.djl.training.LocalParameterServer;
+import ai.djl.training.ParameterStore;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import org.diffusionworker.diffusion.ClassifierFreeGuidance;
+import org.diffusionworker.diffusion.Denoiser;
+import org.diffusionworker.diffusion.NoiseSchedule;
+import org.diffusionworker.diffusion.SamplerSettings;
+import org.diffusionworker.imaging.GridOptions;
+import org.diffusionworker.imaging.ImageBatch;
+import org.diffusionworker.imaging.ImageGrid;
+import org.diffusionworker.imaging.PngEncoder;
+import org.diffusionworker.model.ContextUnet;
+import org.diffusionworker.model.ContextUnetConfig;
+import org.diffusionworker.model.DjlRuntime;
+import org.diffusionworker.model.InvalidModelException;
+import org.diffusionworker.model.ModelCards;
+import org.diffusionworker.model.ModelDirectory;
+import org.diffusionworker.model.ModelLoader;
+import org.diffusionworker.model.ModelSpec;
+import org.diffusionworker.model.SeedParameterNames;
+
+/**
+ * Trains a ContextUnet as the seed does, with its defects fixed (see seed-notes.md): per image a
+ * timestep t ~ U{1..T}, noise z ~ N(0, I), {@code x_t = sqrt(ab_t) x + sqrt(1 - ab_t) z}; the loss
+ * is the MSE between z and {@code model(x_t, t / T, c)}; Adam with the learning rate decaying
+ * linearly to zero over the epochs; the one-hot context zeroed for a fraction of the samples so
+ * that classifier-free guidance works; BatchNorm in training mode.
+ *
+ * <p>Every batch runs in its own NDManager sub-manager (DJL frees native memory only when a
+ * manager closes). Randomness comes from {@link TrainingOrder}, a pure function of the seed, the
+ * epoch and the batch, so on one CPU a run is reproducible, and a run resumed from a checkpoint
+ * (weights, BatchNorm statistics and Adam's moments and step count all restored) ends with the
+ * same weights as one that was never stopped.
+ *
+ * <p>Output: {@code <out>/model.json}, {@code contextunet.params}, {@code samples.png},
+ * {@code loss.png} and {@code training-log.csv}, refreshed at every checkpoint, and
+ * {@code <out>/checkpoints/epoch-NNNNN/} holding the same plus the optimiser state.
+ */
+public final class DiffusionTrainer {
+
+    static final String OPTIMIZER_FILE = "optimizer.params";
+    public static final String SAMPLES_FILE = "samples.png";
+    public static final String LOSS_FILE = "loss.png";
+    public static final String LOG_FILE = TrainingHistory.LOG_FILE;
+    private static final List<String> PUBLISHED = List.of(ModelDirectory.DEFAULT_WEIGHTS, ModelDirectory.CARD,
+            SAMPLES_FILE, LOSS_FILE, LOG_FILE);
+    private static final System.Logger LOG = System.getLogger(DiffusionTrainer.class.getName());
+
+    /**
+     * Runs {@code job} to its last epoch (or on from its newest checkpoint when resuming).
+     *
+     * @throws IllegalArgumentException when the output already holds a run and resume was not asked
+     *     for, when there is nothing to resume, or when the checkpoint was made with other settings
+     */
+    public TrainingResult train(TrainingJob job, TrainingListener listener) throws IOException {
+        DjlRuntime.engine();
+        ImageDataset data = job.data();
+        TrainingSettings settings = job.settings();
+        Checkpoints checkpoints = new Checkpoints(job.output());
+        Optional<Path> latest = checkpoints.latest();
+        if (!job.resume() && (latest.isPresent() || Files.exists(ModelDirectory.cardFile(job.output())))) {
+            throw new IllegalArgumentException(job.output() + " already holds a model or checkpoints; pass --resume"
+                    + " to continue that run, or choose another --out");
+        }
+        if (job.resume() && latest.isEmpty()) {
+            throw new IllegalArgumentException("--resume: no complete checkpoint under " + checkpoints.root());
+        }
+        String dataHash = data.contentHash();
+        ModelSpec spec = untrainedCard(job);
+        try (NDManager root = NDManager.newBaseManager(job.device())) {
+            Session session = job.resume()
+                    ? resumed(job, spec, dataHash, latest.get(), root)
+                    : fresh(job, spec, dataHash, root);
+            return new Run(job, spec, session, checkpoints, root).run(listener);
+        }
+    }
+
+    private static Session fresh(TrainingJob job, ModelSpec spec, String dataHash, NDManager root) {
+        ContextUnet network = ModelLoader.trainableNetwork(spec, job.settings().seed(), root);
+        return new Session(network, RunState.start(job.settings(), dataHash, job.data().count()),
+                new TrainingHistory(), null);
+    }
+
+    private static Session resumed(TrainingJob job, ModelSpec spec, String dataHash, Path checkpoint,
+            NDManager root) throws IOException {
+        RunState state = RunState.read(checkpoint);
+        state.requireResumableWith(job.settings(), dataHash, job.data().count(), checkpoint);
+        ContextUnet network = ModelLoader.trainableNetwork(checkpoint, root);
+        ContextUnetConfig saved = network.config();
+        if (!saved.equals(spec.config())) {
+            throw new IllegalArgumentException("cannot --resume from " + checkpoint + ": its network is " + saved
+                    + " but this run asks for " + spec.config() + " (check --n-feat)");
+        }
+        LOG.log(System.Logger.Level.INFO, "resuming {0} after epoch {1} of {2}", job.output(),
+                state.epochsCompleted(), state.epochs());
+        return new Session(network, state, TrainingHistory.read(checkpoint), checkpoint.resolve(OPTIMIZER_FILE));
+    }
+
+    /** The card of the network before training: architecture from the data, labels, schedule. */
+    private static ModelSpec untrainedCard(TrainingJob job) {
+        ImageDataset data = job.data();
+        Map<String, String> provenance = new LinkedHashMap<>();
+        provenance.put("source", "diffusion-worker train");
+        provenance.put("weights", "trained from random initialisation (seed " + job.settings().seed() + ")");
+        return new ModelSpec(job.modelName(), ModelSpec.Architecture.of(job.config()), data.labelNames(),
+                job.schedule(), List.of(-1.0, 1.0), provenance, null, null);
+    }
+
+    /** The network and where the run stands when a session starts. */
+    private record Session(ContextUnet network, RunState state, TrainingHistory history, Path optimizerState) {}
+
+    /** One session of a run: the training loop and its checkpoints. */
+    private static final class Run {
+
+        private final TrainingJob job;
+        private final TrainingSettings settings;
+        private final ImageDataset data;
+        private final ModelSpec spec;
+        private final ContextUnet network;
+        private final TrainingHistory history;
+        private final Checkpoints checkpoints;
+        private final NDManager root;
+        private final NoiseSchedule schedule;
+        private final EpochLinearDecay learningRate;
+        private final ResumableAdam adam;
+        private final ParameterStore store;
+        private final Map<String, Parameter> parameters;
+        private final int batchesPerEpoch;
+        private final long sessionStart = System.nanoTime();
+        /** Wall time of earlier sessions of this run. */
+        private final double earlierWallSeconds;
+        private RunState state;
+
+        Run(TrainingJob job, ModelSpec spec, Session session, Checkpoints checkpoints, NDManager root)
+                throws IOException {
+            this.job = job;
+            this.settings = job.settings();
+            this.data = job.data();
+            this.spec = spec;
+            this.network = session.network();
+            this.history = session.history();
+            this.state = session.state();
+            this.earlierWallSeconds = state.wallSeconds();
+            this.checkpoints = checkpoints;
+            this.root = root;
+            ModelSpec.Schedule s = spec.schedule();
+            this.schedule = new NoiseSchedule(s.timesteps(), s.beta1(), s.beta2());
+            this.batchesPerEpoch = settings.batchesPerEpoch(data.count());
+            this.learningRate = new EpochLinearDecay(settings.learningRate(), settings.epochs(), batchesPerEpoch);
+            this.adam = ResumableAdam.builder()
+                    .optLearningRateTracker(learningRate)
+                    .optBeginNumUpdate(Math.toIntExact(state.updates()))
+                    .setStateManager(root.newSubManager())
+                    .build();
+            this.parameters = SeedParameterNames.of(network);
+            if (session.optimizerState() != null) {
+                try (InputStream in = new BufferedInputStream(Files.newInputStream(session.optimizerState()))) {
+                    adam.load(parameters, in);
+                } catch (MalformedModelException e) {
+                    throw new InvalidModelException("cannot restore " + session.optimizerState() + ": "
+                            + e.getMessage(), e);
+                }
+            }
+            // As DJL's Trainer does: the parameter server applies the optimiser to every parameter
+            // that has a gradient after backward.
+            this.store = new ParameterStore(root, false);
+            store.setParameterServer(new LocalParameterServer(adam), new Device[] {root.getDevice()});
+        }
+
+        TrainingResult run(TrainingListener listener) throws IOException {
+            TrainingOrder order = new TrainingOrder(settings.seed());
+            int firstEpoch = state.epochsCompleted();
+            listener.started(new TrainingListener.TrainingStart(
+                    settings.epochs(), firstEpoch + 1, batchesPerEpoch, data.count()));
+            long updates = state.updates();
+            ModelSpec card = null;
+            for (int epoch = firstEpoch; epoch < settings.epochs(); epoch++) {
+                int[] permutation = order.permutation(epoch, data.count());
+                double lossSum = 0;
+                long stepNanos = 0;
+                for (int batch = 0; batch < batchesPerEpoch; batch++) {
+                    int from = batch * settings.batchSize();
+                    int to = Math.min(data.count(), from + settings.batchSize());
+                    long start = System.nanoTime();
+                    DiffusionBatch noised = DiffusionBatch.draw(data, permutation, from, to, schedule,
+                            settings.contextDropout(), order.batchRandom(epoch, batch));
+                    float loss = step(noised);
+                    long nanos = System.nanoTime() - start;
+                    if (!Float.isFinite(loss)) {
+                        throw new IllegalStateException("the loss became " + loss + " at epoch " + (epoch + 1)
+                                + ", batch " + (batch + 1) + "; try a lower --lr");
+                    }
+                    stepNanos += nanos;
+                    updates++;
+                    lossSum += (double) loss * noised.size();
+                    history.addBatch(loss);
+                    listener.batchDone(epoch + 1, batch + 1, loss, noised.size() / (nanos / 1e9));
+                }
+                EpochRecord record = new EpochRecord(epoch + 1, learningRate.atEpoch(epoch),
+                        lossSum / data.count(), data.count(), stepNanos / 1e9);
+                history.addEpoch(record);
+                listener.epochDone(record);
+                boolean last = epoch + 1 == settings.epochs();
+                if (last || (epoch + 1) % settings.checkpointEvery() == 0) {
+                    state = state.advance(epoch + 1, updates, earlierWallSeconds + sessionSeconds());
+                    card = checkpoint(epoch + 1, last, listener);
+                }
+            }
+            if (card == null) {
+                // Resumed a run that had already finished: publish its last checkpoint again.
+                Path latest = checkpoints.latest().orElseThrow();
+                publish(latest);
+                card = ModelCards.read(ModelDirectory.cardFile(latest));
+            }
+            List<EpochRecord> epochs = history.epochs();
+            double finalLoss = epochs.isEmpty() ? Double.NaN : epochs.get(epochs.size() - 1).meanLoss();
+            double trainingSeconds = history.trainingSeconds();
+            return new TrainingResult(job.output(), card, epochs, finalLoss,
+                    trainingSeconds > 0 ? history.imagesTrained() / trainingSeconds : 0, state.wallSeconds());
+        }
+
+        private double sessionSeconds() {
+            return (System.nanoTime() - sessionStart) / 1e9;
+        }
+
+        /** One optimiser step on a noised batch; returns its loss. */
+        private float step(DiffusionBatch batch) {
+            ContextUnetConfig config = spec.config();
+            int size = batch.size();
+            Shape images = new Shape(size, config.inChannels(), config.height(), config.height());
+            try (NDManager manager = root.newSubManager()) {
+                NDArray noisy = manager.create(batch.noisy(), images);
+                NDArray noise = manager.create(batch.noise(), images);
+                NDArray time = manager.create(batch.time(), new Shape(size));
+                NDArray context = manager.create(batch.context(), new Shape(size, config.nCfeat()));
+                float loss;
+                try (GradientCollector collector = manager.getEngine().newGradientCollector()) {
+                    NDArray predicted = network.forward(store, new NDList(noisy, time, context), true)
+                            .singletonOrThrow();
+                    NDArray mse = predicted.sub(noise).square().mean();
+                    collector.backward(mse);
+                    loss = mse.getFloat();
+                }
+                store.updateAllParameters();
+                return loss;
+            }
+        }
+
+        private ModelSpec checkpoint(int epoch, boolean complete, TrainingListener listener) throws IOException {
+            Path partial = checkpoints.begin(epoch);
+            ModelSpec card = ModelDirectory.write(partial, spec.withTraining(trainingRecord(epoch, complete)),
+                    network);
+            try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(partial.resolve(OPTIMIZER_FILE)))) {
+                adam.save(parameters, out);
+            }
+            history.write(partial);
+            state.write(partial);
+            PngEncoder.write(LossPlot.render(history.batchLosses(), history.epochMeans(), batchesPerEpoch,
+                    settings.epochs(), String.format(Locale.ROOT, "%s: training loss, epoch %d of %d",
+                            spec.name(), epoch, settings.epochs())), partial.resolve(LOSS_FILE));
+            PngEncoder.write(ImageGrid.render(preview(), GridOptions.DEFAULT.withColumns(settings.previewPerLabel())),
+                    partial.resolve(SAMPLES_FILE));
+            Path committed = checkpoints.commit(partial, epoch);
+            publish(committed);
+            LOG.log(System.Logger.Level.INFO, "checkpoint after epoch {0}: {1}", epoch, committed);
+            listener.checkpointWritten(epoch, committed);
+            return card;
+        }
+
+        /** Copies a checkpoint's model files to the model directory, each replaced atomically. */
+        private void publish(Path checkpoint) throws IOException {
+            // Weights before the card, so the card never names weights that are not there yet.
+            for (String name : PUBLISHED) {
+                Path partial = job.output().resolve("." + name + ".partial");
+                Files.copy(checkpoint.resolve(name), partial, StandardCopyOption.REPLACE_EXISTING);
+                Files.move(partial, job.output().resolve(name), StandardCopyOption.REPLACE_EXISTING,
+                        StandardCopyOption.ATOMIC_MOVE);
+            }
+        }
+
+        /** A grid of DDIM samples, one row per label, with fixed noise so checkpoints compare. */
+        private ImageBatch preview() {
+            ContextUnetConfig config = spec.config();
+            int labels = config.nCfeat();
+            int perLabel = settings.previewPerLabel();
+            float[] contexts = new float[labels * perLabel * labels];
+            for (int label = 0; label < labels; label++) {
+                for (int i = 0; i < perLabel; i++) {
+                    contexts[(label * perLabel + i) * labels + label] = 1f;
+                }
+            }
+            DjlRuntime.disableGradientsOnThisThread();
+            Denoiser denoiser = (x, t, c) -> network.forward(store, new NDList(x, t, c), false).singletonOrThrow();
+            float[] pixels = PreviewSampler.sample(denoiser, schedule,
+                    SamplerSettings.ddim(Math.min(settings.previewSteps(), schedule.timesteps()), 0),
+                    new ClassifierFreeGuidance(settings.previewGuidance()), contexts, labels, config.inChannels(),
+                    config.height(), settings.seed(), root);
+            // Previews of a barely trained network can stray outside [-1, 1]; the grid clamps.
+            return new ImageBatch(labels * perLabel, config.inChannels(), config.height(), config.height(), pixels);
+        }
+
+        private Map<String, Object> trainingRecord(int epochsCompleted, boolean complete) {
+            Map<String, Object> record = new LinkedHashMap<>();
+            record.put("status", complete ? "complete" : "in progress");
+            record.put("epochsCompleted", epochsCompleted);
+            record.put("epochs", settings.epochs());
+            record.put("batchSize", settings.batchSize());
+            record.put("learningRate", settings.learningRate());
+            record.put("learningRateSchedule", "linear to zero by epoch: lr * (1 - epoch / epochs), epoch from 0");
+            record.put("optimizer", "Adam (beta1 0.9, beta2 0.999, epsilon 1e-8)");
+            record.put("loss", "MSE of the predicted noise; x_t = sqrt(ab_t) x + sqrt(1 - ab_t) z, t ~ U{1..T}");
+            record.put("contextDropout", settings.contextDropout());
+            record.put("seed", settings.seed());
+            Map<String, Object> dataRecord = new LinkedHashMap<>();
+            dataRecord.put("source", job.dataSource());
+            dataRecord.put("contentHash", state.dataHash());
+            dataRecord.put("images", data.count());
+            dataRecord.put("shape", data.shape());
+            record.put("data", dataRecord);
+            record.put("device", root.getDevice().toString());
+            double trainingSeconds = history.trainingSeconds();
+            record.put("wallSeconds", round(state.wallSeconds(), 1));
+            record.put("trainingSeconds", round(trainingSeconds, 1));
+            record.put("imagesPerSecond", round(trainingSeconds > 0 ? history.imagesTrained() / trainingSeconds : 0, 1));
+            List<EpochRecord> epochs = history.epochs();
+            record.put("finalLoss", round(epochs.get(epochs.size() - 1).meanLoss(), 6));
+            record.put("samples", SAMPLES_FILE + ": DDIM-" + settings.previewSteps() + ", guidance "
+                    + settings.previewGuidance() + ", one row per label");
+            return record;
+        }
+
+        private static double round(double value, int decimals) {
+            double scale = Math.pow(10, decimals);
+            return Math.round(value * scale) / scale;
+        }
+    }
+}
