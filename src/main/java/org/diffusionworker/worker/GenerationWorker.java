@@ -131,7 +131,8 @@ public final class GenerationWorker implements AutoCloseable {
         storage.start();
         InferenceReplica.Sink sink = new ReplicaSink();
         for (int i = 0; i < engines.size(); i++) {
-            InferenceReplica replica = new InferenceReplica(i, engines.get(i), batcher, sink, listener, abort, clock);
+            InferenceReplica replica = new InferenceReplica(i, engines.get(i), batcher, settings.maxBatchImages(), sink,
+                    listener, abort, clock);
             Thread thread = new Thread(replica, "inference-" + i);
             thread.setDaemon(true);
             replicas.add(replica);
@@ -153,6 +154,15 @@ public final class GenerationWorker implements AutoCloseable {
 
     public ModelSpec spec() {
         return spec;
+    }
+
+    /**
+     * How long the longest batch this worker can be asked for takes: a full batch of DDPM over all of the model's T
+     * steps with guidance (which doubles the forward pass), from the step time measured at warm-up.
+     */
+    public Duration longestBatchEstimate() {
+        long step = replicas.stream().mapToLong(InferenceReplica::fullBatchStepNanos).max().orElse(0);
+        return Duration.ofNanos(step * spec.schedule().timesteps() * 2);
     }
 
     public WorkerSettings settings() {

@@ -50,10 +50,13 @@ final class InferenceReplica implements Runnable {
     private volatile boolean warmedUp;
     private volatile Throwable died;
     private volatile int imagesInHand;
+    private final int maxBatchImages;
+    private volatile long fullBatchStepNanos;
 
-    InferenceReplica(int index, GenerationEngine engine, DynamicBatcher batcher, Sink sink, WorkerListener listener,
-            AtomicBoolean abort, LongSupplier clock) {
+    InferenceReplica(int index, GenerationEngine engine, DynamicBatcher batcher, int maxBatchImages, Sink sink,
+            WorkerListener listener, AtomicBoolean abort, LongSupplier clock) {
         this.index = index;
+        this.maxBatchImages = maxBatchImages;
         this.engine = engine;
         this.batcher = batcher;
         this.sink = sink;
@@ -67,9 +70,11 @@ final class InferenceReplica implements Runnable {
         try {
             long start = clock.getAsLong();
             engine.warmUp();
+            fullBatchStepNanos = timeOneFullBatchStep();
             warmedUp = true;
-            LOG.infof("Model replica %d (%s on %s) warmed up in %d ms", index, engine.spec().name(),
-                    engine.model().device(), (clock.getAsLong() - start) / 1_000_000);
+            LOG.infof("Model replica %d (%s on %s) warmed up in %d ms; one step of a full batch (%d images) takes %d ms",
+                    index, engine.spec().name(), engine.model().device(), (clock.getAsLong() - start) / 1_000_000,
+                    maxBatchImages, fullBatchStepNanos / 1_000_000);
         } catch (RuntimeException | Error e) {
             died = e;
             LOG.errorf(e, "Model replica %d failed to warm up", index);
@@ -91,6 +96,30 @@ final class InferenceReplica implements Runnable {
             died = e;
             LOG.errorf(e, "Model replica %d stopped on an unexpected error", index);
         }
+    }
+
+    /**
+     * One denoising step at the largest batch, measured at warm-up: it also makes the first full batch of real
+     * requests as fast as the rest, and tells how long the longest batch takes.
+     */
+    private long timeOneFullBatchStep() {
+        float[] none = engine.contextVector(org.diffusionworker.generation.Conditioning.unconditional());
+        List<ImageSlot> slots = new ArrayList<>(maxBatchImages);
+        for (int i = 0; i < maxBatchImages; i++) {
+            slots.add(new ImageSlot(none, 0, i));
+        }
+        BatchPlan plan = new BatchPlan(org.diffusionworker.diffusion.SamplerSettings.ddim(1, 0),
+                new org.diffusionworker.diffusion.ClassifierFreeGuidance(0), 0, slots);
+        // The first pass at a new batch shape pays for PyTorch's allocations; time the second.
+        engine.generate(plan, org.diffusionworker.generation.SamplingProgress.NONE);
+        long start = clock.getAsLong();
+        engine.generate(plan, org.diffusionworker.generation.SamplingProgress.NONE);
+        return clock.getAsLong() - start;
+    }
+
+    /** One step of a full batch, as measured at warm-up (0 before). */
+    long fullBatchStepNanos() {
+        return fullBatchStepNanos;
     }
 
     boolean awaitWarm(long timeoutNanos) throws InterruptedException {
