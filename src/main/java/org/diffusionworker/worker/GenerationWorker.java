@@ -89,6 +89,8 @@ public final class GenerationWorker implements AutoCloseable {
 
     /** Jobs by request id, from admission to answer; guarded by itself. */
     private final Map<String, Job> inFlight = new HashMap<>();
+    /** Jobs removed from {@link #inFlight} whose callbacks are still running; guarded by {@link #inFlight}. */
+    private int answering;
     private final AtomicInteger pendingImages = new AtomicInteger();
     private final ArrayDeque<CompletableFuture<Void>> waitingForRoom = new ArrayDeque<>();
     private volatile boolean stopping;
@@ -239,7 +241,7 @@ public final class GenerationWorker implements AutoCloseable {
             joinReplicas(System.nanoTime() + TimeUnit.SECONDS.toNanos(10));
         }
         synchronized (inFlight) {
-            while (!inFlight.isEmpty()) {
+            while (!inFlight.isEmpty() || answering > 0) {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
                     break;
@@ -385,12 +387,20 @@ public final class GenerationWorker implements AutoCloseable {
                 return; // already answered or abandoned
             }
             followers = job.followers();
-            inFlight.notifyAll();
+            answering++;
         }
-        release(job.count());
-        deliver(outcome, job.callback(), job.request(), job.receivedNanos());
-        for (Job.Follower f : followers) {
-            deliver(forFollower(outcome, f), f.callback(), f.request(), f.receivedNanos());
+        try {
+            release(job.count());
+            deliver(outcome, job.callback(), job.request(), job.receivedNanos());
+            for (Job.Follower f : followers) {
+                deliver(forFollower(outcome, f), f.callback(), f.request(), f.receivedNanos());
+            }
+        } finally {
+            synchronized (inFlight) {
+                answering--;
+                // A stopping worker waits for the callbacks too: they hand the events to Kafka.
+                inFlight.notifyAll();
+            }
         }
     }
 
