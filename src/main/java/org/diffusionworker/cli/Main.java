@@ -5,6 +5,7 @@ import io.quarkus.runtime.QuarkusApplication;
 import io.quarkus.runtime.annotations.QuarkusMain;
 import jakarta.inject.Inject;
 import java.util.Set;
+import org.jboss.logging.Logger;
 import picocli.CommandLine;
 
 /**
@@ -35,8 +36,18 @@ public class Main implements QuarkusApplication {
             System.setProperty(WORKER_ENABLED, "true");
         }
         LocalInfrastructure local = "demo".equals(command) ? LocalInfrastructure.load() : null;
+        if ("demo".equals(command) && local == null) {
+            Logger.getLogger(Main.class).error("demo: this build has no embedded Kafka broker and S3 store (it was"
+                    + " built with -Dproduction); build without it to run the demo, or run `serve` against your own");
+            exit(CommandLine.ExitCode.USAGE);
+            return;
+        }
         if (local != null) {
             local.start(args);
+        }
+        if (!WORKER_COMMANDS.contains(command)) {
+            // The channels are switched off for this command; SmallRye would say so, and warn, on every run.
+            System.setProperty("quarkus.log.category.\"io.smallrye.reactive.messaging.provider\".level", "ERROR");
         }
         Quarkus.run(Main.class, (code, failure) -> {
             if (local != null) {

@@ -171,7 +171,7 @@ public interface WorkerConfig {
         String region();
 
         /** Bucket for all results; created at start-up when missing. */
-        @WithDefault("generations")
+        @WithDefault("diffusion-worker")
         @Pattern(regexp = "[a-z0-9][a-z0-9-]{1,61}[a-z0-9]", message = "must be an S3 bucket name (3..63 of a-z, 0-9, '-')")
         String bucket();
 
