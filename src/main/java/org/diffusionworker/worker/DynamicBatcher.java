@@ -61,14 +61,26 @@ final class DynamicBatcher {
         this.clock = clock;
     }
 
-    /** Queues all images of {@code job}; its wait starts now. */
+    /**
+     * Queues all images of {@code job}. Its wait counts from when the worker received it (not from now: the look-up
+     * for an existing result comes first), and it takes its place in the queue by that time, so requests whose
+     * look-ups finish out of order are still served in the order they came.
+     */
     void add(Job job) {
         lock.lock();
         try {
             if (closed) {
                 throw new IllegalStateException("the batcher is closed");
             }
-            queue.add(new Pending(job, BatchKey.of(job, policy), clock.getAsLong()));
+            Pending pending = new Pending(job, BatchKey.of(job, policy), job.receivedNanos());
+            java.util.ListIterator<Pending> it = queue.listIterator(queue.size());
+            while (it.hasPrevious()) {
+                if (it.previous().enqueuedNanos - pending.enqueuedNanos <= 0) {
+                    it.next();
+                    break;
+                }
+            }
+            it.add(pending);
             queuedImages += job.count();
             changed.signalAll();
         } finally {

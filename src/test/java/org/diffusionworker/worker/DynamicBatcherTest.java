@@ -140,6 +140,19 @@ class DynamicBatcherTest {
     }
 
     @Test
+    void requestsAreServedInTheOrderTheyWereReceivedEvenWhenQueuedOutOfOrder() {
+        DynamicBatcher b = batcher(4, BatchingPolicy.BY_CONTEXT);
+        Job first = job("first", "bag", 1, 20);
+        now.addAndGet(10 * MS);
+        Job second = job("second", "coat", 1, 20);
+        b.add(second);
+        b.add(first);
+        now.addAndGet(100 * MS);
+
+        assertEquals(List.of("first"), b.poll(now.get()).jobs().stream().map(Job::requestId).toList());
+    }
+
+    @Test
     void closeReturnsWhatIsStillQueued() {
         DynamicBatcher b = batcher(4, BatchingPolicy.MIXED);
         b.add(job("a", "bag", 6, 20));
