@@ -53,7 +53,7 @@ public final class EmbeddedS3Server implements AutoCloseable {
     private final Path jar;
     private final int port;
     private final Duration startupTimeout;
-    private final S3Credentials credentials = S3Credentials.random();
+    private final S3Credentials credentials;
 
     private State state = State.NEW;
     private Process process;
@@ -64,6 +64,7 @@ public final class EmbeddedS3Server implements AutoCloseable {
         this.jar = builder.jar != null ? builder.jar : S3ProxyJar.locate();
         this.port = FreePorts.orPick(builder.port);
         this.startupTimeout = builder.startupTimeout;
+        this.credentials = builder.credentials != null ? builder.credentials : S3Credentials.random();
     }
 
     /** Starts describing a server whose data lives under {@code dataDirectory} (created if missing). */
@@ -287,6 +288,7 @@ public final class EmbeddedS3Server implements AutoCloseable {
         private Path jar;
         private int port;
         private Duration startupTimeout = Duration.ofSeconds(60);
+        private S3Credentials credentials;
 
         private Builder(Path dataDirectory) {
             this.dataDirectory = Objects.requireNonNull(dataDirectory, "dataDirectory");
@@ -295,6 +297,15 @@ public final class EmbeddedS3Server implements AutoCloseable {
         /** The S3Proxy jar-with-dependencies; by default found by {@link S3ProxyJar#locate()}. */
         public Builder jar(Path jar) {
             this.jar = Objects.requireNonNull(jar, "jar");
+            return this;
+        }
+
+        /**
+         * The credentials clients must sign with; by default fresh random ones. Pass the credentials of an earlier
+         * server on the same data directory to restart it for clients that already hold them.
+         */
+        public Builder credentials(S3Credentials credentials) {
+            this.credentials = Objects.requireNonNull(credentials, "credentials");
             return this;
         }
 

@@ -2,6 +2,8 @@ package org.diffusionworker.cli;
 
 import io.quarkus.picocli.runtime.PicocliCommandLineFactory;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Any;
+import jakarta.enterprise.inject.Instance;
 import jakarta.enterprise.inject.Produces;
 import org.diffusionworker.model.DjlRuntime;
 import picocli.CommandLine;
@@ -21,8 +23,12 @@ class CommandLineSetup {
     }
 
     @Produces
-    CommandLine commandLine(PicocliCommandLineFactory factory) {
-        return factory.create().setExecutionExceptionHandler(CommandLineSetup::handle);
+    CommandLine commandLine(PicocliCommandLineFactory factory, @Any Instance<OptionalSubcommand> optional) {
+        CommandLine commandLine = factory.create().setExecutionExceptionHandler(CommandLineSetup::handle);
+        for (OptionalSubcommand command : optional) {
+            commandLine.addSubcommand(command);
+        }
+        return commandLine;
     }
 
     private static int handle(Exception e, CommandLine cmd, CommandLine.ParseResult parsed) {

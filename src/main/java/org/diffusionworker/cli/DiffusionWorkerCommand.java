@@ -10,5 +10,6 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         version = "diffusion-worker 0.1.0",
         description = "Generates images with a class-conditional diffusion model (ContextUnet on DJL).",
-        subcommands = {SampleCommand.class, ImportWeightsCommand.class, BenchmarkCommand.class})
+        subcommands = {SampleCommand.class, ImportWeightsCommand.class, BenchmarkCommand.class, ServeCommand.class,
+                SubmitCommand.class})
 public class DiffusionWorkerCommand {}

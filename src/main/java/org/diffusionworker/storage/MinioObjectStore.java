@@ -76,6 +76,11 @@ public final class MinioObjectStore implements ObjectStore, AutoCloseable {
     }
 
     @Override
+    public String bucket() {
+        return settings.bucket();
+    }
+
+    @Override
     public boolean ensureBucket() {
         String bucket = settings.bucket();
         boolean created = retrying.call("create bucket if missing", () -> {

@@ -12,6 +12,9 @@ import java.util.Optional;
  */
 public interface ObjectStore {
 
+    /** The bucket every key of this store lives in (for messages that name the object). */
+    String bucket();
+
     /** Creates the bucket if it does not exist. Returns true when it created it, false when it was already there. */
     boolean ensureBucket();
 

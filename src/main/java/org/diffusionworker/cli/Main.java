@@ -1,0 +1,81 @@
+package org.diffusionworker.cli;
+
+import io.quarkus.runtime.Quarkus;
+import io.quarkus.runtime.QuarkusApplication;
+import io.quarkus.runtime.annotations.QuarkusMain;
+import jakarta.inject.Inject;
+import java.util.Set;
+import org.jboss.logging.Logger;
+import picocli.CommandLine;
+
+/**
+ * The entry point. Every command runs in one Quarkus application, whose Kafka channels, HTTP server and worker start
+ * with the application, before picocli picks the command. So the commands that run the worker ({@code serve}, and
+ * {@code demo} in builds that include the embedded infrastructure) are recognised here first and switch the worker on
+ * ({@code diffusionworker.worker.enabled=true}); every other command ({@code sample}, {@code benchmark}, ...) runs with
+ * the worker, its channels and its HTTP port off and never touches Kafka.
+ */
+@QuarkusMain
+public class Main implements QuarkusApplication {
+
+    /** Commands that run the worker in this process. */
+    static final Set<String> WORKER_COMMANDS = Set.of("serve", "demo");
+    static final String WORKER_ENABLED = "diffusionworker.worker.enabled";
+
+    @Inject
+    CommandLine commandLine;
+
+    @Override
+    public int run(String... args) {
+        return commandLine.execute(args);
+    }
+
+    public static void main(String... args) {
+        String command = firstCommand(args);
+        if (WORKER_COMMANDS.contains(command) && System.getProperty(WORKER_ENABLED) == null) {
+            System.setProperty(WORKER_ENABLED, "true");
+        }
+        LocalInfrastructure local = "demo".equals(command) ? LocalInfrastructure.load() : null;
+        if ("demo".equals(command) && local == null) {
+            Logger.getLogger(Main.class).error("demo: this build has no embedded Kafka broker and S3 store (it was"
+                    + " built with -Dproduction); build without it to run the demo, or run `serve` against your own");
+            exit(CommandLine.ExitCode.USAGE);
+            return;
+        }
+        if (local != null) {
+            local.start(args);
+        }
+        if (!WORKER_COMMANDS.contains(command)) {
+            // The channels are switched off for this command; SmallRye would say so, and warn, on every run.
+            System.setProperty("quarkus.log.category.\"io.smallrye.reactive.messaging.provider\".level", "ERROR");
+        }
+        Quarkus.run(Main.class, (code, failure) -> {
+            if (local != null) {
+                local.stop();
+            }
+            exit(code);
+        }, args);
+    }
+
+    /** The first argument that is not an option: the subcommand. */
+    static String firstCommand(String... args) {
+        for (String arg : args) {
+            if (!arg.startsWith("-")) {
+                return arg;
+            }
+        }
+        return "";
+    }
+
+    /** Exits with {@code code}, unless the JVM is already shutting down (Ctrl-C), when exit would block for ever. */
+    private static void exit(int code) {
+        Thread probe = new Thread(() -> {});
+        try {
+            Runtime.getRuntime().addShutdownHook(probe);
+            Runtime.getRuntime().removeShutdownHook(probe);
+        } catch (IllegalStateException shuttingDown) {
+            return;
+        }
+        System.exit(code);
+    }
+}

@@ -1,0 +1,134 @@
+package org.diffusionworker.messaging;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.smallrye.reactive.messaging.ce.OutgoingCloudEventMetadata;
+import io.smallrye.reactive.messaging.kafka.api.IncomingKafkaRecordMetadata;
+import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.common.header.internals.RecordHeader;
+import org.diffusionworker.worker.Outcome;
+import org.eclipse.microprofile.reactive.messaging.Channel;
+import org.eclipse.microprofile.reactive.messaging.Emitter;
+import org.eclipse.microprofile.reactive.messaging.Message;
+import org.eclipse.microprofile.reactive.messaging.Metadata;
+import org.eclipse.microprofile.reactive.messaging.OnOverflow;
+
+/**
+ * Publishes the events (as CloudEvents in binary mode: ce_* headers, JSON data) and dead letters, and tells the
+ * caller when Kafka has acknowledged them, so that the request's offset is committed only then.
+ */
+@ApplicationScoped
+class EventPublisher {
+
+    static final String COMPLETED_TYPE = "org.diffusionworker.generation.completed";
+    static final String FAILED_TYPE = "org.diffusionworker.generation.failed";
+    static final String EVENTS_CHANNEL = "generation-events";
+    static final String DEAD_LETTER_CHANNEL = "generation-dead-letters";
+
+    // Header names as SmallRye's own dead-letter-queue strategy writes them.
+    static final String DLQ_REASON = "dead-letter-reason";
+    static final String DLQ_TOPIC = "dead-letter-topic";
+    static final String DLQ_PARTITION = "dead-letter-partition";
+    static final String DLQ_OFFSET = "dead-letter-offset";
+
+    @Inject
+    @Channel(EVENTS_CHANNEL)
+    @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 4096)
+    Emitter<String> events;
+
+    @Inject
+    @Channel(DEAD_LETTER_CHANNEL)
+    @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 1024)
+    Emitter<byte[]> deadLetters;
+
+    @Inject
+    WorkerConfig config;
+
+    @Inject
+    ObjectMapper json;
+
+    private final Object idle = new Object();
+    private int pending;
+
+    /** Sends the event of {@code outcome}; the stage completes when Kafka acknowledged it. */
+    CompletionStage<Void> publish(Outcome outcome) {
+        Instant now = Instant.now();
+        String data = new EventEncoder(json).encode(outcome, now);
+        boolean completed = outcome instanceof Outcome.Completed;
+        String id = outcome.requestId();
+        OutgoingCloudEventMetadata<String> cloudEvent = OutgoingCloudEventMetadata.<String>builder()
+                // A redelivered request's COMPLETED event gets the same id, so CloudEvents consumers can dedupe it.
+                .withId(completed ? id + ":completed" : UUID.randomUUID().toString())
+                .withSource(config.events().source())
+                .withType(completed ? COMPLETED_TYPE : FAILED_TYPE)
+                .withSubject(id)
+                .withDataContentType("application/json")
+                .withTimestamp(now.atZone(ZoneOffset.UTC))
+                .build();
+        OutgoingKafkaRecordMetadata<String> record = OutgoingKafkaRecordMetadata.<String>builder().withKey(id).build();
+        return send(events, data, Metadata.of(record, cloudEvent));
+    }
+
+    /** Copies an undecodable request record to the dead-letter topic with the reason in headers. */
+    CompletionStage<Void> deadLetter(byte[] payload, String key, String reason, IncomingKafkaRecordMetadata<?, ?> origin) {
+        OutgoingKafkaRecordMetadata.OutgoingKafkaRecordMetadataBuilder<String> record =
+                OutgoingKafkaRecordMetadata.<String>builder().withKey(key)
+                        .addHeaders(new RecordHeader(DLQ_REASON, reason.getBytes(StandardCharsets.UTF_8)));
+        if (origin != null) {
+            record.addHeaders(new RecordHeader(DLQ_TOPIC, origin.getTopic().getBytes(StandardCharsets.UTF_8)),
+                    new RecordHeader(DLQ_PARTITION, Integer.toString(origin.getPartition()).getBytes(StandardCharsets.UTF_8)),
+                    new RecordHeader(DLQ_OFFSET, Long.toString(origin.getOffset()).getBytes(StandardCharsets.UTF_8)));
+        }
+        return send(deadLetters, payload == null ? new byte[0] : payload, Metadata.of(record.build()));
+    }
+
+    /** Waits until every send so far has been acknowledged or refused; false when {@code timeout} ran out first. */
+    boolean awaitIdle(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (idle) {
+            while (pending > 0) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                TimeUnit.NANOSECONDS.timedWait(idle, left);
+            }
+            return true;
+        }
+    }
+
+    private <T> CompletionStage<Void> send(Emitter<T> emitter, T payload, Metadata metadata) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        synchronized (idle) {
+            pending++;
+        }
+        done.whenComplete((ok, failure) -> {
+            synchronized (idle) {
+                pending--;
+                idle.notifyAll();
+            }
+        });
+        Message<T> message = Message.of(payload, metadata, () -> {
+            done.complete(null);
+            return CompletableFuture.completedFuture(null);
+        }, failure -> {
+            done.completeExceptionally(failure);
+            return CompletableFuture.completedFuture(null);
+        });
+        try {
+            emitter.send(message);
+        } catch (RuntimeException e) {
+            done.completeExceptionally(e);
+        }
+        return done;
+    }
+}

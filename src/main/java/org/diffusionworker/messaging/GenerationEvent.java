@@ -1,0 +1,52 @@
+package org.diffusionworker.messaging;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The events on the events topic (docs/messages.md, schemas/generation-event.schema.json): one per request, keyed by
+ * request id, sent as a CloudEvent in binary mode (ce_* headers) with this JSON as the data.
+ */
+final class GenerationEvent {
+
+    static final int SCHEMA_VERSION = 1;
+    static final String COMPLETED = "COMPLETED";
+    static final String FAILED = "FAILED";
+
+    private GenerationEvent() {}
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    @JsonPropertyOrder({"schemaVersion", "status", "requestId", "image", "trajectory", "parameters", "model", "timings",
+            "batches", "deduplicated", "attributes", "finishedAt"})
+    record Completed(int schemaVersion, String status, String requestId, Image image, Trajectory trajectory,
+            Parameters parameters, Model model, Timings timings, List<Batch> batches, boolean deduplicated,
+            Map<String, String> attributes, Instant finishedAt) {}
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    @JsonPropertyOrder({"schemaVersion", "status", "requestId", "error", "attributes", "finishedAt"})
+    record Failed(int schemaVersion, String status, String requestId, Error error, Map<String, String> attributes,
+            Instant finishedAt) {}
+
+    record Image(String url, String bucket, String key, String contentType, int width, int height, int count,
+            int columns) {}
+
+    record Trajectory(String url, String key, String contentType, int frames) {}
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    @JsonPropertyOrder({"label", "context", "count", "sampler", "steps", "eta", "guidance", "seed", "seedDrawn",
+            "columns", "trajectory"})
+    record Parameters(String label, Map<String, Double> context, int count, String sampler, int steps, double eta,
+            double guidance, long seed, boolean seedDrawn, int columns, boolean trajectory) {}
+
+    record Model(String name, String weightsSha256) {}
+
+    record Timings(long queuedMs, long samplingMs, long uploadMs, long endToEndMs) {}
+
+    /** One batch that held some of the request's images: all its images, its requests, and this request's share. */
+    record Batch(int images, int requests, int ownImages) {}
+
+    record Error(String code, String message) {}
+}

@@ -1,0 +1,278 @@
+package org.diffusionworker.messaging;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.time.DateTimeException;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.diffusionworker.diffusion.SamplerKind;
+import org.diffusionworker.generation.Conditioning;
+import org.diffusionworker.storage.ObjectKeys;
+import org.diffusionworker.worker.ErrorCode;
+import org.diffusionworker.worker.GenerationRequest;
+import org.diffusionworker.worker.RequestRejectedException;
+
+/**
+ * Reads a request record (docs/messages.md, schemas/generation-request.schema.json). Never throws: every way a
+ * record can be wrong becomes a {@link DecodedRequest.Refused} with a message that says what to fix, so one bad
+ * record cannot fail its neighbours. Unknown fields are ignored.
+ */
+final class RequestDecoder {
+
+    /** The request schema version this worker reads; a record without the field is version 1. */
+    static final int SCHEMA_VERSION = 1;
+    static final int MAX_ATTRIBUTES = 32;
+    static final int MAX_ATTRIBUTE_LENGTH = 256;
+
+    private final ObjectMapper json;
+    private final int maxPayloadBytes;
+
+    RequestDecoder(ObjectMapper json, int maxPayloadBytes) {
+        // Duplicate keys make a request ambiguous: refuse rather than let the last one win.
+        this.json = json.copy().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+        this.maxPayloadBytes = maxPayloadBytes;
+    }
+
+    /**
+     * @param payload     the record value (null for a tombstone)
+     * @param key         the record key, which should be the request id (null when absent)
+     * @param submittedAt the record's create time, or null
+     */
+    DecodedRequest decode(byte[] payload, String key, Instant submittedAt) {
+        String keyId = validIdOrNull(key);
+        if (payload == null || payload.length == 0) {
+            return undecodable(keyId, "the record has no value; send the request as a JSON object");
+        }
+        if (payload.length > maxPayloadBytes) {
+            return new DecodedRequest.Refused(keyId, null, ErrorCode.LIMIT_EXCEEDED, "the request is " + payload.length
+                    + " bytes; this worker reads at most " + maxPayloadBytes, false);
+        }
+        JsonNode root;
+        try {
+            root = json.readTree(payload);
+        } catch (JsonProcessingException e) {
+            return undecodable(keyId, "the value is not valid JSON: " + e.getOriginalMessage());
+        } catch (IOException e) {
+            return undecodable(keyId, "the value could not be read as JSON: " + e.getMessage());
+        }
+        if (!(root instanceof ObjectNode request)) {
+            return undecodable(keyId, "the value must be a JSON object, got " + describe(root));
+        }
+        String requestId = request.path("requestId").isTextual() ? request.get("requestId").asText() : null;
+        String answerId = validIdOrNull(requestId) != null ? requestId : keyId;
+        try {
+            GenerationRequest decoded = read(request, submittedAt);
+            if (key != null && !key.equals(decoded.requestId())) {
+                return new DecodedRequest.Refused(decoded.requestId(), decoded, ErrorCode.INVALID_REQUEST,
+                        "the record key '" + shorten(key) + "' differs from requestId '" + decoded.requestId()
+                                + "'; key each record by its requestId (or leave the key empty)", false);
+            }
+            return new DecodedRequest.Valid(decoded);
+        } catch (RequestRejectedException e) {
+            return new DecodedRequest.Refused(answerId, null, e.code(), e.getMessage(), false);
+        } catch (IllegalArgumentException e) {
+            return new DecodedRequest.Refused(answerId, null, ErrorCode.INVALID_REQUEST, e.getMessage(), false);
+        }
+    }
+
+    private GenerationRequest read(ObjectNode r, Instant submittedAt) {
+        JsonNode version = r.get("schemaVersion");
+        if (version != null && !version.isNull()) {
+            int v = integer(r, "schemaVersion");
+            if (v != SCHEMA_VERSION) {
+                throw invalid("schemaVersion " + v + " is not supported by this worker (it reads " + SCHEMA_VERSION + ")");
+            }
+        }
+        JsonNode id = r.get("requestId");
+        if (id == null || id.isNull()) {
+            throw invalid("requestId is missing");
+        }
+        if (!id.isTextual()) {
+            throw invalid("requestId must be a string, got " + describe(id));
+        }
+        return new GenerationRequest(
+                id.asText(),
+                conditioning(r),
+                present(r, "count") ? integer(r, "count") : 16,
+                present(r, "sampler") ? sampler(r) : SamplerKind.DDIM,
+                present(r, "steps") ? integer(r, "steps") : null,
+                present(r, "eta") ? number(r, "eta") : 0,
+                present(r, "guidance") ? number(r, "guidance") : 0,
+                present(r, "seed") ? longValue(r, "seed") : null,
+                present(r, "columns") ? integer(r, "columns") : null,
+                present(r, "trajectory") && bool(r, "trajectory"),
+                present(r, "deadline") ? deadline(r) : null,
+                present(r, "attributes") ? attributes(r) : Map.of(),
+                submittedAt);
+    }
+
+    private static Conditioning conditioning(ObjectNode r) {
+        boolean label = present(r, "label");
+        boolean context = present(r, "context");
+        if (label && context) {
+            throw invalid("give either label or context, not both");
+        }
+        if (label) {
+            JsonNode l = r.get("label");
+            if (!l.isTextual() || l.asText().isBlank()) {
+                throw invalid("label must be a non-empty string, got " + describe(l));
+            }
+            return Conditioning.label(l.asText());
+        }
+        if (context) {
+            JsonNode c = r.get("context");
+            if (!c.isObject()) {
+                throw invalid("context must be an object of label weights, e.g. {\"sneaker\": 0.6, \"bag\": 0.4}, got "
+                        + describe(c));
+            }
+            Map<String, Double> weights = new LinkedHashMap<>();
+            for (Iterator<Map.Entry<String, JsonNode>> it = c.fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> e = it.next();
+                if (!e.getValue().isNumber()) {
+                    throw invalid("context weight of '" + shorten(e.getKey()) + "' must be a number, got "
+                            + describe(e.getValue()));
+                }
+                weights.put(e.getKey(), e.getValue().asDouble());
+            }
+            try {
+                return Conditioning.mix(weights);
+            } catch (IllegalArgumentException e) {
+                throw invalid(e.getMessage());
+            }
+        }
+        return Conditioning.unconditional();
+    }
+
+    private static SamplerKind sampler(ObjectNode r) {
+        JsonNode s = r.get("sampler");
+        if (!s.isTextual()) {
+            throw invalid("sampler must be \"ddim\" or \"ddpm\", got " + describe(s));
+        }
+        try {
+            return SamplerKind.parse(s.asText());
+        } catch (IllegalArgumentException e) {
+            throw invalid("sampler must be \"ddim\" or \"ddpm\", got \"" + shorten(s.asText()) + "\"");
+        }
+    }
+
+    private static Instant deadline(ObjectNode r) {
+        JsonNode d = r.get("deadline");
+        if (!d.isTextual()) {
+            throw invalid("deadline must be an ISO-8601 date-time string, e.g. 2030-01-01T12:00:00Z, got " + describe(d));
+        }
+        try {
+            return OffsetDateTime.parse(d.asText()).toInstant();
+        } catch (DateTimeException e) {
+            throw invalid("deadline '" + shorten(d.asText()) + "' is not an ISO-8601 date-time with offset,"
+                    + " e.g. 2030-01-01T12:00:00Z");
+        }
+    }
+
+    private static Map<String, String> attributes(ObjectNode r) {
+        JsonNode a = r.get("attributes");
+        if (!a.isObject()) {
+            throw invalid("attributes must be an object of strings, got " + describe(a));
+        }
+        if (a.size() > MAX_ATTRIBUTES) {
+            throw new RequestRejectedException(ErrorCode.LIMIT_EXCEEDED,
+                    "attributes may hold at most " + MAX_ATTRIBUTES + " entries, got " + a.size());
+        }
+        Map<String, String> attributes = new LinkedHashMap<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = a.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            if (!e.getValue().isTextual()) {
+                throw invalid("attribute '" + shorten(e.getKey()) + "' must be a string, got " + describe(e.getValue()));
+            }
+            if (e.getKey().length() > MAX_ATTRIBUTE_LENGTH || e.getValue().asText().length() > MAX_ATTRIBUTE_LENGTH) {
+                throw new RequestRejectedException(ErrorCode.LIMIT_EXCEEDED, "attribute names and values may be at most "
+                        + MAX_ATTRIBUTE_LENGTH + " characters ('" + shorten(e.getKey()) + "')");
+            }
+            attributes.put(e.getKey(), e.getValue().asText());
+        }
+        return attributes;
+    }
+
+    private static int integer(ObjectNode r, String field) {
+        JsonNode n = r.get(field);
+        if (!n.isIntegralNumber() || !n.canConvertToInt()) {
+            throw invalid(field + " must be an integer, got " + describe(n));
+        }
+        return n.intValue();
+    }
+
+    private static long longValue(ObjectNode r, String field) {
+        JsonNode n = r.get(field);
+        if (!n.isIntegralNumber() || !n.canConvertToLong()) {
+            throw invalid(field + " must be an integer in 0..2^63-1, got " + describe(n));
+        }
+        return n.longValue();
+    }
+
+    private static double number(ObjectNode r, String field) {
+        JsonNode n = r.get(field);
+        if (!n.isNumber()) {
+            throw invalid(field + " must be a number, got " + describe(n));
+        }
+        return n.doubleValue();
+    }
+
+    private static boolean bool(ObjectNode r, String field) {
+        JsonNode n = r.get(field);
+        if (!n.isBoolean()) {
+            throw invalid(field + " must be true or false, got " + describe(n));
+        }
+        return n.booleanValue();
+    }
+
+    /** Present and not null: a JSON null means "use the default", like an absent field. */
+    private static boolean present(ObjectNode r, String field) {
+        JsonNode n = r.get(field);
+        return n != null && !n.isNull();
+    }
+
+    private static DecodedRequest.Refused undecodable(String keyId, String message) {
+        return new DecodedRequest.Refused(keyId, null, ErrorCode.INVALID_REQUEST, message, true);
+    }
+
+    private static RequestRejectedException invalid(String message) {
+        return new RequestRejectedException(ErrorCode.INVALID_REQUEST, message);
+    }
+
+    private static String validIdOrNull(String id) {
+        try {
+            return id == null ? null : ObjectKeys.requireValidRequestId(id);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+
+    /** The type of a JSON value and a short excerpt, never the whole value (no payload dumps). */
+    private static String describe(JsonNode n) {
+        if (n == null || n.isNull()) {
+            return "null";
+        }
+        if (n.isTextual()) {
+            return "the string \"" + shorten(n.asText()) + "\"";
+        }
+        if (n.isNumber()) {
+            return "the number " + shorten(n.asText());
+        }
+        if (n.isBoolean()) {
+            return n.asText();
+        }
+        return n.isArray() ? "an array" : "an object";
+    }
+
+    private static String shorten(String s) {
+        StringBuilder out = new StringBuilder();
+        s.codePoints().limit(40).forEach(c -> out.appendCodePoint(Character.isISOControl(c) ? '?' : c));
+        return s.length() > 40 ? out + "..." : out.toString();
+    }
+}

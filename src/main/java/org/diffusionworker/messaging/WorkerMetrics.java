@@ -1,0 +1,86 @@
+package org.diffusionworker.messaging;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.diffusionworker.worker.Outcome;
+import org.diffusionworker.worker.WorkerListener;
+
+/**
+ * The worker's metrics in Micrometer (Prometheus at /q/metrics): requests by outcome and error code, images made,
+ * batch sizes, queue delay, sampling step time, upload and end-to-end latency. Queue depth gauges are registered by
+ * {@link WorkerRuntime}; Kafka's own consumer metrics (lag included) come from the Kafka binder.
+ */
+final class WorkerMetrics implements WorkerListener {
+
+    private static final double[] BATCH_BUCKETS = {1, 2, 4, 8, 16, 32, 64, 128, 256, 512};
+
+    private final MeterRegistry registry;
+    private final Counter images;
+    private final DistributionSummary batchImages;
+    private final DistributionSummary batchRequests;
+    private final Timer queueDelay;
+    private final Timer samplingStep;
+    private final Timer upload;
+    private final Timer endToEnd;
+
+    WorkerMetrics(MeterRegistry registry) {
+        this.registry = registry;
+        this.images = Counter.builder("diffusion.images.generated").description("Images sampled (not counting"
+                + " results answered from the store)").register(registry);
+        this.batchImages = DistributionSummary.builder("diffusion.batch.images").description("Images per forward pass")
+                .serviceLevelObjectives(BATCH_BUCKETS).register(registry);
+        this.batchRequests = DistributionSummary.builder("diffusion.batch.requests")
+                .description("Requests sharing a batch").serviceLevelObjectives(BATCH_BUCKETS).register(registry);
+        this.queueDelay = Timer.builder("diffusion.queue.delay").description("Wait of the oldest image of a batch")
+                .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1))
+                .maximumExpectedValue(Duration.ofMinutes(10)).register(registry);
+        this.samplingStep = Timer.builder("diffusion.sampling.step").description("One denoising step of a batch")
+                .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1))
+                .maximumExpectedValue(Duration.ofSeconds(30)).register(registry);
+        this.upload = Timer.builder("diffusion.upload").description("Encoding and uploading a request's grid (and GIF)")
+                .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1))
+                .maximumExpectedValue(Duration.ofMinutes(10)).register(registry);
+        this.endToEnd = Timer.builder("diffusion.request.latency").description("From the producer's timestamp to the"
+                        + " answer").publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(10))
+                .maximumExpectedValue(Duration.ofHours(1)).register(registry);
+    }
+
+    @Override
+    public void requestFinished(Outcome outcome, long endToEndNanos) {
+        String result;
+        String code;
+        if (outcome instanceof Outcome.Completed c) {
+            result = c.deduplicated() ? "deduplicated" : "completed";
+            code = "none";
+            if (!c.deduplicated()) {
+                images.increment(c.grid().count());
+            }
+            endToEnd.record(c.timings().endToEndMs(), TimeUnit.MILLISECONDS);
+        } else {
+            result = "failed";
+            code = ((Outcome.Failed) outcome).code().name();
+        }
+        registry.counter("diffusion.requests", "outcome", result, "code", code).increment();
+    }
+
+    @Override
+    public void batchStarted(int imageCount, int requests, long oldestWaitNanos) {
+        batchImages.record(imageCount);
+        batchRequests.record(requests);
+        queueDelay.record(oldestWaitNanos, TimeUnit.NANOSECONDS);
+    }
+
+    @Override
+    public void samplingStep(long nanos) {
+        samplingStep.record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    @Override
+    public void uploaded(long nanos) {
+        upload.record(nanos, TimeUnit.NANOSECONDS);
+    }
+}

@@ -1,0 +1,197 @@
+package org.diffusionworker.messaging;
+
+import ai.djl.Device;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.annotation.Priority;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import jakarta.interceptor.Interceptor;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.diffusionworker.generation.GenerationEngine;
+import org.diffusionworker.model.DjlRuntime;
+import org.diffusionworker.model.ModelLoader;
+import org.diffusionworker.storage.MinioObjectStore;
+import org.diffusionworker.storage.MinioStoreSettings;
+import org.diffusionworker.storage.ObjectKeys;
+import org.diffusionworker.storage.RetrySettings;
+import org.diffusionworker.worker.GenerationWorker;
+import org.diffusionworker.worker.WorkerSettings;
+import org.eclipse.microprofile.config.ConfigProvider;
+import org.jboss.logging.Logger;
+
+/**
+ * Starts the worker when {@code diffusionworker.worker.enabled} is true: loads the model once per replica, warms it
+ * up and checks the bucket before the Kafka channels connect (this observer runs ahead of SmallRye's), so no request
+ * arrives before the model is ready. On shutdown it stops fetching, finishes the batch in hand, waits for the events
+ * to be acknowledged (so their offsets are committed when the consumer closes) within the grace period.
+ */
+@ApplicationScoped
+public class WorkerRuntime {
+
+    private static final Logger LOG = Logger.getLogger(WorkerRuntime.class);
+    static final String MAX_AGE_KEY = "mp.messaging.incoming.generation-requests.throttled.unprocessed-record-max-age.ms";
+
+    @Inject
+    WorkerConfig config;
+
+    @Inject
+    MeterRegistry registry;
+
+    @Inject
+    EventPublisher publisher;
+
+    private final CompletableFuture<GenerationWorker> started = new CompletableFuture<>();
+    private volatile GenerationWorker worker;
+    private MinioObjectStore store;
+
+    void onStart(@Observes @Priority(Interceptor.Priority.PLATFORM_BEFORE) StartupEvent event) throws InterruptedException {
+        if (!config.worker().enabled()) {
+            return;
+        }
+        WorkerSettings settings = settings(config);
+        MinioStoreSettings storeSettings = storeSettings(config);
+        if (!Files.isDirectory(config.model().path())) {
+            throw new IllegalStateException("diffusionworker.model.path: no model directory at "
+                    + config.model().path().toAbsolutePath() + " (set it to a directory with model.json and weights)");
+        }
+        long start = System.nanoTime();
+        List<GenerationEngine> engines = new ArrayList<>();
+        for (int i = 0; i < config.worker().replicas(); i++) {
+            engines.add(new GenerationEngine(ModelLoader.fromDirectory(config.model().path(), device(i))));
+        }
+        store = new MinioObjectStore(storeSettings);
+        worker = new GenerationWorker(settings, engines, store, new ObjectKeys(config.storage().prefix()),
+                new WorkerMetrics(registry));
+        registerGauges(worker);
+        worker.start();
+        if (!worker.awaitWarm(config.worker().warmUpTimeout())) {
+            throw new IllegalStateException("the model did not warm up within diffusionworker.worker.warm-up-timeout ("
+                    + config.worker().warmUpTimeout() + ")");
+        }
+        checkCommitMaxAge(settings);
+        GenerationWorker.Status status = worker.status();
+        LOG.infof("Worker ready in %d ms: model %s (%s) x%d, batches of up to %d images (%s, %d ms delay), bucket %s"
+                        + " at %s%s, requests from '%s' as group '%s'", (System.nanoTime() - start) / 1_000_000,
+                worker.spec().name(), engines.get(0).model().device(), engines.size(), settings.maxBatchImages(),
+                settings.policy(), settings.maxQueueDelay().toMillis(), storeSettings.bucket(), storeSettings.endpoint(),
+                status.storageAvailable() ? "" : " (UNREACHABLE: " + status.storageProblem() + ")",
+                config.kafka().requestsTopic(), config.kafka().groupId());
+        started.complete(worker);
+    }
+
+    void onStop(@Observes @Priority(Interceptor.Priority.PLATFORM_BEFORE) ShutdownEvent event) throws InterruptedException {
+        GenerationWorker w = worker;
+        if (w == null) {
+            return;
+        }
+        Duration grace = config.worker().shutdownGrace();
+        long deadline = System.nanoTime() + grace.toNanos();
+        LOG.infof("Stopping: no new requests; finishing the batch in hand within %s", grace);
+        boolean finished = w.shutdown(grace);
+        boolean published = publisher.awaitIdle(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+        LOG.infof("Worker stopped (%s, %s); the consumer commits acknowledged offsets as it closes",
+                finished ? "all requests in hand answered" : "some requests left unanswered, to be redelivered",
+                published ? "all events acknowledged" : "some events not acknowledged in time");
+        w.close();
+        store.close();
+    }
+
+    /** The running worker, once started. */
+    Optional<GenerationWorker> worker() {
+        return Optional.ofNullable(worker);
+    }
+
+    /** Completes with the worker once it is warm (never, when the worker is disabled). */
+    CompletionStage<GenerationWorker> whenStarted() {
+        return started;
+    }
+
+    boolean enabled() {
+        return config.worker().enabled();
+    }
+
+    private Device device(int replica) {
+        Device device = DjlRuntime.device(config.model().device());
+        if (device.isGpu() && config.worker().replicas() > 1) {
+            // One replica per GPU: replica i on gpu:i (DjlRuntime.device checks that it exists).
+            return DjlRuntime.device("gpu:" + replica);
+        }
+        return device;
+    }
+
+    private void registerGauges(GenerationWorker w) {
+        Gauge.builder("diffusion.queue.depth.images", w, x -> x.status().queuedImages())
+                .description("Images waiting for a batch").register(registry);
+        Gauge.builder("diffusion.pending.images", w, x -> x.status().pendingImages())
+                .description("Images accepted but not yet answered (fetching pauses above the limit)").register(registry);
+        Gauge.builder("diffusion.inference.images", w, x -> x.status().imagesInHand())
+                .description("Images in the batches being sampled now").register(registry);
+        Gauge.builder("diffusion.worker.ready", w, x -> x.status().ready() ? 1 : 0)
+                .description("1 when the model is warm and the store reachable").register(registry);
+    }
+
+    /**
+     * SmallRye's throttled commit marks the channel unhealthy when a record stays unacknowledged longer than its max
+     * age (60 s by default). A request stays unacknowledged while it waits for a batch, is sampled (a DDPM batch on
+     * CPU can take minutes) and while the store is down (up to the outage limit), so the max age must cover that.
+     */
+    private void checkCommitMaxAge(WorkerSettings settings) {
+        long maxAgeMs = ConfigProvider.getConfig().getOptionalValue(MAX_AGE_KEY, Long.class).orElse(60_000L);
+        if (maxAgeMs <= 0) {
+            return;
+        }
+        if (maxAgeMs < settings.storageOutageLimit().toMillis()) {
+            throw new IllegalStateException(MAX_AGE_KEY + " is " + maxAgeMs + " ms, shorter than"
+                    + " diffusionworker.storage.outage-limit (" + settings.storageOutageLimit() + "): requests waiting"
+                    + " for the store would fail the channel's health first; make it longer than the outage limit plus"
+                    + " the longest batch");
+        }
+        // The batch time is measured on a machine that may be busy: advise, do not refuse to start.
+        Duration longestBatch = worker.longestBatchEstimate();
+        Duration needed = settings.storageOutageLimit().plus(longestBatch.multipliedBy(2));
+        if (maxAgeMs < needed.toMillis()) {
+            LOG.warnf("%s is %d ms, but a request may stay unacknowledged for the storage outage limit (%s) plus"
+                    + " queueing and sampling: the longest batch here (DDPM with guidance, %d images) takes about %d s"
+                    + " as measured at warm-up. Consider at least %d.", MAX_AGE_KEY, maxAgeMs,
+                    settings.storageOutageLimit(), settings.maxBatchImages(), longestBatch.toSeconds(), needed.toMillis());
+        }
+        LOG.debugf("Longest batch estimated at %s; commit max age %d ms", longestBatch, maxAgeMs);
+    }
+
+    static WorkerSettings settings(WorkerConfig c) {
+        try {
+            return new WorkerSettings(c.batching().maxImages(), c.batching().maxQueueDelay(), c.batching().policy(),
+                    c.batching().maxPendingImages(), c.limits().maxCount(), c.limits().maxSteps(),
+                    Math.min(c.limits().defaultSteps(), c.limits().maxSteps()), c.storage().outageLimit(),
+                    c.storage().outageRetryInterval(), c.worker().uploadThreads());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalStateException("invalid worker configuration (diffusionworker.batching.max-pending-images"
+                    + " must be at least diffusionworker.limits.max-count): " + e.getMessage(), e);
+        }
+    }
+
+    static MinioStoreSettings storeSettings(WorkerConfig c) {
+        WorkerConfig.Storage s = c.storage();
+        String accessKey = s.accessKey().orElseThrow(() -> new IllegalStateException(
+                "diffusionworker.storage.access-key is not set (environment: DIFFUSIONWORKER_STORAGE_ACCESS_KEY)"));
+        String secretKey = s.secretKey().orElseThrow(() -> new IllegalStateException(
+                "diffusionworker.storage.secret-key is not set (environment: DIFFUSIONWORKER_STORAGE_SECRET_KEY)"));
+        try {
+            return new MinioStoreSettings(s.endpoint(), s.region(), accessKey, secretKey, s.bucket(), s.urlExpiry(),
+                    s.publicBaseUrl(), new RetrySettings(s.retry().maxAttempts(), s.retry().initialBackoff(),
+                    s.retry().maxBackoff()), s.requestTimeout());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalStateException("invalid diffusionworker.storage.* configuration: " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,120 @@
+package org.diffusionworker.worker;
+
+import java.time.Instant;
+import java.util.Map;
+import java.util.Objects;
+import org.diffusionworker.diffusion.SamplerKind;
+import org.diffusionworker.generation.Conditioning;
+import org.diffusionworker.storage.ObjectKeys;
+
+/**
+ * One request for a grid of images, as the producer sent it (defaults not yet applied, so that a redelivery of the
+ * same message compares equal field for field).
+ *
+ * <p>The constructor checks what holds whatever the model and configuration: a valid id, positive counts, eta and
+ * guidance in their ranges. Limits of this worker and labels of its model are checked by {@link GenerationWorker}.
+ * Violations throw {@link RequestRejectedException} with {@link ErrorCode#INVALID_REQUEST}.
+ *
+ * @param requestId   the idempotency key; 1..128 characters of {@code [A-Za-z0-9._-]}
+ * @param conditioning a label, a weighted mix of labels, or unconditional
+ * @param count       images to generate
+ * @param sampler     DDIM or DDPM
+ * @param steps       DDIM steps; null for the worker's default (DDPM always takes the model's T)
+ * @param eta         DDIM eta in [0, 1] (0 for DDPM)
+ * @param guidance    classifier-free guidance weight in [0, 20]
+ * @param seed        the seed; null to let the worker draw one (and report it)
+ * @param columns     images per grid row; null for ceil(sqrt(count))
+ * @param trajectory  whether to store the denoising trajectory as a GIF as well
+ * @param deadline    when the request stops being worth running; null for never
+ * @param attributes  opaque caller values echoed back in the result
+ * @param submittedAt when the producer sent it (the start of end-to-end latency); null for when the worker got it
+ */
+public record GenerationRequest(
+        String requestId,
+        Conditioning conditioning,
+        int count,
+        SamplerKind sampler,
+        Integer steps,
+        double eta,
+        double guidance,
+        Long seed,
+        Integer columns,
+        boolean trajectory,
+        Instant deadline,
+        Map<String, String> attributes,
+        Instant submittedAt) {
+
+    public static final double MAX_GUIDANCE = 20;
+
+    public GenerationRequest {
+        try {
+            ObjectKeys.requireValidRequestId(requestId);
+        } catch (IllegalArgumentException e) {
+            throw invalid(e.getMessage());
+        }
+        Objects.requireNonNull(conditioning, "conditioning");
+        Objects.requireNonNull(sampler, "sampler");
+        if (count < 1) {
+            throw invalid("count must be at least 1, got " + count);
+        }
+        if (steps != null && steps < 1) {
+            throw invalid("steps must be at least 1, got " + steps);
+        }
+        if (sampler == SamplerKind.DDPM && eta != 0) {
+            throw invalid("eta applies to DDIM only; leave it out (or 0) for ddpm");
+        }
+        if (!(eta >= 0 && eta <= 1)) {
+            throw invalid("eta must be in [0, 1], got " + eta);
+        }
+        if (!(guidance >= 0 && guidance <= MAX_GUIDANCE)) {
+            throw invalid("guidance must be in [0, " + (int) MAX_GUIDANCE + "], got " + guidance);
+        }
+        if (seed != null && seed < 0) {
+            throw invalid("seed must be a non-negative integer, got " + seed);
+        }
+        if (columns != null && columns < 1) {
+            throw invalid("columns must be at least 1, got " + columns);
+        }
+        attributes = attributes == null ? Map.of() : Map.copyOf(attributes);
+    }
+
+    /** A request with the defaults for everything but id and conditioning (DDIM, 16 images). */
+    public static GenerationRequest of(String requestId, Conditioning conditioning) {
+        return new GenerationRequest(requestId, conditioning, 16, SamplerKind.DDIM, null, 0, 0, null, null, false, null,
+                Map.of(), null);
+    }
+
+    public GenerationRequest withCount(int newCount) {
+        return new GenerationRequest(requestId, conditioning, newCount, sampler, steps, eta, guidance, seed, columns,
+                trajectory, deadline, attributes, submittedAt);
+    }
+
+    public GenerationRequest withSampler(SamplerKind newSampler, Integer newSteps) {
+        return new GenerationRequest(requestId, conditioning, count, newSampler, newSteps, eta, guidance, seed, columns,
+                trajectory, deadline, attributes, submittedAt);
+    }
+
+    public GenerationRequest withSeed(Long newSeed) {
+        return new GenerationRequest(requestId, conditioning, count, sampler, steps, eta, guidance, newSeed, columns,
+                trajectory, deadline, attributes, submittedAt);
+    }
+
+    public GenerationRequest withGuidance(double newGuidance) {
+        return new GenerationRequest(requestId, conditioning, count, sampler, steps, eta, newGuidance, seed, columns,
+                trajectory, deadline, attributes, submittedAt);
+    }
+
+    public GenerationRequest withTrajectory(boolean newTrajectory) {
+        return new GenerationRequest(requestId, conditioning, count, sampler, steps, eta, guidance, seed, columns,
+                newTrajectory, deadline, attributes, submittedAt);
+    }
+
+    public GenerationRequest withDeadline(Instant newDeadline) {
+        return new GenerationRequest(requestId, conditioning, count, sampler, steps, eta, guidance, seed, columns,
+                trajectory, newDeadline, attributes, submittedAt);
+    }
+
+    private static RequestRejectedException invalid(String message) {
+        return new RequestRejectedException(ErrorCode.INVALID_REQUEST, message);
+    }
+}

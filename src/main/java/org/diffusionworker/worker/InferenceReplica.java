@@ -1,0 +1,193 @@
+package org.diffusionworker.worker;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.LongSupplier;
+import org.diffusionworker.generation.BatchPlan;
+import org.diffusionworker.generation.GeneratedImages;
+import org.diffusionworker.generation.GenerationEngine;
+import org.diffusionworker.generation.ImageSlot;
+import org.jboss.logging.Logger;
+
+/**
+ * One model replica and the one thread that owns it: warms the model up, then takes batches from the batcher and
+ * samples them until the batcher closes. Finished images go to the {@link Sink} at once; encoding and uploading
+ * happen on other threads, so the model never waits for the store.
+ */
+final class InferenceReplica implements Runnable {
+
+    private static final Logger LOG = Logger.getLogger(InferenceReplica.class);
+
+    /** Where a replica hands its results. */
+    interface Sink {
+        /** All images of {@code job} are sampled. */
+        void sampled(Job job);
+
+        /** {@code job}'s deadline passed before it started. */
+        void expired(Job job);
+
+        /** Sampling a batch failed; every job in it fails. */
+        void batchFailed(List<Job> jobs, RuntimeException failure);
+    }
+
+    /** Thrown from the progress callback to stop a batch between two steps (shutdown past its grace period). */
+    private static final class Aborted extends RuntimeException {
+        Aborted() {
+            super("batch aborted at shutdown", null, false, false);
+        }
+    }
+
+    private final int index;
+    private final GenerationEngine engine;
+    private final DynamicBatcher batcher;
+    private final Sink sink;
+    private final WorkerListener listener;
+    private final AtomicBoolean abort;
+    private final LongSupplier clock;
+    private final CountDownLatch warm = new CountDownLatch(1);
+    private volatile boolean warmedUp;
+    private volatile Throwable died;
+    private volatile int imagesInHand;
+    private final int maxBatchImages;
+    private volatile long fullBatchStepNanos;
+
+    InferenceReplica(int index, GenerationEngine engine, DynamicBatcher batcher, int maxBatchImages, Sink sink,
+            WorkerListener listener, AtomicBoolean abort, LongSupplier clock) {
+        this.index = index;
+        this.maxBatchImages = maxBatchImages;
+        this.engine = engine;
+        this.batcher = batcher;
+        this.sink = sink;
+        this.listener = listener;
+        this.abort = abort;
+        this.clock = clock;
+    }
+
+    @Override
+    public void run() {
+        try {
+            long start = clock.getAsLong();
+            engine.warmUp();
+            fullBatchStepNanos = timeOneFullBatchStep();
+            warmedUp = true;
+            LOG.infof("Model replica %d (%s on %s) warmed up in %d ms; one step of a full batch (%d images) takes %d ms",
+                    index, engine.spec().name(), engine.model().device(), (clock.getAsLong() - start) / 1_000_000,
+                    maxBatchImages, fullBatchStepNanos / 1_000_000);
+        } catch (RuntimeException | Error e) {
+            died = e;
+            LOG.errorf(e, "Model replica %d failed to warm up", index);
+            return;
+        } finally {
+            warm.countDown();
+        }
+        try {
+            Batch batch;
+            while ((batch = batcher.take()) != null) {
+                process(batch);
+                if (abort.get()) {
+                    break;
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException | Error e) {
+            died = e;
+            LOG.errorf(e, "Model replica %d stopped on an unexpected error", index);
+        }
+    }
+
+    /**
+     * One denoising step at the largest batch, measured at warm-up: it also makes the first full batch of real
+     * requests as fast as the rest, and tells how long the longest batch takes.
+     */
+    private long timeOneFullBatchStep() {
+        float[] none = engine.contextVector(org.diffusionworker.generation.Conditioning.unconditional());
+        List<ImageSlot> slots = new ArrayList<>(maxBatchImages);
+        for (int i = 0; i < maxBatchImages; i++) {
+            slots.add(new ImageSlot(none, 0, i));
+        }
+        BatchPlan plan = new BatchPlan(org.diffusionworker.diffusion.SamplerSettings.ddim(1, 0),
+                new org.diffusionworker.diffusion.ClassifierFreeGuidance(0), 0, slots);
+        // The first pass at a new batch shape pays for PyTorch's allocations; time the second.
+        engine.generate(plan, org.diffusionworker.generation.SamplingProgress.NONE);
+        long start = clock.getAsLong();
+        engine.generate(plan, org.diffusionworker.generation.SamplingProgress.NONE);
+        return clock.getAsLong() - start;
+    }
+
+    /** One step of a full batch, as measured at warm-up (0 before). */
+    long fullBatchStepNanos() {
+        return fullBatchStepNanos;
+    }
+
+    boolean awaitWarm(long timeoutNanos) throws InterruptedException {
+        return warm.await(timeoutNanos, java.util.concurrent.TimeUnit.NANOSECONDS) && warmedUp;
+    }
+
+    boolean warmedUp() {
+        return warmedUp;
+    }
+
+    /** The error that stopped this replica, or null. */
+    Throwable died() {
+        return died;
+    }
+
+    /** Images in the batch being sampled now (0 between batches). */
+    int imagesInHand() {
+        return imagesInHand;
+    }
+
+    private void process(Batch batch) {
+        batch.expired().forEach(sink::expired);
+        if (batch.slices().isEmpty()) {
+            return;
+        }
+        List<ImageSlot> slots = new ArrayList<>(batch.images());
+        boolean trajectory = false;
+        for (Batch.Slice slice : batch.slices()) {
+            Job job = slice.job();
+            trajectory |= job.parameters().trajectory();
+            for (int i = slice.from(); i < slice.to(); i++) {
+                slots.add(new ImageSlot(job.context(), job.seed(), i));
+            }
+        }
+        int every = trajectory ? Trajectories.every(batch.key().sampler()) : 0;
+        BatchPlan plan = new BatchPlan(batch.key().sampler(), batch.key().guidance(), every, slots);
+        List<Job> jobs = new ArrayList<>(batch.jobs());
+        long start = clock.getAsLong();
+        jobs.forEach(j -> j.batchStarted(start));
+        listener.batchStarted(plan.size(), jobs.size(), batch.oldestWaitNanos());
+        imagesInHand = plan.size();
+        GeneratedImages images;
+        try {
+            images = engine.generate(plan, (done, total, stepNanos) -> {
+                listener.samplingStep(stepNanos);
+                if (abort.get()) {
+                    throw new Aborted();
+                }
+            });
+        } catch (Aborted e) {
+            LOG.warnf("Model replica %d abandoned a batch of %d image(s) at shutdown; its requests stay uncommitted"
+                    + " and are redelivered", index, plan.size());
+            return;
+        } catch (RuntimeException e) {
+            sink.batchFailed(jobs, e);
+            return;
+        } finally {
+            imagesInHand = 0;
+        }
+        long end = clock.getAsLong();
+        listener.batchFinished(plan.size(), images.samplingNanos());
+        int offset = 0;
+        for (Batch.Slice slice : batch.slices()) {
+            Outcome.BatchShare share = new Outcome.BatchShare(plan.size(), jobs.size(), slice.size());
+            if (slice.job().accept(slice.from(), slice.to(), images, offset, share, end)) {
+                sink.sampled(slice.job());
+            }
+            offset += slice.size();
+        }
+    }
+}

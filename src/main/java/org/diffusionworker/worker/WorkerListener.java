@@ -1,0 +1,25 @@
+package org.diffusionworker.worker;
+
+/**
+ * What the worker reports as it goes, for metrics. Called on the worker's own threads (the inference thread for
+ * batches and steps): implementations must be quick and must not throw.
+ */
+public interface WorkerListener {
+
+    WorkerListener NONE = new WorkerListener() {};
+
+    /** A request ended (completed, deduplicated or failed). */
+    default void requestFinished(Outcome outcome, long endToEndNanos) {}
+
+    /** A batch started: its size, how many requests share it and how long its oldest image waited. */
+    default void batchStarted(int images, int requests, long oldestWaitNanos) {}
+
+    /** One sampling step of a batch took this long. */
+    default void samplingStep(long nanos) {}
+
+    /** A batch finished sampling. */
+    default void batchFinished(int images, long samplingNanos) {}
+
+    /** A request's grid (and GIF) were encoded and stored in this time. */
+    default void uploaded(long nanos) {}
+}

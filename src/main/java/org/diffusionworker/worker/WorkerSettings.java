@@ -1,0 +1,79 @@
+package org.diffusionworker.worker;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * How a {@link GenerationWorker} batches, limits and stores. Validated here as well as in the configuration mapping,
+ * so that a worker built in code cannot hold a nonsensical setting either.
+ *
+ * @param maxBatchImages     images per forward pass at most (a larger request is split over several batches)
+ * @param maxQueueDelay      how long the oldest waiting request may wait for its batch to fill before it runs anyway
+ * @param policy             which images may share a batch
+ * @param maxPendingImages   images accepted but not yet answered (queued, sampling or uploading) beyond which
+ *                           {@link GenerationWorker#submit} stops granting room, so the caller stops fetching
+ * @param maxCount           images one request may ask for
+ * @param maxSteps           DDIM steps one request may ask for (never more than the model's T)
+ * @param defaultDdimSteps   DDIM steps when the request names none
+ * @param storageOutageLimit how long a request waits for an unreachable object store before it fails
+ * @param storageRetryInterval how often a request whose storage call failed tries again (and readiness re-probes)
+ * @param uploadThreads      threads that encode PNG/GIF and upload, so the model never waits for the store
+ */
+public record WorkerSettings(
+        int maxBatchImages,
+        Duration maxQueueDelay,
+        BatchingPolicy policy,
+        int maxPendingImages,
+        int maxCount,
+        int maxSteps,
+        int defaultDdimSteps,
+        Duration storageOutageLimit,
+        Duration storageRetryInterval,
+        int uploadThreads) {
+
+    public WorkerSettings {
+        requireRange("maxBatchImages", maxBatchImages, 1, 4096);
+        Objects.requireNonNull(maxQueueDelay, "maxQueueDelay");
+        if (maxQueueDelay.isNegative()) {
+            throw new IllegalArgumentException("maxQueueDelay must not be negative, got " + maxQueueDelay);
+        }
+        Objects.requireNonNull(policy, "policy");
+        requireRange("maxPendingImages", maxPendingImages, 1, 1_000_000);
+        requireRange("maxCount", maxCount, 1, 4096);
+        requireRange("maxSteps", maxSteps, 1, 10_000);
+        requireRange("defaultDdimSteps", defaultDdimSteps, 1, maxSteps);
+        Objects.requireNonNull(storageOutageLimit, "storageOutageLimit");
+        Objects.requireNonNull(storageRetryInterval, "storageRetryInterval");
+        if (storageRetryInterval.isNegative() || storageRetryInterval.isZero()) {
+            throw new IllegalArgumentException("storageRetryInterval must be positive, got " + storageRetryInterval);
+        }
+        requireRange("uploadThreads", uploadThreads, 1, 64);
+        if (maxPendingImages < maxCount) {
+            // Otherwise a single largest request could never be granted room and the consumer would stall.
+            throw new IllegalArgumentException("maxPendingImages (" + maxPendingImages + ") must be at least maxCount ("
+                    + maxCount + ")");
+        }
+    }
+
+    /** Defaults for tests and code that builds a worker by hand (the service reads its configuration). */
+    public static WorkerSettings defaults() {
+        return new WorkerSettings(64, Duration.ofMillis(100), BatchingPolicy.MIXED, 256, 64, 1000, 25,
+                Duration.ofMinutes(5), Duration.ofSeconds(2), 2);
+    }
+
+    public WorkerSettings withBatching(int batchImages, Duration delay, BatchingPolicy newPolicy) {
+        return new WorkerSettings(batchImages, delay, newPolicy, Math.max(maxPendingImages, maxCount), maxCount, maxSteps,
+                defaultDdimSteps, storageOutageLimit, storageRetryInterval, uploadThreads);
+    }
+
+    public WorkerSettings withStorageOutage(Duration limit, Duration retryInterval) {
+        return new WorkerSettings(maxBatchImages, maxQueueDelay, policy, maxPendingImages, maxCount, maxSteps,
+                defaultDdimSteps, limit, retryInterval, uploadThreads);
+    }
+
+    private static void requireRange(String name, int value, int min, int max) {
+        if (value < min || value > max) {
+            throw new IllegalArgumentException(name + " must be " + min + ".." + max + ", got " + value);
+        }
+    }
+}

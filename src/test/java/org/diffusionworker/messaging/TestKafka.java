@@ -1,0 +1,148 @@
+package org.diffusionworker.messaging;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/** Plain Kafka clients for tests: a producer of requests and a reader of events, as another service would have. */
+final class TestKafka implements AutoCloseable {
+
+    static final Duration WAIT = Duration.ofSeconds(90);
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    /** One event as it came: key, CloudEvents headers and JSON body. */
+    record Event(String key, Map<String, String> headers, JsonNode body) {
+        String status() {
+            return body.path("status").asText();
+        }
+
+        String errorCode() {
+            return body.path("error").path("code").asText();
+        }
+    }
+
+    private final KafkaProducer<String, byte[]> producer;
+    private final KafkaConsumer<String, String> events;
+    private final Map<String, List<Event>> received = new HashMap<>();
+
+    TestKafka(String bootstrapServers) {
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+        p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        p.put(ProducerConfig.LINGER_MS_CONFIG, "0");
+        producer = new KafkaProducer<>(p);
+        events = consumer(bootstrapServers, StringDeserializer.class);
+        List<TopicPartition> partitions = events.partitionsFor(WorkerTestConfig.EVENTS, WAIT).stream()
+                .map(i -> new TopicPartition(i.topic(), i.partition())).toList();
+        events.assign(partitions);
+        events.seekToBeginning(partitions);
+    }
+
+    static <V> KafkaConsumer<String, V> consumer(String bootstrapServers, Class<?> valueDeserializer) {
+        Properties c = new Properties();
+        c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        c.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+        c.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, valueDeserializer.getName());
+        c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        return new KafkaConsumer<>(c);
+    }
+
+    void send(String key, String json) {
+        send(key, json.getBytes(StandardCharsets.UTF_8));
+    }
+
+    void send(String key, byte[] value) {
+        try {
+            producer.send(new ProducerRecord<>(WorkerTestConfig.REQUESTS, key, value)).get(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException("could not send " + key, e);
+        }
+    }
+
+    /** Waits until every id has at least {@code n} events; returns the latest of each. */
+    Map<String, Event> await(Collection<String> ids, int n) {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (ids.stream().anyMatch(id -> received.getOrDefault(id, List.of()).size() < n)) {
+            if (System.nanoTime() > deadline) {
+                List<String> missing = ids.stream().filter(id -> received.getOrDefault(id, List.of()).size() < n).toList();
+                throw new AssertionError("no event within " + WAIT + " for " + missing);
+            }
+            poll();
+        }
+        Map<String, Event> latest = new HashMap<>();
+        ids.forEach(id -> {
+            List<Event> all = received.get(id);
+            latest.put(id, all.get(n - 1));
+        });
+        return latest;
+    }
+
+    Event await(String id) {
+        return await(List.of(id), 1).get(id);
+    }
+
+    Event awaitNth(String id, int n) {
+        return await(List.of(id), n).get(id);
+    }
+
+    /** One poll of the events topic (blocks in the client up to 200 ms, until records arrive): paces wait loops. */
+    void poll() {
+        for (ConsumerRecord<String, String> r : events.poll(Duration.ofMillis(200))) {
+            received.computeIfAbsent(r.key(), k -> new ArrayList<>()).add(event(r));
+        }
+    }
+
+    int eventsFor(String id) {
+        return received.getOrDefault(id, List.of()).size();
+    }
+
+    private static Event event(ConsumerRecord<String, String> r) {
+        Map<String, String> headers = new HashMap<>();
+        for (Header h : r.headers()) {
+            headers.put(h.key(), new String(h.value(), StandardCharsets.UTF_8));
+        }
+        try {
+            return new Event(r.key(), headers, JSON.readTree(r.value()));
+        } catch (IOException e) {
+            throw new UncheckedIOException("event of " + r.key() + " is not JSON", e);
+        }
+    }
+
+    static KafkaConsumer<String, byte[]> deadLetterReader(String bootstrapServers) {
+        KafkaConsumer<String, byte[]> c = consumer(bootstrapServers, ByteArrayDeserializer.class);
+        List<TopicPartition> partitions = c.partitionsFor(WorkerTestConfig.DEAD_LETTERS, WAIT).stream()
+                .map(i -> new TopicPartition(i.topic(), i.partition())).toList();
+        c.assign(partitions);
+        c.seekToBeginning(partitions);
+        return c;
+    }
+
+    @Override
+    public void close() {
+        producer.close();
+        events.close();
+    }
+}

@@ -1,0 +1,313 @@
+package org.diffusionworker.messaging;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.smallrye.reactive.messaging.kafka.KafkaClientService;
+import jakarta.inject.Inject;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
+import java.net.URI;
+import java.net.URL;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import javax.imageio.ImageIO;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * The worker end to end: requests produced by a plain KafkaProducer, events read by a plain KafkaConsumer, images
+ * downloaded from the URLs in the events. Subclasses supply the infrastructure (embedded, or containers).
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+abstract class WorkerEndToEndContract {
+
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    @ConfigProperty(name = "kafka.bootstrap.servers")
+    String bootstrapServers;
+
+    @TestHTTPResource("/q/health/ready")
+    URL readiness;
+
+    @TestHTTPResource("/q/metrics")
+    URL metrics;
+
+    @Inject
+    WorkerRuntime runtime;
+
+    @Inject
+    KafkaClientService kafkaClients;
+
+    TestKafka kafka;
+    private final String run = UUID.randomUUID().toString().substring(0, 8);
+
+    @BeforeAll
+    void connect() {
+        kafka = new TestKafka(bootstrapServers);
+    }
+
+    @AfterAll
+    void disconnect() {
+        kafka.close();
+    }
+
+    String id(String name) {
+        return name + "-" + run;
+    }
+
+    static ObjectNode request(String id) {
+        ObjectNode r = TestKafka.JSON.createObjectNode();
+        r.put("requestId", id);
+        r.put("steps", 5);
+        r.put("count", 2);
+        r.put("seed", 11);
+        return r;
+    }
+
+    @Test
+    void requestsSentTogetherShareABatchAndComeBackAsCloudEventsWithDownloadableGrids() throws Exception {
+        String bag = id("together-bag");
+        String sneaker = id("together-sneaker");
+        String mixed = id("together-mix");
+        kafka.send(bag, request(bag).put("label", "bag").put("count", 3).set("attributes",
+                TestKafka.JSON.createObjectNode().put("caller", "e2e")).toString());
+        kafka.send(sneaker, request(sneaker).put("label", "sneaker").put("count", 3).put("columns", 3).toString());
+        ObjectNode mix = request(mixed).put("trajectory", true);
+        mix.putObject("context").put("sneaker", 0.6).put("bag", 0.4);
+        kafka.send(mixed, mix.toString());
+
+        Map<String, TestKafka.Event> events = kafka.await(List.of(bag, sneaker, mixed), 1);
+
+        for (TestKafka.Event e : events.values()) {
+            assertEquals("COMPLETED", e.status(), e.body().toString());
+            assertEquals(e.key(), e.body().path("requestId").asText());
+            assertEquals("1.0", e.headers().get("ce_specversion"));
+            assertEquals(EventPublisher.COMPLETED_TYPE, e.headers().get("ce_type"));
+            assertEquals("urn:diffusion-worker", e.headers().get("ce_source"));
+            assertEquals(e.key(), e.headers().get("ce_subject"));
+            assertEquals(e.key() + ":completed", e.headers().get("ce_id"));
+            JsonNode image = e.body().path("image");
+            BufferedImage png = ImageIO.read(new ByteArrayInputStream(download(image.path("url").asText())));
+            assertEquals(image.path("width").asInt(), png.getWidth(), "PNG width matches the event");
+            assertEquals(image.path("height").asInt(), png.getHeight(), "PNG height matches the event");
+            assertEquals("generations/" + e.key() + "/grid.png", image.path("key").asText());
+            assertEquals(WorkerTestConfig.BUCKET, image.path("bucket").asText());
+            JsonNode batch = e.body().path("batches").get(0);
+            assertEquals(3, batch.path("requests").asInt(), "compatible requests arriving together share a batch");
+            assertEquals(8, batch.path("images").asInt());
+            assertEquals(11, e.body().path("parameters").path("seed").asLong());
+            assertTrue(e.body().path("timings").path("endToEndMs").asLong() > 0);
+        }
+        assertEquals("e2e", events.get(bag).body().path("attributes").path("caller").asText());
+        assertEquals(3 * 30 + 2, events.get(sneaker).body().path("image").path("width").asInt(), "3 columns");
+        JsonNode gif = events.get(mixed).body().path("trajectory");
+        assertTrue(new String(download(gif.path("url").asText()), 0, 6, StandardCharsets.US_ASCII).startsWith("GIF8"));
+        assertEquals(0.6, events.get(mixed).body().path("parameters").path("context").path("sneaker").asDouble());
+    }
+
+    @Test
+    void everyKindOfBadInputGetsItsFailedEventIsCommittedAndThePartitionKeepsFlowing() throws Exception {
+        Map<String, String> expected = new java.util.LinkedHashMap<>();
+        String bytes = id("bad-bytes");
+        kafka.send(bytes, new byte[] {(byte) 0xff, (byte) 0xfe, '{', 0});
+        expected.put(bytes, "INVALID_REQUEST");
+        String array = id("bad-array");
+        kafka.send(array, "[1, 2, 3]");
+        expected.put(array, "INVALID_REQUEST");
+        String type = id("bad-type");
+        kafka.send(type, request(type).put("count", "four").toString());
+        expected.put(type, "INVALID_REQUEST");
+        String label = id("bad-label");
+        kafka.send(label, request(label).put("label", "unicorn").toString());
+        expected.put(label, "UNKNOWN_LABEL");
+        String count = id("bad-count");
+        kafka.send(count, request(count).put("count", WorkerTestConfig.MAX_COUNT + 1).toString());
+        expected.put(count, "LIMIT_EXCEEDED");
+        String steps = id("bad-steps");
+        kafka.send(steps, request(steps).put("steps", 5000).toString());
+        expected.put(steps, "LIMIT_EXCEEDED");
+        String big = id("bad-size");
+        kafka.send(big, request(big).put("padding", "x".repeat(5000)).toString());
+        expected.put(big, "LIMIT_EXCEEDED");
+        String both = id("bad-both");
+        ObjectNode twoConditions = request(both).put("label", "bag");
+        twoConditions.putObject("context").put("bag", 1.0);
+        kafka.send(both, twoConditions.toString());
+        expected.put(both, "INVALID_REQUEST");
+        String late = id("bad-late");
+        kafka.send(late, request(late).put("deadline", Instant.now().minusSeconds(60).toString()).toString());
+        expected.put(late, "EXPIRED");
+        String sampler = id("bad-sampler");
+        kafka.send(sampler, request(sampler).put("sampler", "euler").toString());
+        expected.put(sampler, "INVALID_REQUEST");
+        String good = id("good-after-bad");
+        kafka.send(good, request(good).put("label", "coat").toString());
+
+        List<String> ids = new ArrayList<>(expected.keySet());
+        ids.add(good);
+        Map<String, TestKafka.Event> events = kafka.await(ids, 1);
+
+        expected.forEach((id, code) -> {
+            TestKafka.Event e = events.get(id);
+            assertEquals("FAILED", e.status(), id);
+            assertEquals(code, e.errorCode(), id + ": " + e.body());
+            assertFalse(e.body().path("error").path("message").asText().isBlank());
+            assertEquals(EventPublisher.FAILED_TYPE, e.headers().get("ce_type"));
+        });
+        assertEquals("COMPLETED", events.get(good).status(), "the partition kept flowing");
+
+        try (KafkaConsumer<String, byte[]> dlq = TestKafka.deadLetterReader(bootstrapServers)) {
+            Map<String, String> reasons = new HashMap<>();
+            long deadline = System.nanoTime() + TestKafka.WAIT.toNanos();
+            while (reasons.size() < 2 && System.nanoTime() < deadline) {
+                for (ConsumerRecord<String, byte[]> r : dlq.poll(Duration.ofMillis(200))) {
+                    if (r.key() != null && (r.key().equals(bytes) || r.key().equals(array))) {
+                        reasons.put(r.key(), new String(r.headers().lastHeader(EventPublisher.DLQ_REASON).value(),
+                                StandardCharsets.UTF_8));
+                    }
+                }
+            }
+            assertTrue(reasons.get(bytes).contains("not valid JSON"), reasons.toString());
+            assertTrue(reasons.get(array).contains("must be a JSON object"), reasons.toString());
+        }
+        awaitAllCommitted();
+    }
+
+    @Test
+    void duplicateRequestIsNotSampledTwiceAndDifferentParametersUnderTheSameIdAreRefused() throws Exception {
+        String id = id("duplicate");
+        String json = request(id).put("label", "trouser").without("seed").toString();
+        kafka.send(id, json);
+        TestKafka.Event first = kafka.awaitNth(id, 1);
+        assertEquals("COMPLETED", first.status());
+        double imagesBefore = metric("diffusion_images_generated_total");
+
+        kafka.send(id, json);
+        TestKafka.Event second = kafka.awaitNth(id, 2);
+
+        assertEquals("COMPLETED", second.status());
+        assertTrue(second.body().path("deduplicated").asBoolean());
+        assertEquals(0, second.body().path("batches").size(), "not sampled again");
+        assertEquals(first.body().path("image").path("key"), second.body().path("image").path("key"));
+        assertEquals(first.body().path("parameters").path("seed"), second.body().path("parameters").path("seed"),
+                "the drawn seed is reported again");
+        assertTrue(first.body().path("parameters").path("seedDrawn").asBoolean());
+        assertEquals(imagesBefore, metric("diffusion_images_generated_total"));
+
+        kafka.send(id, request(id).put("label", "trouser").put("count", 3).toString());
+        TestKafka.Event third = kafka.awaitNth(id, 3);
+        assertEquals("CONFLICT", third.errorCode(), third.body().toString());
+    }
+
+    @Test
+    void workerStopsFetchingWhileFullAndNeverHoldsMoreThanItsLimitPlusOneRequest() throws Exception {
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            String id = id("pressure-" + i);
+            ids.add(id);
+            kafka.send(id, request(id).put("label", "dress").put("count", WorkerTestConfig.MAX_COUNT).put("steps", 3)
+                    .toString());
+        }
+        int maxPending = 0;
+        boolean pausedSeen = false;
+        long deadline = System.nanoTime() + TestKafka.WAIT.toNanos();
+        while (ids.stream().anyMatch(id -> kafka.eventsFor(id) == 0) && System.nanoTime() < deadline) {
+            maxPending = Math.max(maxPending, runtime.worker().orElseThrow().status().pendingImages());
+            pausedSeen |= !kafkaClients.getConsumer("generation-requests").paused().await()
+                    .atMost(Duration.ofSeconds(5)).isEmpty();
+            kafka.poll();
+        }
+        kafka.await(ids, 1).values().forEach(e -> assertEquals("COMPLETED", e.status()));
+        assertTrue(maxPending <= 16 + WorkerTestConfig.MAX_COUNT, "pending images peaked at " + maxPending);
+        assertTrue(pausedSeen, "the consumer's partitions were paused while the worker was full");
+    }
+
+    @Test
+    void readinessAndMetricsAreExposed() throws Exception {
+        String id = id("metrics");
+        kafka.send(id, request(id).put("label", "shirt").toString());
+        kafka.await(id);
+
+        HttpResponse<String> ready = HTTP.send(HttpRequest.newBuilder(readiness.toURI()).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, ready.statusCode(), ready.body());
+        assertTrue(ready.body().contains("diffusion-worker"), ready.body());
+        assertTrue(ready.body().contains("generation-requests"), "Kafka's readiness is part of it: " + ready.body());
+
+        String text = HTTP.send(HttpRequest.newBuilder(metrics.toURI()).build(), HttpResponse.BodyHandlers.ofString())
+                .body();
+        for (String name : List.of("diffusion_requests_total{code=\"none\",outcome=\"completed\"",
+                "diffusion_images_generated_total", "diffusion_batch_images_bucket", "diffusion_queue_delay_seconds",
+                "diffusion_queue_depth_images", "diffusion_pending_images", "diffusion_sampling_step_seconds",
+                "diffusion_request_latency_seconds", "diffusion_upload_seconds",
+                "kafka_consumer_fetch_manager_records_lag_max")) {
+            assertTrue(text.contains(name), name + " missing from /q/metrics");
+        }
+    }
+
+    private byte[] download(String url) throws Exception {
+        HttpResponse<byte[]> response = HTTP.send(HttpRequest.newBuilder(URI.create(url)).build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+        assertEquals(200, response.statusCode(), "GET " + url);
+        return response.body();
+    }
+
+    private double metric(String name) throws Exception {
+        String text = HTTP.send(HttpRequest.newBuilder(metrics.toURI()).build(), HttpResponse.BodyHandlers.ofString())
+                .body();
+        Matcher m = Pattern.compile("(?m)^" + Pattern.quote(name) + "(\\{[^}]*\\})? ([0-9.eE+-]+)$").matcher(text);
+        double sum = 0;
+        while (m.find()) {
+            sum += Double.parseDouble(m.group(2));
+        }
+        return sum;
+    }
+
+    /** The worker's group has committed every request record (the throttled commit runs every 500 ms here). */
+    private void awaitAllCommitted() throws Exception {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
+            TopicPartition partition = new TopicPartition(WorkerTestConfig.REQUESTS, 0);
+            long end = admin.listOffsets(Map.of(partition, OffsetSpec.latest())).partitionResult(partition).get()
+                    .offset();
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            long committed = -1;
+            while (System.nanoTime() < deadline) {
+                OffsetAndMetadata c = admin.listConsumerGroupOffsets("diffusion-worker").partitionsToOffsetAndMetadata()
+                        .get().get(partition);
+                committed = c == null ? -1 : c.offset();
+                if (committed >= end) {
+                    return;
+                }
+                kafka.poll();
+            }
+            assertNotNull(null, "committed offset " + committed + " never reached the end " + end);
+        }
+    }
+}

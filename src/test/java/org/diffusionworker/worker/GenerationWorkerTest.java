@@ -1,0 +1,255 @@
+package org.diffusionworker.worker;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.Device;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import javax.imageio.ImageIO;
+import org.diffusionworker.diffusion.SamplerKind;
+import org.diffusionworker.embedded.EmbeddedS3Server;
+import org.diffusionworker.generation.Conditioning;
+import org.diffusionworker.generation.GenerationEngine;
+import org.diffusionworker.model.ModelLoader;
+import org.diffusionworker.storage.MinioObjectStore;
+import org.diffusionworker.storage.MinioStoreSettings;
+import org.diffusionworker.storage.ObjectKeys;
+import org.diffusionworker.storage.RetrySettings;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The worker without Kafka: the tiny random-weight model, a real S3 server (S3Proxy) and the worker's own threads.
+ */
+class GenerationWorkerTest {
+
+    static final Path MODEL = Path.of("src/test/resources/models/random-gray28");
+    static final Duration WAIT = Duration.ofSeconds(60);
+
+    @TempDir
+    static Path directory;
+
+    static EmbeddedS3Server s3;
+
+    @BeforeAll
+    static void startStore() {
+        s3 = EmbeddedS3Server.builder(directory.resolve("s3")).build().start();
+    }
+
+    @AfterAll
+    static void stopStore() {
+        s3.close();
+    }
+
+    static MinioStoreSettings storeSettings(EmbeddedS3Server server, String bucket) {
+        return new MinioStoreSettings(server.endpoint(), server.region(), server.credentials().accessKey(),
+                server.credentials().secretKey(), bucket, Duration.ofMinutes(10), Optional.empty(),
+                new RetrySettings(2, Duration.ofMillis(50), Duration.ofMillis(100)), Duration.ofSeconds(2));
+    }
+
+    static GenerationWorker worker(WorkerSettings settings, MinioObjectStore store) {
+        GenerationEngine engine = new GenerationEngine(ModelLoader.fromDirectory(MODEL, Device.cpu()));
+        GenerationWorker worker = new GenerationWorker(settings, List.of(engine), store, new ObjectKeys("generations"),
+                WorkerListener.NONE);
+        worker.start();
+        return worker;
+    }
+
+    /** Collects outcomes by request id. */
+    static final class Answers implements Consumer<Outcome> {
+        final BlockingQueue<Outcome> queue = new LinkedBlockingQueue<>();
+
+        @Override
+        public void accept(Outcome outcome) {
+            queue.add(outcome);
+        }
+
+        List<Outcome> await(int n) throws InterruptedException {
+            List<Outcome> got = new ArrayList<>();
+            long deadline = System.nanoTime() + WAIT.toNanos();
+            while (got.size() < n) {
+                Outcome o = queue.poll(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                if (o == null) {
+                    throw new AssertionError("only " + got.size() + " of " + n + " answers within " + WAIT + ": " + got);
+                }
+                got.add(o);
+            }
+            return got;
+        }
+
+        Outcome one() throws InterruptedException {
+            return await(1).get(0);
+        }
+    }
+
+    static GenerationRequest request(String label, int count) {
+        return GenerationRequest.of("r-" + UUID.randomUUID(), Conditioning.label(label)).withCount(count)
+                .withSampler(SamplerKind.DDIM, 5).withSeed(7L);
+    }
+
+    @Test
+    void compatibleRequestsArrivingTogetherShareABatchAndEachGetsItsGrid() throws Exception {
+        WorkerSettings settings = WorkerSettings.defaults().withBatching(16, Duration.ofMillis(500), BatchingPolicy.MIXED);
+        try (MinioObjectStore store = new MinioObjectStore(storeSettings(s3, "together"));
+             GenerationWorker worker = worker(settings, store)) {
+            assertTrue(worker.awaitWarm(WAIT));
+            Answers answers = new Answers();
+            List<GenerationRequest> sent = List.of(request("bag", 4), request("sneaker", 3), request("coat", 9));
+            sent.forEach(r -> worker.submit(r, answers));
+
+            List<Outcome> outcomes = answers.await(3);
+
+            for (Outcome o : outcomes) {
+                Outcome.Completed c = assertInstanceOf(Outcome.Completed.class, o, o.toString());
+                BufferedImage png = ImageIO.read(new ByteArrayInputStream(store.get(c.grid().key())));
+                assertEquals(c.grid().width(), png.getWidth());
+                assertEquals(c.grid().height(), png.getHeight());
+                assertEquals("generations/" + c.requestId() + "/grid.png", c.grid().key());
+                assertEquals(7, c.parameters().seed());
+                assertFalse(c.deduplicated());
+            }
+            Outcome.Completed coat = completed(outcomes, sent.get(2).requestId());
+            // 16 + 0: the coat request (9) is split: 9 of 16 slots were left after bag (4) and sneaker (3).
+            assertEquals(List.of(new Outcome.BatchShare(16, 3, 9)), coat.batches());
+            assertEquals(92, coat.grid().width(), "3 columns of 28 px images with 2 px borders");
+        }
+    }
+
+    @Test
+    void requestLargerThanABatchIsSplitAndReassembledInOrder() throws Exception {
+        WorkerSettings settings = WorkerSettings.defaults().withBatching(4, Duration.ofMillis(10), BatchingPolicy.MIXED);
+        try (MinioObjectStore store = new MinioObjectStore(storeSettings(s3, "split"));
+             GenerationWorker worker = worker(settings, store)) {
+            Answers answers = new Answers();
+            GenerationRequest big = request("bag", 10);
+            worker.submit(big, answers);
+            Outcome.Completed split = assertInstanceOf(Outcome.Completed.class, answers.one());
+            assertEquals(List.of(4, 4, 2), split.batches().stream().map(Outcome.BatchShare::ownImages).toList());
+
+            // The same seed and parameters in one batch of 16 give the same PNG: batching does not change pixels.
+            WorkerSettings whole = WorkerSettings.defaults().withBatching(16, Duration.ofMillis(10), BatchingPolicy.MIXED);
+            try (MinioObjectStore other = new MinioObjectStore(storeSettings(s3, "split-whole"));
+                 GenerationWorker single = worker(whole, other)) {
+                single.submit(big, answers);
+                Outcome.Completed once = assertInstanceOf(Outcome.Completed.class, answers.one());
+                assertEquals(1, once.batches().size());
+                assertTrue(java.util.Arrays.equals(store.get(split.grid().key()), other.get(once.grid().key())),
+                        "same PNG bytes however the request was batched");
+            }
+        }
+    }
+
+    @Test
+    void duplicateRequestIsAnsweredFromTheStoredGridAndDifferentParametersAreAConflict() throws Exception {
+        try (MinioObjectStore store = new MinioObjectStore(storeSettings(s3, "duplicates"));
+             GenerationWorker worker = worker(WorkerSettings.defaults(), store)) {
+            Answers answers = new Answers();
+            GenerationRequest first = request("trouser", 2).withSeed(null);
+            worker.submit(first, answers);
+            Outcome.Completed made = assertInstanceOf(Outcome.Completed.class, answers.one());
+            assertTrue(made.parameters().seedDrawn());
+
+            worker.submit(first, answers);
+            Outcome.Completed again = assertInstanceOf(Outcome.Completed.class, answers.one());
+            assertTrue(again.deduplicated(), "not sampled again");
+            assertEquals(List.of(), again.batches());
+            assertEquals(made.parameters().seed(), again.parameters().seed(), "the drawn seed is reported again");
+            assertEquals(made.grid().key(), again.grid().key());
+
+            worker.submit(first.withCount(3), answers);
+            Outcome.Failed conflict = assertInstanceOf(Outcome.Failed.class, answers.one());
+            assertEquals(ErrorCode.CONFLICT, conflict.code());
+        }
+    }
+
+    @Test
+    void sameRequestTwiceInFlightIsSampledOnce() throws Exception {
+        WorkerSettings settings = WorkerSettings.defaults().withBatching(16, Duration.ofMillis(300), BatchingPolicy.MIXED);
+        try (MinioObjectStore store = new MinioObjectStore(storeSettings(s3, "in-flight"));
+             GenerationWorker worker = worker(settings, store)) {
+            Answers answers = new Answers();
+            GenerationRequest r = request("dress", 2);
+            worker.submit(r, answers);
+            worker.submit(r, answers);
+            worker.submit(r.withGuidance(1), answers);
+
+            List<Outcome> outcomes = answers.await(3);
+
+            assertEquals(1, outcomes.stream().filter(o -> o instanceof Outcome.Failed f && f.code() == ErrorCode.CONFLICT).count());
+            List<Outcome.Completed> completed = outcomes.stream().filter(Outcome.Completed.class::isInstance)
+                    .map(Outcome.Completed.class::cast).toList();
+            assertEquals(2, completed.size());
+            assertEquals(1, completed.stream().filter(c -> !c.deduplicated()).count(), "sampled once");
+        }
+    }
+
+    @Test
+    void requestFaultsAreAnsweredAtOnceWithTheirCode() throws Exception {
+        try (MinioObjectStore store = new MinioObjectStore(storeSettings(s3, "faults"));
+             GenerationWorker worker = worker(WorkerSettings.defaults(), store)) {
+            Answers answers = new Answers();
+            worker.submit(request("unicorn", 1), answers);
+            worker.submit(request("bag", 65), answers);
+            worker.submit(request("bag", 1).withSampler(SamplerKind.DDIM, 501), answers);
+            worker.submit(request("bag", 1).withSampler(SamplerKind.DDPM, 20), answers);
+            worker.submit(request("bag", 1).withDeadline(Instant.now().minusSeconds(1)), answers);
+
+            List<ErrorCode> codes = answers.await(5).stream().map(o -> ((Outcome.Failed) o).code()).toList();
+
+            assertEquals(List.of(ErrorCode.UNKNOWN_LABEL, ErrorCode.LIMIT_EXCEEDED, ErrorCode.LIMIT_EXCEEDED,
+                    ErrorCode.INVALID_REQUEST, ErrorCode.EXPIRED), codes);
+        }
+    }
+
+    @Test
+    void storageOutageMakesTheWorkerUnreadyAndFailsRequestsOnlyAfterTheLimit() throws Exception {
+        Path data = directory.resolve("outage");
+        EmbeddedS3Server server = EmbeddedS3Server.builder(data).build().start();
+        int port = server.endpoint().getPort();
+        WorkerSettings settings = WorkerSettings.defaults().withStorageOutage(Duration.ofSeconds(2), Duration.ofMillis(200));
+        MinioStoreSettings access = storeSettings(server, "outage");
+        try (MinioObjectStore store = new MinioObjectStore(access); GenerationWorker worker = worker(settings, store)) {
+            assertTrue(worker.awaitWarm(WAIT));
+            assertTrue(worker.status().ready());
+            server.close();
+
+            Answers answers = new Answers();
+            long start = System.nanoTime();
+            worker.submit(request("bag", 1), answers);
+            Outcome.Failed failed = assertInstanceOf(Outcome.Failed.class, answers.one());
+            assertEquals(ErrorCode.STORAGE_UNAVAILABLE, failed.code());
+            assertTrue(System.nanoTime() - start >= Duration.ofSeconds(2).toNanos(), "waited out the limit first");
+            assertFalse(worker.status().ready());
+
+            worker.submit(request("sneaker", 1), answers);
+            // The same port and data: the store comes back while the request waits.
+            try (EmbeddedS3Server restarted = EmbeddedS3Server.builder(data).port(port)
+                    .credentials(server.credentials()).build().start()) {
+                assertInstanceOf(Outcome.Completed.class, answers.one());
+                assertTrue(worker.status().ready());
+            }
+        }
+    }
+
+    private static Outcome.Completed completed(List<Outcome> outcomes, String id) {
+        return outcomes.stream().filter(o -> o.requestId().equals(id)).map(Outcome.Completed.class::cast).findFirst()
+                .orElseThrow();
+    }
+
+}
