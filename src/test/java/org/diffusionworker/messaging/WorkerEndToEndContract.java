@@ -270,6 +270,15 @@ abstract class WorkerEndToEndContract {
                 "kafka_consumer_fetch_manager_records_lag_max")) {
             assertTrue(text.contains(name), name + " missing from /q/metrics");
         }
+        // Per-partition lag is read every 5 s: wait for the first reading.
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        String lag = "diffusion_kafka_records_lag{partition=\"0\",topic=\"" + WorkerTestConfig.REQUESTS + "\"}";
+        while (!text.contains(lag) && System.nanoTime() < deadline) {
+            kafka.poll();
+            text = HTTP.send(HttpRequest.newBuilder(metrics.toURI()).build(), HttpResponse.BodyHandlers.ofString())
+                    .body();
+        }
+        assertTrue(text.contains(lag), lag + " missing from /q/metrics");
     }
 
     private byte[] download(String url) throws Exception {

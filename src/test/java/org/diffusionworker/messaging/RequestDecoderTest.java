@@ -1,0 +1,117 @@
+package org.diffusionworker.messaging;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Map;
+import org.diffusionworker.diffusion.SamplerKind;
+import org.diffusionworker.generation.Conditioning;
+import org.diffusionworker.worker.ErrorCode;
+import org.diffusionworker.worker.GenerationRequest;
+import org.junit.jupiter.api.Test;
+
+/** Reading request records: the documented examples, defaults, and every way a record can be wrong. */
+class RequestDecoderTest {
+
+    private final RequestDecoder decoder = new RequestDecoder(new ObjectMapper(), 4096);
+
+    private DecodedRequest decode(String json) {
+        return decoder.decode(json.getBytes(StandardCharsets.UTF_8), null, null);
+    }
+
+    private GenerationRequest valid(String json) {
+        return assertInstanceOf(DecodedRequest.Valid.class, decode(json), json).request();
+    }
+
+    private DecodedRequest.Refused refused(String json) {
+        return assertInstanceOf(DecodedRequest.Refused.class, decode(json), json);
+    }
+
+    @Test
+    void theFullExampleOfTheDocsIsRead() {
+        GenerationRequest r = valid("""
+                {"schemaVersion": 1, "requestId": "order-4711-sneakers", "label": "sneaker", "count": 16,
+                 "sampler": "ddim", "steps": 25, "eta": 0.0, "guidance": 2.0, "seed": 42, "columns": 4,
+                 "trajectory": false, "deadline": "2030-01-01T12:00:00Z",
+                 "attributes": {"caller": "shop-frontend", "traceId": "abc123"}, "someFutureField": [1]}""");
+        assertEquals("order-4711-sneakers", r.requestId());
+        assertEquals(Conditioning.label("sneaker"), r.conditioning());
+        assertEquals(25, r.steps());
+        assertEquals(2.0, r.guidance());
+        assertEquals(42L, r.seed());
+        assertEquals(Instant.parse("2030-01-01T12:00:00Z"), r.deadline());
+        assertEquals(Map.of("caller", "shop-frontend", "traceId", "abc123"), r.attributes());
+    }
+
+    @Test
+    void onlyTheIdIsRequiredAndNullMeansAbsent() {
+        GenerationRequest r = valid("{\"requestId\": \"any-1\", \"seed\": null}");
+        assertEquals(Conditioning.unconditional(), r.conditioning());
+        assertEquals(16, r.count());
+        assertEquals(SamplerKind.DDIM, r.sampler());
+        assertNull(r.steps());
+        assertNull(r.seed());
+        assertFalse(r.trajectory());
+    }
+
+    @Test
+    void aMixedContextIsRead() {
+        GenerationRequest r = valid("{\"requestId\": \"mix-1\", \"context\": {\"sneaker\": 0.6, \"bag\": 0.4}}");
+        assertEquals(Conditioning.mix(Map.of("sneaker", 0.6, "bag", 0.4)), r.conditioning());
+    }
+
+    @Test
+    void undecodableRecordsAreRefusedAndDeadLettered() {
+        for (String bad : new String[] {"{", "[1]", "\"text\"", "42", "{\"requestId\": \"a\", \"requestId\": \"b\"}"}) {
+            DecodedRequest.Refused r = refused(bad);
+            assertEquals(ErrorCode.INVALID_REQUEST, r.code(), bad);
+            assertTrue(r.deadLetter(), bad);
+        }
+        DecodedRequest.Refused empty = assertInstanceOf(DecodedRequest.Refused.class,
+                decoder.decode(new byte[0], "key-1", null));
+        assertEquals("key-1", empty.requestId(), "the key names the request when the body cannot");
+        assertTrue(empty.deadLetter());
+    }
+
+    @Test
+    void wrongTypesAndValuesNameTheField() {
+        assertTrue(refused("{\"requestId\": \"a\", \"count\": \"four\"}").message().startsWith("count must be an integer"));
+        assertTrue(refused("{\"requestId\": \"a\", \"count\": 1.5}").message().startsWith("count must be an integer"));
+        assertTrue(refused("{\"requestId\": \"a\", \"eta\": 2}").message().startsWith("eta must be in [0, 1]"));
+        assertTrue(refused("{\"requestId\": \"a\", \"guidance\": 21}").message().startsWith("guidance must be in"));
+        assertTrue(refused("{\"requestId\": \"a\", \"sampler\": \"euler\"}").message().contains("\"euler\""));
+        assertTrue(refused("{\"requestId\": \"a\", \"deadline\": \"tomorrow\"}").message().contains("ISO-8601"));
+        assertTrue(refused("{\"requestId\": \"a\", \"label\": \"x\", \"context\": {\"x\": 1}}").message()
+                .contains("not both"));
+        assertTrue(refused("{\"requestId\": \"a\", \"context\": {\"x\": 0}}").message().contains("no positive"));
+        assertTrue(refused("{\"requestId\": \"a\", \"sampler\": \"ddpm\", \"eta\": 0.5}").message()
+                .contains("DDIM only"));
+        assertTrue(refused("{\"requestId\": \"no spaces\"}").message().startsWith("request id must be"));
+        assertTrue(refused("{\"requestId\": \"a\", \"schemaVersion\": 2}").message().contains("schemaVersion 2"));
+        assertFalse(refused("{\"requestId\": \"a\", \"count\": \"four\"}").deadLetter(), "readable: no dead letter");
+        assertEquals("a", refused("{\"requestId\": \"a\", \"count\": \"four\"}").requestId());
+    }
+
+    @Test
+    void oversizedPayloadsAreRefusedUnread() {
+        DecodedRequest.Refused r = assertInstanceOf(DecodedRequest.Refused.class,
+                decoder.decode(("{\"requestId\":\"big\",\"x\":\"" + "y".repeat(5000) + "\"}")
+                        .getBytes(StandardCharsets.UTF_8), "big", null));
+        assertEquals(ErrorCode.LIMIT_EXCEEDED, r.code());
+        assertEquals("big", r.requestId());
+    }
+
+    @Test
+    void aKeyOtherThanTheRequestIdIsRefused() {
+        DecodedRequest d = decoder.decode("{\"requestId\": \"a\"}".getBytes(StandardCharsets.UTF_8), "b", null);
+        DecodedRequest.Refused r = assertInstanceOf(DecodedRequest.Refused.class, d);
+        assertEquals(ErrorCode.INVALID_REQUEST, r.code());
+        assertTrue(r.message().contains("differs from requestId"));
+    }
+}
