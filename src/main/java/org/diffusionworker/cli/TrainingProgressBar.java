@@ -11,7 +11,7 @@ import org.diffusionworker.training.EpochRecord;
 import org.diffusionworker.training.TrainingListener;
 
 /**
- * Training progress on stderr: a bar over all batches of the run with its ETA, the current
+ * Training progress on stderr: a bar over all batches of the run (elapsed / ETA), the current
  * epoch, a smoothed loss and images per second; one log line per epoch and checkpoint.
  */
 class TrainingProgressBar implements TrainingListener, AutoCloseable {
@@ -41,7 +41,6 @@ class TrainingProgressBar implements TrainingListener, AutoCloseable {
                     .setInitialMax(start.totalBatches())
                     .startsFrom(start.batchesDone(), Duration.ZERO)
                     .setStyle(ProgressBarStyle.ASCII)
-                    .setUnit(" batches", 1)
                     .setUpdateIntervalMillis(500)
                     .setConsumer(new ConsoleProgressBarConsumer(System.err))
                     .build();
@@ -54,8 +53,7 @@ class TrainingProgressBar implements TrainingListener, AutoCloseable {
         speed = Double.isNaN(speed) ? imagesPerSecond : (1 - SMOOTHING) * speed + SMOOTHING * imagesPerSecond;
         if (bar != null) {
             bar.step();
-            bar.setExtraMessage(String.format(Locale.ROOT, " epoch %d/%d loss %.4f %.0f img/s", epoch, epochs, loss,
-                    speed));
+            bar.setExtraMessage(String.format(Locale.ROOT, "ep %d/%d loss %.4f %.0f img/s", epoch, epochs, loss, speed));
         }
     }
 
