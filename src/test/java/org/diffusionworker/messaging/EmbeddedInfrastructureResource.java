@@ -14,10 +14,10 @@ public class EmbeddedInfrastructureResource implements QuarkusTestResourceLifecy
 
     private EmbeddedKafkaBroker kafka;
     private EmbeddedS3Server s3;
+    private Path data;
 
     @Override
     public Map<String, String> start() {
-        Path data;
         try {
             data = Files.createTempDirectory("worker-e2e-");
         } catch (IOException e) {
@@ -37,6 +37,18 @@ public class EmbeddedInfrastructureResource implements QuarkusTestResourceLifecy
         }
         if (kafka != null) {
             kafka.close();
+        }
+        deleteQuietly(data);
+    }
+
+    private static void deleteQuietly(Path directory) {
+        if (directory == null) {
+            return;
+        }
+        try (var paths = Files.walk(directory)) {
+            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            // A temporary directory left behind is not worth failing a test run for.
         }
     }
 }

@@ -38,6 +38,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
@@ -45,6 +46,7 @@ import org.junit.jupiter.api.TestInstance;
  * The worker end to end: requests produced by a plain KafkaProducer, events read by a plain KafkaConsumer, images
  * downloaded from the URLs in the events. Subclasses supply the infrastructure (embedded, or containers).
  */
+@Tag("quarkus")
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 abstract class WorkerEndToEndContract {
 

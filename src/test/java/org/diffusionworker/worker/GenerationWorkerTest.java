@@ -222,27 +222,32 @@ class GenerationWorkerTest {
         Path data = directory.resolve("outage");
         EmbeddedS3Server server = EmbeddedS3Server.builder(data).build().start();
         int port = server.endpoint().getPort();
-        WorkerSettings settings = WorkerSettings.defaults().withStorageOutage(Duration.ofSeconds(2), Duration.ofMillis(200));
         MinioStoreSettings access = storeSettings(server, "outage");
-        try (MinioObjectStore store = new MinioObjectStore(access); GenerationWorker worker = worker(settings, store)) {
-            assertTrue(worker.awaitWarm(WAIT));
-            assertTrue(worker.status().ready());
+        WorkerSettings shortLimit = WorkerSettings.defaults().withStorageOutage(Duration.ofSeconds(2), Duration.ofMillis(200));
+        WorkerSettings longLimit = WorkerSettings.defaults().withStorageOutage(Duration.ofMinutes(2), Duration.ofMillis(200));
+        try (MinioObjectStore store = new MinioObjectStore(access);
+             GenerationWorker impatient = worker(shortLimit, store);
+             GenerationWorker patient = worker(longLimit, store)) {
+            assertTrue(impatient.awaitWarm(WAIT) && patient.awaitWarm(WAIT));
+            assertTrue(impatient.status().ready());
             server.close();
 
-            Answers answers = new Answers();
+            Answers failing = new Answers();
             long start = System.nanoTime();
-            worker.submit(request("bag", 1), answers);
-            Outcome.Failed failed = assertInstanceOf(Outcome.Failed.class, answers.one());
+            impatient.submit(request("bag", 1), failing);
+            Outcome.Failed failed = assertInstanceOf(Outcome.Failed.class, failing.one());
             assertEquals(ErrorCode.STORAGE_UNAVAILABLE, failed.code());
             assertTrue(System.nanoTime() - start >= Duration.ofSeconds(2).toNanos(), "waited out the limit first");
-            assertFalse(worker.status().ready());
+            assertFalse(impatient.status().ready());
 
-            worker.submit(request("sneaker", 1), answers);
-            // The same port and data: the store comes back while the request waits.
+            Answers waiting = new Answers();
+            patient.submit(request("sneaker", 1), waiting);
+            assertTrue(waiting.queue.isEmpty(), "waits for the store rather than failing");
+            // The same port, data and credentials: the store comes back while the request waits.
             try (EmbeddedS3Server restarted = EmbeddedS3Server.builder(data).port(port)
                     .credentials(server.credentials()).build().start()) {
-                assertInstanceOf(Outcome.Completed.class, answers.one());
-                assertTrue(worker.status().ready());
+                assertInstanceOf(Outcome.Completed.class, waiting.one());
+                assertTrue(patient.status().ready());
             }
         }
     }
