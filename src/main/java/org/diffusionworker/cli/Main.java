@@ -5,7 +5,7 @@ import io.quarkus.runtime.QuarkusApplication;
 import io.quarkus.runtime.annotations.QuarkusMain;
 import jakarta.inject.Inject;
 import java.util.Set;
-import org.jboss.logging.Logger;
+import java.io.PrintWriter;
 import picocli.CommandLine;
 
 /**
@@ -37,8 +37,10 @@ public class Main implements QuarkusApplication {
         }
         LocalInfrastructure local = "demo".equals(command) ? LocalInfrastructure.load() : null;
         if ("demo".equals(command) && local == null) {
-            Logger.getLogger(Main.class).error("demo: this build has no embedded Kafka broker and S3 store (it was"
-                    + " built with -Dproduction); build without it to run the demo, or run `serve` against your own");
+            // Logging is not set up before Quarkus starts: this is a command-line error, on stderr like picocli's.
+            PrintWriter err = new PrintWriter(System.err, true);
+            err.println("error: this build has no embedded Kafka broker and S3 store (it was built with -Dproduction):"
+                    + " build without -Dproduction to run the demo, or run `serve` against your own Kafka and S3/MinIO");
             exit(CommandLine.ExitCode.USAGE);
             return;
         }
@@ -50,11 +52,34 @@ public class Main implements QuarkusApplication {
             System.setProperty("quarkus.log.category.\"io.smallrye.reactive.messaging.provider\".level", "ERROR");
         }
         Quarkus.run(Main.class, (code, failure) -> {
+            if (failure != null) {
+                reportStartupFailure(failure);
+            }
             if (local != null) {
                 local.stop();
             }
             exit(code);
         }, args);
+    }
+
+    /**
+     * Says why the application did not start (a custom exit handler replaces Quarkus's, which would have): for a bad
+     * setting the messages name the key, so they are enough; anything else gets its stack trace too.
+     */
+    private static void reportStartupFailure(Throwable failure) {
+        PrintWriter err = new PrintWriter(System.err, true);
+        StringBuilder messages = new StringBuilder();
+        boolean configuration = false;
+        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            configuration |= t.getClass().getName().contains("Config") || t instanceof IllegalStateException;
+            if (t.getMessage() != null && messages.indexOf(t.getMessage()) < 0) {
+                messages.append(messages.length() == 0 ? "" : "\n  caused by: ").append(t.getMessage());
+            }
+        }
+        err.println("error: the application did not start: " + messages);
+        if (!configuration) {
+            failure.printStackTrace(err);
+        }
     }
 
     /** The first argument that is not an option: the subcommand. */

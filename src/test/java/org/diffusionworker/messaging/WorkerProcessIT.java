@@ -78,7 +78,7 @@ class WorkerProcessIT {
 
     /** A request long enough to be caught in the middle: DDIM with many steps and guidance (a doubled batch). */
     private static String longRequest(String id) {
-        return WorkerEndToEndContract.request(id).put("label", "ankle-boot").put("count", 4).put("steps", 300)
+        return WorkerEndToEndContract.request(id).put("label", "ankle-boot").put("count", 2).put("steps", 150)
                 .put("guidance", 2.0).toString();
     }
 
