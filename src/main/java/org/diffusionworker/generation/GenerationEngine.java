@@ -1,8 +1,6 @@
 package org.diffusionworker.generation;
 
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
 import java.util.List;
 import org.diffusionworker.diffusion.ClassifierFreeGuidance;
@@ -10,6 +8,7 @@ import org.diffusionworker.diffusion.Denoiser;
 import org.diffusionworker.diffusion.ImageNoise;
 import org.diffusionworker.diffusion.NoiseSchedule;
 import org.diffusionworker.diffusion.Sampler;
+import org.diffusionworker.diffusion.SamplingLoop;
 import org.diffusionworker.diffusion.SamplerSettings;
 import org.diffusionworker.model.LoadedModel;
 import org.diffusionworker.model.ModelSpec;
@@ -19,8 +18,7 @@ import org.diffusionworker.model.DjlRuntime;
  * Owns a loaded model on one device and turns batch plans into images.
  *
  * <p>Every batch runs inside its own NDManager sub-manager, and every step inside a sub-manager
- * of that, closed as soon as the next sample is taken out of it: DJL frees native memory only
- * when a manager closes, so without this a sampling run leaks every intermediate tensor.
+ * of that ({@link SamplingLoop}): DJL frees native memory only when a manager closes.
  * Not thread-safe: one inference thread calls {@link #generate}.
  */
 public final class GenerationEngine implements AutoCloseable {
@@ -66,7 +64,6 @@ public final class GenerationEngine implements AutoCloseable {
         DjlRuntime.disableGradientsOnThisThread();
         long start = System.nanoTime();
         Sampler sampler = plan.sampler().create(schedule);
-        int[] timesteps = sampler.timesteps();
         int batch = plan.size();
         int channels = spec.config().inChannels();
         int size = spec.config().height();
@@ -76,41 +73,20 @@ public final class GenerationEngine implements AutoCloseable {
                 plan.images().stream().map(i -> new ImageNoise.ImageSeed(i.seed(), i.index())).toList(),
                 channels, size, size);
         List<float[]> trajectory = new ArrayList<>();
-
-        try (NDManager batchManager = model.manager().newSubManager()) {
-            NDManager stepManager = batchManager.newSubManager();
-            try {
-                NDArray x = noise.next(stepManager);
-                if (plan.trajectoryEvery() > 0) {
-                    trajectory.add(toPixelRange(x.toFloatArray()));
-                }
-                for (int k = 0; k < timesteps.length; k++) {
-                    long stepStart = System.nanoTime();
-                    int t = timesteps[k];
-                    NDArray time = stepManager.full(new Shape(batch), (float) t / schedule.timesteps());
-                    NDArray context = stepManager.create(contexts, new Shape(batch, contextWidth));
-                    NDArray eps = plan.guidance().predict(denoiser, x, time, context);
-                    NDArray z = sampler.needsNoise(t) ? noise.next(stepManager) : null;
-                    NDArray next = sampler.step(eps, t, x, z);
-                    // Keep only the new sample; everything else of this step is freed now.
-                    NDManager nextManager = batchManager.newSubManager();
-                    next.attach(nextManager);
-                    stepManager.close();
-                    stepManager = nextManager;
-                    x = next;
-                    boolean last = k == timesteps.length - 1;
-                    if (plan.trajectoryEvery() > 0 && ((k + 1) % plan.trajectoryEvery() == 0 || last)) {
-                        trajectory.add(toPixelRange(x.toFloatArray()));
-                    }
-                    progress.onStep(k + 1, timesteps.length, System.nanoTime() - stepStart);
-                }
-                float[] pixels = plan.trajectoryEvery() > 0 ? trajectory.get(trajectory.size() - 1)
-                        : toPixelRange(x.toFloatArray());
-                return new GeneratedImages(batch, channels, size, size, pixels, List.copyOf(trajectory),
-                        System.nanoTime() - start);
-            } finally {
-                stepManager.close();
+        int every = plan.trajectoryEvery();
+        SamplingLoop.StepListener keepFrame = (done, total, sample, nanos) -> {
+            if (every > 0 && (done % every == 0 || done == total)) {
+                trajectory.add(toPixelRange(sample.toFloatArray()));
             }
+        };
+        try (NDManager batchManager = model.manager().newSubManager()) {
+            float[] pixels = SamplingLoop.run(denoiser, schedule, sampler, plan.guidance(), noise, contexts, contextWidth,
+                    batchManager, every > 0 ? keepFrame : null, (done, total, sample, nanos) -> {
+                        keepFrame.afterStep(done, total, sample, nanos);
+                        progress.onStep(done, total, nanos);
+                    });
+            return new GeneratedImages(batch, channels, size, size, toPixelRange(pixels), List.copyOf(trajectory),
+                    System.nanoTime() - start);
         }
     }
 

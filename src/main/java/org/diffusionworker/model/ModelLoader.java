@@ -35,9 +35,7 @@ public final class ModelLoader {
     public static LoadedModel randomlyInitialised(ModelSpec spec, int seed, Device device) {
         DjlRuntime.seed(seed);
         NDManager manager = NDManager.newBaseManager(device);
-        ContextUnet network = initialised(spec, manager);
-        TorchDefaultInitialisation.apply(network);
-        return new NativeContextUnetModel(spec, network, manager, "random-init:seed=" + seed);
+        return new NativeContextUnetModel(spec, trainableNetwork(spec, seed, manager), manager, "random-init:seed=" + seed);
     }
 
     /**
@@ -46,7 +44,9 @@ public final class ModelLoader {
      */
     public static ContextUnet trainableNetwork(ModelSpec spec, int seed, NDManager manager) {
         DjlRuntime.seed(seed);
-        return initialised(spec, manager);
+        ContextUnet network = initialised(spec, manager);
+        TorchDefaultInitialisation.apply(network);
+        return network;
     }
 
     /**
@@ -55,61 +55,65 @@ public final class ModelLoader {
      * continuing a training run. Its arrays live in {@code manager}, which the caller owns.
      */
     public static ContextUnet trainableNetwork(Path directory, NDManager manager) {
+        ModelSpec spec = card(directory);
+        ContextUnet network = readDjlParameters(spec, ModelDirectory.weightsFile(directory, spec), manager).network();
+        // Parameter.load decodes fresh arrays, which do not record gradients until told to.
+        network.getParameters().values().stream()
+                .filter(Parameter::requiresGradient)
+                .forEach(p -> p.getArray().setRequiresGradient(true));
+        return network;
+    }
+
+    /** (a) A directory holding {@code model.json} and the weight file the card names. */
+    public static LoadedModel fromDirectory(Path directory, Device device) {
+        ModelSpec spec = card(directory);
+        Path weights = ModelDirectory.weightsFile(directory, spec);
+        if (weights.getFileName().toString().endsWith(".npz")) {
+            return fromStateDict(weights, spec, device, WeightHashes.verify(weights, spec.weights()));
+        }
+        NDManager manager = NDManager.newBaseManager(device);
+        try {
+            DirectoryWeights read = readDjlParameters(spec, weights, manager);
+            return new NativeContextUnetModel(read.spec(), read.network(), manager, read.sha256());
+        } catch (RuntimeException e) {
+            manager.close();
+            throw e;
+        }
+    }
+
+    private static ModelSpec card(Path directory) {
         Path cardFile = ModelDirectory.cardFile(directory);
         if (!Files.isRegularFile(cardFile)) {
             throw new InvalidModelException("no model card at " + cardFile + " (is " + directory + " a model directory?)");
         }
-        ModelSpec spec = ModelCards.read(cardFile);
-        Path weights = ModelDirectory.weightsFile(directory, spec);
-        WeightHashes.verify(weights, spec.weights());
+        return ModelCards.read(cardFile);
+    }
+
+    /** DJL parameters for {@code spec}, hash and shapes checked, arrays in {@code manager}. */
+    private static DirectoryWeights readDjlParameters(ModelSpec spec, Path weights, NDManager manager) {
+        String sha = WeightHashes.verify(weights, spec.weights());
         if (weights.getFileName().toString().endsWith(".npz")) {
-            throw new InvalidModelException("trainable networks load DJL parameters only, not " + weights);
+            throw new InvalidModelException("expected DJL parameters, found a state dict: " + weights);
         }
         try (InputStream in = new BufferedInputStream(Files.newInputStream(weights))) {
             ContextUnet network = initialised(spec, manager);
             Map<String, Shape> expected = shapes(network);
+            // loadParameters replaces the initial arrays; free them rather than keep a second copy.
             List<NDArray> initial = new ArrayList<>();
             network.getParameters().values().forEach(p -> initial.add(p.getArray()));
             network.loadParameters(manager, new DataInputStream(in));
             checkShapes(weights, expected, network);
             initial.forEach(NDArray::close);
-            // Parameter.load decodes fresh arrays, which do not record gradients until told to.
-            network.getParameters().values().stream()
-                    .filter(Parameter::requiresGradient)
-                    .forEach(p -> p.getArray().setRequiresGradient(true));
-            return network;
-        } catch (IOException | MalformedModelException e) {
-            throw new InvalidModelException("cannot load DJL parameters " + weights + ": " + e.getMessage(), e);
-        }
-    }
-
-    /** (a) A directory holding {@code model.json} and the weight file the card names. */
-    public static LoadedModel fromDirectory(Path directory, Device device) {
-        Path cardFile = ModelDirectory.cardFile(directory);
-        if (!Files.isRegularFile(cardFile)) {
-            throw new InvalidModelException("no model card at " + cardFile + " (is " + directory + " a model directory?)");
-        }
-        ModelSpec spec = ModelCards.read(cardFile);
-        Path weights = ModelDirectory.weightsFile(directory, spec);
-        String sha = WeightHashes.verify(weights, spec.weights());
-        if (weights.getFileName().toString().endsWith(".npz")) {
-            return fromStateDict(weights, spec, device, sha);
-        }
-        NDManager manager = NDManager.newBaseManager(device);
-        try (InputStream in = new BufferedInputStream(Files.newInputStream(weights))) {
-            ContextUnet network = initialised(spec, manager);
-            Map<String, Shape> expected = shapes(network);
-            network.loadParameters(manager, new DataInputStream(in));
-            checkShapes(weights, expected, network);
-            return new NativeContextUnetModel(spec, network, manager, sha);
+            return new DirectoryWeights(spec, network, sha);
         } catch (IOException | MalformedModelException | RuntimeException e) {
-            manager.close();
             if (e instanceof InvalidModelException invalid) {
                 throw invalid;
             }
             throw new InvalidModelException("cannot load DJL parameters " + weights + ": " + e.getMessage(), e);
         }
     }
+
+    private record DirectoryWeights(ModelSpec spec, ContextUnet network, String sha256) {}
 
     /** (b) A PyTorch state dict saved with {@code numpy.savez}, keyed by the seed's names. */
     public static LoadedModel fromStateDict(Path npz, ModelSpec spec, Device device) {
