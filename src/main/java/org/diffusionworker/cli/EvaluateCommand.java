@@ -33,6 +33,7 @@ import org.diffusionworker.training.EvaluationSetting;
 import org.diffusionworker.training.Evaluator;
 import org.diffusionworker.training.FeatureClassifier;
 import org.diffusionworker.training.ImageDataset;
+import org.diffusionworker.training.LabelNames;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -145,6 +146,11 @@ public class EvaluateCommand implements Callable<Integer> {
         try (GenerationEngine engine = new GenerationEngine(loaded)) {
             ModelSpec card = engine.spec();
             checkModelFitsData(card, train);
+            if (unnamed(train)) {
+                // Report the model's label names, not "0".."9".
+                train = train.withLabelNames(card.labels());
+                test = test.withLabelNames(card.labels());
+            }
             ClassifierSettings classifierSettings = ClassifierSettings.DEFAULT.withEpochs(classifierEpochs);
             ClassifierCache cache = new ClassifierCache(
                     classifierCache != null ? classifierCache : ClassifierCache.defaultRoot());
@@ -254,11 +260,16 @@ public class EvaluateCommand implements Callable<Integer> {
                     + card.config().height() + "x" + card.config().height() + " images of " + card.labels().size()
                     + " labels, but the data is " + data + "; evaluate it against the data it was trained on");
         }
-        if (!card.labels().equals(data.labelNames())) {
+        // IDX data carries no names (0..n-1): matching by index is then expected, not worth a warning.
+        if (!unnamed(data) && !card.labels().equals(data.labelNames())) {
             System.getLogger(EvaluateCommand.class.getName()).log(System.Logger.Level.WARNING,
                     "model labels {0} and data labels {1} differ in name; matching them by index",
                     card.labels(), data.labelNames());
         }
+    }
+
+    private static boolean unnamed(ImageDataset data) {
+        return data.labelNames().equals(LabelNames.numbered(data.labelCount()));
     }
 
     private static DdpmChoice parseDdpm(String text) {

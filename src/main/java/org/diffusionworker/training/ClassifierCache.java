@@ -15,8 +15,9 @@ import java.util.function.IntConsumer;
 /**
  * Evaluation classifiers kept on disk, one per training set: {@code <root>/<contentHash>/}
  * holds {@code classifier.params} and {@code classifier.properties} (architecture version,
- * training settings, input shape, labels). A classifier is reused only when all of these match;
- * otherwise it is trained again and replaced (written in a temporary directory, then renamed).
+ * training settings, input shape, number of labels). A classifier is reused only when all of these
+ * match; otherwise it is trained again and replaced (written in a temporary directory, then renamed).
+ * Label names are not part of it: renaming the classes does not change what the classifier learns.
  */
 public final class ClassifierCache {
 
@@ -94,7 +95,7 @@ public final class ClassifierCache {
         p.setProperty("trainingDataHash", train.contentHash());
         p.setProperty("images", Integer.toString(train.count()));
         p.setProperty("shape", train.channels() + "x" + train.height() + "x" + train.width());
-        p.setProperty("labels", String.join("\u001f", train.labelNames()));
+        p.setProperty("labelCount", Integer.toString(train.labelCount()));
         p.setProperty("epochs", Integer.toString(settings.epochs()));
         p.setProperty("batchSize", Integer.toString(settings.batchSize()));
         p.setProperty("learningRate", Double.toString(settings.learningRate()));

@@ -142,6 +142,14 @@ public record ImageDataset(int count, int channels, int height, int width, float
         return new ImageDataset(indices.length, channels, height, width, selected, selectedLabels, labelNames);
     }
 
+    /** The same images and labels under other names, one per label index (shares the arrays). */
+    public ImageDataset withLabelNames(List<String> names) {
+        if (names.size() != labelCount()) {
+            throw new IllegalArgumentException(names.size() + " label names given for " + labelCount() + " labels");
+        }
+        return new ImageDataset(count, channels, height, width, pixels, labels, names);
+    }
+
     /** How many images carry each label: element {@code k} counts label {@code k} (zero when unused). */
     public int[] labelCounts() {
         int[] counts = new int[labelCount()];

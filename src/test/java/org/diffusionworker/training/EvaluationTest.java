@@ -75,6 +75,13 @@ class EvaluationTest {
             assertEquals(temp.resolve("cache").resolve(small.contentHash()), again.directory());
             assertArrayEquals(first, cached.classify(pixels, heldOut.count()).predicted());
         }
+        List<String> renamed = small.labelNames().stream().map(name -> "renamed-" + name).toList();
+        ClassifierCache.Obtained afterRename = cache.obtain(small.withLabelNames(renamed), quick, Device.cpu(),
+                step -> {});
+        try (FeatureClassifier cached = afterRename.classifier()) {
+            assertTrue(afterRename.fromCache(), "new label names alone must reuse the cached classifier");
+            assertEquals(renamed, cached.labels());
+        }
         ClassifierCache.Obtained retrained = cache.obtain(small, quick.withEpochs(2), Device.cpu(), step -> {});
         try (FeatureClassifier other = retrained.classifier()) {
             assertFalse(retrained.fromCache(), "other settings must not reuse the cached classifier");
