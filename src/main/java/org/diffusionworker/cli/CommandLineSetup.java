@@ -33,7 +33,7 @@ class CommandLineSetup {
 
     private static int handle(Exception e, CommandLine cmd, CommandLine.ParseResult parsed) {
         if (UserErrors.isUserError(e)) {
-            cmd.getErr().println(cmd.getColorScheme().errorText("error: " + e.getMessage()));
+            cmd.getErr().println(cmd.getColorScheme().errorText("error: " + UserErrors.message(e)));
             return USAGE_ERROR;
         }
         cmd.getErr().println(cmd.getColorScheme().errorText("failed: " + e));

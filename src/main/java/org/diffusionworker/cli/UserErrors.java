@@ -15,4 +15,14 @@ final class UserErrors {
                 || e instanceof NoSuchFileException
                 || (e instanceof UncheckedIOException u && u.getCause() instanceof NoSuchFileException);
     }
+
+    /** The message to show for a user error; a missing file's bare exception message is only its path. */
+    static String message(Throwable e) {
+        Throwable cause = e instanceof UncheckedIOException u && u.getCause() != null ? u.getCause() : e;
+        if (cause instanceof NoSuchFileException missing) {
+            return "no such file or directory: " + missing.getFile()
+                    + (missing.getReason() != null ? " (" + missing.getReason() + ")" : "");
+        }
+        return e.getMessage();
+    }
 }
