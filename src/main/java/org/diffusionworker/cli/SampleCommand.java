@@ -2,7 +2,6 @@ package org.diffusionworker.cli;
 
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.ArrayList;
@@ -95,8 +94,8 @@ public class SampleCommand implements Callable<Integer> {
         PixelNormalization pixels = parseNormalization(normalization);
         ClassifierFreeGuidance cfg = new ClassifierFreeGuidance(guidance);
         // Before sampling, so that a missing folder does not cost the run.
-        createParentDirectories(out);
-        createParentDirectories(gif);
+        OutputFolders.createFor(out);
+        OutputFolders.createFor(gif);
         Conditioning what = ConditioningOptions.resolve(conditioning);
         long effectiveSeed = seed != null ? seed : new SecureRandom().nextLong() & Long.MAX_VALUE;
 
@@ -128,13 +127,6 @@ public class SampleCommand implements Callable<Integer> {
             stdout.flush();
         }
         return 0;
-    }
-
-    private static void createParentDirectories(Path file) throws IOException {
-        Path parent = file == null ? null : file.toAbsolutePath().getParent();
-        if (parent != null) {
-            Files.createDirectories(parent);
-        }
     }
 
     private void validateCounts() {

@@ -260,10 +260,7 @@ public class SubmitCommand implements Callable<Integer> {
         if (response.statusCode() != 200) {
             throw new IOException("GET of the image returned HTTP " + response.statusCode());
         }
-        Path parent = file.toAbsolutePath().getParent();
-        if (parent != null) {
-            Files.createDirectories(parent);
-        }
+        OutputFolders.createFor(file);
         Files.write(file, response.body());
     }
 

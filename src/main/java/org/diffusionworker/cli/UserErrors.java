@@ -12,17 +12,19 @@ final class UserErrors {
     static boolean isUserError(Throwable e) {
         return e instanceof IllegalArgumentException
                 || e instanceof InvalidModelException
-                || e instanceof NoSuchFileException
-                || (e instanceof UncheckedIOException u && u.getCause() instanceof NoSuchFileException);
+                || unwrapped(e) instanceof NoSuchFileException;
     }
 
     /** The message to show for a user error; a missing file's bare exception message is only its path. */
     static String message(Throwable e) {
-        Throwable cause = e instanceof UncheckedIOException u && u.getCause() != null ? u.getCause() : e;
-        if (cause instanceof NoSuchFileException missing) {
+        if (unwrapped(e) instanceof NoSuchFileException missing) {
             return "no such file or directory: " + missing.getFile()
                     + (missing.getReason() != null ? " (" + missing.getReason() + ")" : "");
         }
         return e.getMessage();
+    }
+
+    private static Throwable unwrapped(Throwable e) {
+        return e instanceof UncheckedIOException u && u.getCause() != null ? u.getCause() : e;
     }
 }

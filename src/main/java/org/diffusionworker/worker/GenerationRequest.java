@@ -104,11 +104,6 @@ public record GenerationRequest(
                 trajectory, deadline, attributes, submittedAt);
     }
 
-    public GenerationRequest withTrajectory(boolean newTrajectory) {
-        return new GenerationRequest(requestId, conditioning, count, sampler, steps, eta, guidance, seed, columns,
-                newTrajectory, deadline, attributes, submittedAt);
-    }
-
     public GenerationRequest withDeadline(Instant newDeadline) {
         return new GenerationRequest(requestId, conditioning, count, sampler, steps, eta, guidance, seed, columns,
                 trajectory, newDeadline, attributes, submittedAt);
