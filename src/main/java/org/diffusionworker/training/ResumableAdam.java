@@ -32,10 +32,12 @@ public final class ResumableAdam extends Optimizer {
     private static final String MEAN = "mean/";
     private static final String VARIANCE = "variance/";
 
+    // DJL's Adam defaults, fixed: the model card records the optimiser with these values.
+    private static final float BETA1 = 0.9f;
+    private static final float BETA2 = 0.999f;
+    private static final float EPSILON = 1e-8f;
+
     private final ParameterTracker learningRateTracker;
-    private final float beta1;
-    private final float beta2;
-    private final float epsilon;
     private final NDManager stateManager;
     /** [mean, variance] per parameter id. */
     private final Map<String, NDArray[]> moments = new HashMap<>();
@@ -43,9 +45,6 @@ public final class ResumableAdam extends Optimizer {
     private ResumableAdam(Builder builder) {
         super(builder);
         learningRateTracker = builder.learningRateTracker;
-        beta1 = builder.beta1;
-        beta2 = builder.beta2;
-        epsilon = builder.epsilon;
         stateManager = builder.stateManager;
         if (stateManager == null) {
             throw new IllegalArgumentException("ResumableAdam needs a manager for its state (setStateManager)");
@@ -61,15 +60,15 @@ public final class ResumableAdam extends Optimizer {
         int t = updateCount(parameterId);
         float learningRate = learningRateTracker.getNewValue(parameterId, t);
         // Algorithm 1's bias corrections folded into the step size, as DJL's Adam does.
-        double coef1 = 1.0 - Math.pow(beta1, t);
-        double coef2 = 1.0 - Math.pow(beta2, t);
+        double coef1 = 1.0 - Math.pow(BETA1, t);
+        double coef2 = 1.0 - Math.pow(BETA2, t);
         float corrected = (float) (learningRate * Math.sqrt(coef2) / coef1);
         if (!Float.isFinite(corrected)) {
             throw new IllegalStateException("learning rate is not finite at update " + t + ": " + corrected);
         }
         NDArray[] state = moments.computeIfAbsent(parameterId, k -> new NDArray[] {zeros(weight), zeros(weight)});
         weight.getNDArrayInternal().adamUpdate(new NDList(weight, grad, state[0], state[1]), new NDList(weight),
-                learningRate, corrected, getWeightDecay(), rescaleGrad, clipGrad, beta1, beta2, epsilon, true, false);
+                learningRate, corrected, getWeightDecay(), rescaleGrad, clipGrad, BETA1, BETA2, EPSILON, true, false);
     }
 
     private NDArray zeros(NDArray like) {
@@ -134,13 +133,10 @@ public final class ResumableAdam extends Optimizer {
         }
     }
 
-    /** Builds a {@link ResumableAdam}; DJL's defaults (beta1 0.9, beta2 0.999, epsilon 1e-8). */
+    /** Builds a {@link ResumableAdam} (beta1 0.9, beta2 0.999, epsilon 1e-8, as DJL's Adam by default). */
     public static final class Builder extends OptimizerBuilder<Builder> {
 
         private ParameterTracker learningRateTracker = Tracker.fixed(0.001f);
-        private float beta1 = 0.9f;
-        private float beta2 = 0.999f;
-        private float epsilon = 1e-8f;
         private NDManager stateManager;
 
         Builder() {}
@@ -152,21 +148,6 @@ public final class ResumableAdam extends Optimizer {
 
         public Builder optLearningRateTracker(ParameterTracker tracker) {
             this.learningRateTracker = tracker;
-            return this;
-        }
-
-        public Builder optBeta1(float value) {
-            this.beta1 = value;
-            return this;
-        }
-
-        public Builder optBeta2(float value) {
-            this.beta2 = value;
-            return this;
-        }
-
-        public Builder optEpsilon(float value) {
-            this.epsilon = value;
             return this;
         }
 

@@ -72,16 +72,6 @@ public record TrainingSettings(int epochs, int batchSize, double learningRate, d
                 previewSteps, previewGuidance, previewPerLabel);
     }
 
-    public TrainingSettings withCheckpointEvery(int newCheckpointEvery) {
-        return new TrainingSettings(epochs, batchSize, learningRate, contextDropout, newCheckpointEvery, seed,
-                previewSteps, previewGuidance, previewPerLabel);
-    }
-
-    public TrainingSettings withPreview(int steps, double guidance, int perLabel) {
-        return new TrainingSettings(epochs, batchSize, learningRate, contextDropout, checkpointEvery, seed,
-                steps, guidance, perLabel);
-    }
-
     /** Optimiser steps in one epoch over {@code images} images (the last batch may be partial). */
     public int batchesPerEpoch(int images) {
         return (images + batchSize - 1) / batchSize;
