@@ -8,7 +8,6 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Activation;
 import ai.djl.nn.Block;
-import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 
@@ -61,9 +60,9 @@ public final class ContextUnet extends AbstractBlock {
         up0Norm = addChildBlock("up0.1", groupNorm(2 * nf));
         up1 = addChildBlock("up1", new UnetUpBlock(4 * nf, nf));
         up2 = addChildBlock("up2", new UnetUpBlock(2 * nf, nf));
-        outConv = addChildBlock("out.0", conv3x3(nf));
+        outConv = addChildBlock("out.0", ChannelPaddedConv2d.threeByThree(nf));
         outNorm = addChildBlock("out.1", groupNorm(nf));
-        outProjection = addChildBlock("out.3", conv3x3(c));
+        outProjection = addChildBlock("out.3", ChannelPaddedConv2d.threeByThree(c));
     }
 
     public ContextUnetConfig config() {
@@ -75,10 +74,6 @@ public final class ContextUnet extends AbstractBlock {
                 .setGroups(ContextUnetConfig.GROUP_NORM_GROUPS)
                 .setChannels(channels)
                 .build();
-    }
-
-    private static Block conv3x3(int filters) {
-        return Conv2d.builder().setKernelShape(new Shape(3, 3)).optPadding(new Shape(1, 1)).setFilters(filters).build();
     }
 
     @Override

@@ -57,11 +57,32 @@ public final class ModelLoader {
     public static ContextUnet trainableNetwork(Path directory, NDManager manager) {
         ModelSpec spec = card(directory);
         ContextUnet network = readDjlParameters(spec, ModelDirectory.weightsFile(directory, spec), manager).network();
-        // Parameter.load decodes fresh arrays, which do not record gradients until told to.
+        requireGradients(network);
+        return network;
+    }
+
+    /**
+     * A network for {@code spec} with the weights of a PyTorch state dict ({@code .npz}, seed
+     * names), parameters trainable: for fine-tuning PyTorch weights and for the training parity
+     * tests. Its arrays live in {@code manager}, which the caller owns.
+     */
+    public static ContextUnet trainableNetwork(Path stateDict, ModelSpec spec, NDManager manager) {
+        ContextUnet network = initialised(spec, manager);
+        try (NDManager scratch = manager.newSubManager();
+                InputStream in = new BufferedInputStream(Files.newInputStream(stateDict))) {
+            assign(stateDict, network, NDList.decode(scratch, in));
+        } catch (IOException e) {
+            throw new InvalidModelException("cannot read state dict " + stateDict + ": " + e.getMessage(), e);
+        }
+        requireGradients(network);
+        return network;
+    }
+
+    private static void requireGradients(ContextUnet network) {
+        // Arrays decoded or overwritten from a file do not record gradients until told to.
         network.getParameters().values().stream()
                 .filter(Parameter::requiresGradient)
                 .forEach(p -> p.getArray().setRequiresGradient(true));
-        return network;
     }
 
     /** (a) A directory holding {@code model.json} and the weight file the card names. */

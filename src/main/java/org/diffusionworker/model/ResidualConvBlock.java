@@ -8,7 +8,6 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Activation;
 import ai.djl.nn.Block;
-import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.norm.BatchNorm;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
@@ -41,18 +40,10 @@ public final class ResidualConvBlock extends AbstractBlock {
         }
         this.residual = residual;
         this.sameChannels = inChannels == outChannels;
-        this.conv1 = addChildBlock("conv1.0", conv3x3(outChannels));
+        this.conv1 = addChildBlock("conv1.0", ChannelPaddedConv2d.threeByThree(outChannels));
         this.norm1 = addChildBlock("conv1.1", batchNorm());
-        this.conv2 = addChildBlock("conv2.0", conv3x3(outChannels));
+        this.conv2 = addChildBlock("conv2.0", ChannelPaddedConv2d.threeByThree(outChannels));
         this.norm2 = addChildBlock("conv2.1", batchNorm());
-    }
-
-    private static Block conv3x3(int filters) {
-        return Conv2d.builder()
-                .setKernelShape(new Shape(3, 3))
-                .optPadding(new Shape(1, 1))
-                .setFilters(filters)
-                .build();
     }
 
     private static Block batchNorm() {
@@ -70,11 +61,12 @@ public final class ResidualConvBlock extends AbstractBlock {
             return new NDList(x2);
         }
         NDArray skip = sameChannels ? x : x1;
-        // The divisor is a tensor of the batch's manager, not div(float): autograd saves the
-        // divisor for the backward pass, and DJL's div(Number) makes a scalar tensor over a direct
-        // buffer that it releases as soon as the forward op returns; the GC could then reclaim that
-        // memory before backward reads it (training became non-deterministic, sometimes NaN).
-        NDArray scale = x.getManager().create(RESIDUAL_SCALE);
+        // Autograd saves the divisor for the backward pass. DJL's div(Number), and create(float),
+        // make a tensor over a Java direct buffer that libtorch does not own: once DJL closes it
+        // (div(Number) does so as soon as the forward op returns) the GC may free that memory
+        // before backward reads it. full() makes a tensor whose memory libtorch owns and the
+        // graph keeps alive.
+        NDArray scale = x.getManager().full(new Shape(), RESIDUAL_SCALE);
         return new NDList(skip.add(x2).div(scale));
     }
 

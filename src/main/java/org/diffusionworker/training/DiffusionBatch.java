@@ -40,17 +40,47 @@ public record DiffusionBatch(int size, float[] noisy, float[] noise, float[] tim
             if (!(random.nextDouble() < contextDropout)) {
                 context[i * labels + data.label(image)] = 1f;
             }
-            double alphaBar = schedule.alphaBar(t);
-            float signal = (float) Math.sqrt(alphaBar);
-            float spread = (float) Math.sqrt(1 - alphaBar);
-            int source = image * perImage;
             int target = i * perImage;
             for (int j = 0; j < perImage; j++) {
-                float z = (float) random.nextGaussian();
-                noise[target + j] = z;
-                noisy[target + j] = signal * pixels[source + j] + spread * z;
+                noise[target + j] = (float) random.nextGaussian();
             }
+            noise(pixels, image * perImage, noise, noisy, target, perImage, schedule.alphaBar(t));
         }
         return new DiffusionBatch(size, noisy, noise, time, context);
+    }
+
+    /**
+     * The batch made of given images {@code x0} ({@code [B, C, H, W]} flat), noise, timesteps
+     * (1..T) and contexts, noised exactly as {@link #draw} noises: for reproducing a batch made
+     * elsewhere (the PyTorch reference's training step).
+     */
+    public static DiffusionBatch of(float[] x0, float[] noise, int[] timesteps, float[] context,
+            NoiseSchedule schedule) {
+        int size = timesteps.length;
+        if (size == 0 || x0.length != noise.length || x0.length % size != 0 || context.length % size != 0) {
+            throw new IllegalArgumentException("x0 (" + x0.length + "), noise (" + noise.length + ") and context ("
+                    + context.length + ") do not split into " + size + " images");
+        }
+        int perImage = x0.length / size;
+        float[] noisy = new float[x0.length];
+        float[] time = new float[size];
+        for (int i = 0; i < size; i++) {
+            int t = timesteps[i];
+            if (t < 1 || t > schedule.timesteps()) {
+                throw new IllegalArgumentException("timestep " + t + " is outside 1.." + schedule.timesteps());
+            }
+            time[i] = (float) t / schedule.timesteps();
+            noise(x0, i * perImage, noise, noisy, i * perImage, perImage, schedule.alphaBar(t));
+        }
+        return new DiffusionBatch(size, noisy, noise.clone(), time, context.clone());
+    }
+
+    /** {@code x_t = sqrt(ab_t) x + sqrt(1 - ab_t) z} for one image. */
+    private static void noise(float[] x, int from, float[] z, float[] noisy, int to, int count, double alphaBar) {
+        float signal = (float) Math.sqrt(alphaBar);
+        float spread = (float) Math.sqrt(1 - alphaBar);
+        for (int j = 0; j < count; j++) {
+            noisy[to + j] = signal * x[from + j] + spread * z[to + j];
+        }
     }
 }

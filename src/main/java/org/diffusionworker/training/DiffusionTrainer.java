@@ -1,14 +1,9 @@
 package org.diffusionworker.training;
 
-import ai.djl.Device;
 import ai.djl.MalformedModelException;
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
-import ai.djl.training.GradientCollector;
-import ai.djl.training.LocalParameterServer;
 import ai.djl.training.ParameterStore;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
@@ -145,6 +140,7 @@ public final class DiffusionTrainer {
         private final NoiseSchedule schedule;
         private final EpochLinearDecay learningRate;
         private final ResumableAdam adam;
+        private final TrainingStep trainingStep;
         private final ParameterStore store;
         private final Map<String, Parameter> parameters;
         private final int batchesPerEpoch;
@@ -183,10 +179,8 @@ public final class DiffusionTrainer {
                             + e.getMessage(), e);
                 }
             }
-            // As DJL's Trainer does: the parameter server applies the optimiser to every parameter
-            // that has a gradient after backward.
-            this.store = new ParameterStore(root, false);
-            store.setParameterServer(new LocalParameterServer(adam), new Device[] {root.getDevice()});
+            this.trainingStep = new TrainingStep(network, adam, root);
+            this.store = trainingStep.store();
         }
 
         TrainingResult run(TrainingListener listener) throws IOException {
@@ -206,7 +200,7 @@ public final class DiffusionTrainer {
                     long start = System.nanoTime();
                     DiffusionBatch noised = DiffusionBatch.draw(data, permutation, from, to, schedule,
                             settings.contextDropout(), order.batchRandom(epoch, batch));
-                    float loss = step(noised);
+                    float loss = trainingStep.run(noised, root);
                     long nanos = System.nanoTime() - start;
                     if (!Float.isFinite(loss)) {
                         throw new IllegalStateException("the loss became " + loss + " at epoch " + (epoch + 1)
@@ -243,29 +237,6 @@ public final class DiffusionTrainer {
 
         private double sessionSeconds() {
             return (System.nanoTime() - sessionStart) / 1e9;
-        }
-
-        /** One optimiser step on a noised batch; returns its loss. */
-        private float step(DiffusionBatch batch) {
-            ContextUnetConfig config = spec.config();
-            int size = batch.size();
-            Shape images = new Shape(size, config.inChannels(), config.height(), config.height());
-            try (NDManager manager = root.newSubManager()) {
-                NDArray noisy = manager.create(batch.noisy(), images);
-                NDArray noise = manager.create(batch.noise(), images);
-                NDArray time = manager.create(batch.time(), new Shape(size));
-                NDArray context = manager.create(batch.context(), new Shape(size, config.nCfeat()));
-                float loss;
-                try (GradientCollector collector = manager.getEngine().newGradientCollector()) {
-                    NDArray predicted = network.forward(store, new NDList(noisy, time, context), true)
-                            .singletonOrThrow();
-                    NDArray mse = predicted.sub(noise).square().mean();
-                    collector.backward(mse);
-                    loss = mse.getFloat();
-                }
-                store.updateAllParameters();
-                return loss;
-            }
         }
 
         private ModelSpec checkpoint(int epoch, boolean complete, TrainingListener listener) throws IOException {

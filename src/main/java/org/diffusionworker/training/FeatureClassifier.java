@@ -10,7 +10,6 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.nn.Blocks;
 import ai.djl.nn.SequentialBlock;
-import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.BatchNorm;
 import ai.djl.nn.pooling.Pool;
@@ -30,6 +29,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.function.IntConsumer;
+import org.diffusionworker.model.ChannelPaddedConv2d;
 import org.diffusionworker.model.DjlRuntime;
 
 /**
@@ -64,9 +64,9 @@ public final class FeatureClassifier implements AutoCloseable {
         this.width = width;
         this.labels = List.copyOf(labels);
         features = new SequentialBlock()
-                .add(conv(32)).add(BatchNorm.builder().build()).add(Activation::relu)
+                .add(ChannelPaddedConv2d.threeByThree(32)).add(BatchNorm.builder().build()).add(Activation::relu)
                 .add(Pool.maxPool2dBlock(new Shape(2, 2)))
-                .add(conv(64)).add(BatchNorm.builder().build()).add(Activation::relu)
+                .add(ChannelPaddedConv2d.threeByThree(64)).add(BatchNorm.builder().build()).add(Activation::relu)
                 .add(Pool.maxPool2dBlock(new Shape(2, 2)))
                 .add(Blocks.batchFlattenBlock())
                 .add(Linear.builder().setUnits(FEATURES).build()).add(Activation::relu);
@@ -76,10 +76,6 @@ public final class FeatureClassifier implements AutoCloseable {
         features.initialize(manager, DataType.FLOAT32, input);
         head.initialize(manager, DataType.FLOAT32, new Shape(1, FEATURES));
         store = new ParameterStore(manager, false);
-    }
-
-    private static Conv2d conv(int filters) {
-        return Conv2d.builder().setKernelShape(new Shape(3, 3)).optPadding(new Shape(1, 1)).setFilters(filters).build();
     }
 
     /**

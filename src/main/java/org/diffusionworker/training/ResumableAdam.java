@@ -18,9 +18,10 @@ import java.util.Map;
 import java.util.TreeSet;
 
 /**
- * Adam (Kingma and Ba 2015, algorithm 1) exactly as DJL's {@link ai.djl.training.optimizer.Adam}
- * computes it (the engine's fused {@code adamUpdate}), but with moment estimates that can be saved
- * and restored, so a resumed run continues where it stopped rather than with fresh moments.
+ * Adam (Kingma and Ba 2015, algorithm 1) as {@code torch.optim.Adam} computes it (checked against
+ * it by {@code TrainingStepParityTest}), through the engine's fused {@code adamUpdate}, with moment
+ * estimates that can be saved and restored, so a resumed run continues where it stopped rather
+ * than with fresh moments.
  *
  * <p>DJL's own Adam keeps its moments in private maps keyed by parameter ids that are random per
  * process; here they are saved under the parameters' stable names. The step count that drives
@@ -59,16 +60,23 @@ public final class ResumableAdam extends Optimizer {
     public void update(String parameterId, NDArray weight, NDArray grad) {
         int t = updateCount(parameterId);
         float learningRate = learningRateTracker.getNewValue(parameterId, t);
-        // Algorithm 1's bias corrections folded into the step size, as DJL's Adam does.
+        // torch.optim.Adam: w -= lr / bc1 * m / (sqrt(v) / sqrt(bc2) + eps), bc_i = 1 - beta_i^t.
+        // The engine's fused update computes w -= lr' * m / (sqrt(v) + eps'), so the bias corrections
+        // go into lr' = lr * sqrt(bc2) / bc1 and eps' = eps * sqrt(bc2). (DJL's Adam passes eps
+        // unscaled: 30x larger than PyTorch's at the first step, which slows parameters whose
+        // gradients are small.)
         double coef1 = 1.0 - Math.pow(BETA1, t);
         double coef2 = 1.0 - Math.pow(BETA2, t);
         float corrected = (float) (learningRate * Math.sqrt(coef2) / coef1);
+        float epsilon = (float) (EPSILON * Math.sqrt(coef2));
         if (!Float.isFinite(corrected)) {
             throw new IllegalStateException("learning rate is not finite at update " + t + ": " + corrected);
         }
         NDArray[] state = moments.computeIfAbsent(parameterId, k -> new NDArray[] {zeros(weight), zeros(weight)});
+        // The engine's update also zeroes the weight's gradient (zero_(), a true zeroing, unlike
+        // x - x, which keeps NaN), so the next backward pass starts from zero.
         weight.getNDArrayInternal().adamUpdate(new NDList(weight, grad, state[0], state[1]), new NDList(weight),
-                learningRate, corrected, getWeightDecay(), rescaleGrad, clipGrad, BETA1, BETA2, EPSILON, true, false);
+                learningRate, corrected, getWeightDecay(), rescaleGrad, clipGrad, BETA1, BETA2, epsilon, true, false);
     }
 
     private NDArray zeros(NDArray like) {

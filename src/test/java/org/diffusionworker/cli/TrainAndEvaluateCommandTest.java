@@ -17,10 +17,12 @@ import java.util.Map;
 import org.diffusionworker.model.LoadedModel;
 import org.diffusionworker.model.ModelLoader;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
+@Tag("native-memory")
 class TrainAndEvaluateCommandTest {
 
     @TempDir

@@ -8,10 +8,12 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import java.util.Map;
 import org.diffusionworker.testing.Fixtures;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** The Java network reproduces the PyTorch original's output for the same weights and inputs. */
+@Tag("native-memory")
 class ContextUnetParityTest {
 
     private static final float FORWARD_TOLERANCE = 1e-4f;

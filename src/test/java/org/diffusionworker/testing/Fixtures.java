@@ -15,14 +15,14 @@ import java.util.Map;
 import org.diffusionworker.model.ModelCards;
 import org.diffusionworker.model.ModelSpec;
 
-/** The PyTorch reference fixtures written by {@code tools/reference/make_fixtures.py}. */
+/** The PyTorch reference fixtures written by {@code tools/reference/make_fixtures.py} and {@code make_training_fixtures.py}. */
 public final class Fixtures {
 
     private Fixtures() {}
 
     public static Path dir(String config) {
         try {
-            return Path.of(Fixtures.class.getResource("/fixtures/" + config + "/spec.json").toURI()).getParent();
+            return Path.of(Fixtures.class.getResource("/fixtures/" + config).toURI());
         } catch (URISyntaxException e) {
             throw new IllegalStateException(e);
         }

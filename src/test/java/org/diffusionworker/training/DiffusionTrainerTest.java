@@ -17,9 +17,11 @@ import org.diffusionworker.model.ModelDirectory;
 import org.diffusionworker.model.ModelLoader;
 import org.diffusionworker.model.ModelSpec;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+@Tag("native-memory")
 class DiffusionTrainerTest {
 
     private static final ModelSpec.Schedule SCHEDULE = new ModelSpec.Schedule(100, 1e-4, 0.02);

@@ -16,10 +16,12 @@ import org.diffusionworker.diffusion.SamplerSettings;
 import org.diffusionworker.imaging.ImageBatch;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The classifier and the evaluator on synthetic shapes the test makes. */
+@Tag("native-memory")
 class EvaluationTest {
 
     private static final ClassifierSettings SETTINGS = new ClassifierSettings(4, 32, 2e-3, 3);

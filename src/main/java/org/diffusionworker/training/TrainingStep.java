@@ -1,0 +1,76 @@
+package org.diffusionworker.training;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
+import ai.djl.training.LocalParameterServer;
+import ai.djl.training.ParameterStore;
+import ai.djl.training.optimizer.Optimizer;
+import org.diffusionworker.model.ContextUnet;
+import org.diffusionworker.model.ContextUnetConfig;
+
+/**
+ * One optimiser step of the diffusion loss on a noised batch: the MSE between the noise and the
+ * network's prediction of it, backward, then the optimiser on every parameter. Split into
+ * {@link #backward} and {@link #update} so the gradients can be read in between (the parity tests
+ * compare them with PyTorch's).
+ *
+ * <p>Gradients are zeroed by the optimiser's update (the engine's {@code zero_()}), as in DJL's
+ * Trainer; a step therefore starts from zero gradients only after the previous one was updated.
+ */
+public final class TrainingStep {
+
+    private final ContextUnet network;
+    private final ParameterStore store;
+
+    /** A step of {@code network} whose parameters {@code optimizer} updates on {@code device}. */
+    public TrainingStep(ContextUnet network, Optimizer optimizer, NDManager manager) {
+        this.network = network;
+        // As DJL's Trainer does: the parameter server applies the optimiser to every parameter
+        // that has a gradient after backward.
+        this.store = new ParameterStore(manager, false);
+        store.setParameterServer(new LocalParameterServer(optimizer), new Device[] {manager.getDevice()});
+    }
+
+    /** The store the network's forward passes read their parameters from. */
+    public ParameterStore store() {
+        return store;
+    }
+
+    /** {@link #backward} then {@link #update}, the batch's arrays freed after; returns the loss. */
+    public float run(DiffusionBatch batch, NDManager parent) {
+        try (NDManager manager = parent.newSubManager()) {
+            float loss = backward(batch, manager);
+            update();
+            return loss;
+        }
+    }
+
+    /**
+     * Forward (BatchNorm in training mode) and backward on {@code batch}, its arrays in
+     * {@code manager}, which must stay open until {@link #update}; returns the loss.
+     */
+    public float backward(DiffusionBatch batch, NDManager manager) {
+        ContextUnetConfig config = network.config();
+        int size = batch.size();
+        Shape images = new Shape(size, config.inChannels(), config.height(), config.height());
+        NDArray noisy = manager.create(batch.noisy(), images);
+        NDArray noise = manager.create(batch.noise(), images);
+        NDArray time = manager.create(batch.time(), new Shape(size));
+        NDArray context = manager.create(batch.context(), new Shape(size, config.nCfeat()));
+        try (GradientCollector collector = manager.getEngine().newGradientCollector()) {
+            NDArray predicted = network.forward(store, new NDList(noisy, time, context), true).singletonOrThrow();
+            NDArray mse = predicted.sub(noise).square().mean();
+            collector.backward(mse);
+            return mse.getFloat();
+        }
+    }
+
+    /** Applies the optimiser to every parameter from the gradients of the last {@link #backward}. */
+    public void update() {
+        store.updateAllParameters();
+    }
+}
