@@ -4,6 +4,7 @@ import io.quarkus.runtime.Quarkus;
 import io.quarkus.runtime.QuarkusApplication;
 import io.quarkus.runtime.annotations.QuarkusMain;
 import jakarta.inject.Inject;
+import java.util.Arrays;
 import java.util.Set;
 import java.io.PrintWriter;
 import picocli.CommandLine;
@@ -21,6 +22,8 @@ public class Main implements QuarkusApplication {
     /** Commands that run the worker in this process. */
     static final Set<String> WORKER_COMMANDS = Set.of("serve", "demo");
     static final String WORKER_ENABLED = "diffusionworker.worker.enabled";
+    /** picocli's standard options: usage or version is printed and no command runs. */
+    static final Set<String> HELP_OPTIONS = Set.of("-h", "--help", "-V", "--version");
 
     @Inject
     CommandLine commandLine;
@@ -32,11 +35,15 @@ public class Main implements QuarkusApplication {
 
     public static void main(String... args) {
         String command = firstCommand(args);
-        if (WORKER_COMMANDS.contains(command) && System.getProperty(WORKER_ENABLED) == null) {
+        // `demo --help` and `serve --help` only print: no broker, no S3 store, no worker, no Kafka connection.
+        boolean helpOnly = Arrays.stream(args).anyMatch(HELP_OPTIONS::contains);
+        boolean runsWorker = WORKER_COMMANDS.contains(command) && !helpOnly;
+        if (runsWorker && System.getProperty(WORKER_ENABLED) == null) {
             System.setProperty(WORKER_ENABLED, "true");
         }
-        LocalInfrastructure local = "demo".equals(command) ? LocalInfrastructure.load() : null;
-        if ("demo".equals(command) && local == null) {
+        boolean demo = runsWorker && "demo".equals(command);
+        LocalInfrastructure local = demo ? LocalInfrastructure.load() : null;
+        if (demo && local == null) {
             // Logging is not set up before Quarkus starts: this is a command-line error, on stderr like picocli's.
             PrintWriter err = new PrintWriter(System.err, true);
             err.println("error: this build has no embedded Kafka broker and S3 store (it was built with -Dproduction):"
@@ -47,7 +54,7 @@ public class Main implements QuarkusApplication {
         if (local != null) {
             local.start(args);
         }
-        if (!WORKER_COMMANDS.contains(command)) {
+        if (!runsWorker) {
             // The channels are switched off for this command; SmallRye would say so, and warn, on every run.
             System.setProperty("quarkus.log.category.\"io.smallrye.reactive.messaging.provider\".level", "ERROR");
         }

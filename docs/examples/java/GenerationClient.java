@@ -1,0 +1,94 @@
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/**
+ * Sends one generation request with a plain {@link KafkaProducer} and waits for its event with a {@link KafkaConsumer}.
+ * Needs only kafka-clients on the class path; runs as a single source file (Java 17):
+ *
+ * <pre>
+ * java -cp kafka-clients-4.1.2.jar:slf4j-api.jar docs/examples/java/GenerationClient.java \
+ *      --bootstrap-servers localhost:9092 --label sneaker --count 4
+ * </pre>
+ *
+ * Prints the event's JSON on stdout; exits 0 when the request COMPLETED, 3 when it FAILED, 1 on a timeout. In a
+ * service, build the request with your JSON library instead of the string below, and read events in a consumer group
+ * of your own. The contract: docs/messages.md.
+ */
+public class GenerationClient {
+
+    static final String COMPLETED = "org.diffusionworker.generation.completed";
+
+    public static void main(String[] args) throws Exception {
+        Map<String, String> o = new java.util.HashMap<>(Map.of("--bootstrap-servers", "localhost:9092",
+                "--requests-topic", "generation-requests", "--events-topic", "generation-events",
+                "--request-id", "java-" + UUID.randomUUID().toString().substring(0, 12), "--label", "sneaker",
+                "--count", "4", "--timeout", "300"));
+        for (int i = 0; i + 1 < args.length; i += 2) {
+            o.put(args[i], args[i + 1]);
+        }
+        String id = o.get("--request-id");
+        // Only requestId is required; labels are plain strings (escape them properly with a JSON library).
+        String request = "{\"schemaVersion\":1,\"requestId\":\"" + id + "\",\"label\":\"" + o.get("--label")
+                + "\",\"count\":" + Integer.parseInt(o.get("--count"))
+                + (o.containsKey("--steps") ? ",\"steps\":" + Integer.parseInt(o.get("--steps")) : "")
+                + (o.containsKey("--seed") ? ",\"seed\":" + Long.parseLong(o.get("--seed")) : "")
+                + ",\"attributes\":{\"caller\":\"java-example\"}}";
+
+        Properties c = new Properties();
+        c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, o.get("--bootstrap-servers"));
+        c.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+        c.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+        c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, o.get("--bootstrap-servers"));
+        p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+        p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+
+        Duration timeout = Duration.ofSeconds(Long.parseLong(o.get("--timeout")));
+        try (KafkaConsumer<String, String> events = new KafkaConsumer<>(c);
+             KafkaProducer<String, String> producer = new KafkaProducer<>(p)) {
+            // Positioned at the end of every partition before sending, so that the answer cannot be missed.
+            List<TopicPartition> partitions = events.partitionsFor(o.get("--events-topic"), timeout).stream()
+                    .map(info -> new TopicPartition(info.topic(), info.partition())).toList();
+            events.assign(partitions);
+            events.seekToEnd(partitions);
+            partitions.forEach(events::position);
+
+            // Key = requestId: every delivery of one id lands on one partition, so one worker sees them all.
+            producer.send(new ProducerRecord<>(o.get("--requests-topic"), id, request)).get();
+            System.err.println("sent " + id + " to " + o.get("--requests-topic") + "; waiting for its event");
+
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (System.nanoTime() < deadline) {
+                for (ConsumerRecord<String, String> r : events.poll(Duration.ofMillis(500))) {
+                    if (!id.equals(r.key())) {
+                        continue;
+                    }
+                    // Binary-mode CloudEvents: the outcome is in the ce_type header, no need to parse the body.
+                    Header type = r.headers().lastHeader("ce_type");
+                    String ceType = type == null ? "" : new String(type.value(), StandardCharsets.UTF_8);
+                    System.err.println(ceType + " for " + id);
+                    System.out.println(r.value());
+                    System.exit(COMPLETED.equals(ceType) ? 0 : 3);
+                }
+            }
+        }
+        System.err.println("no event for " + id + " within " + timeout);
+        System.exit(1);
+    }
+}
