@@ -21,7 +21,7 @@ import java.util.stream.Collectors;
 public final class S3ProxyJar {
 
     /** System property naming the jar explicitly. */
-    public static final String JAR_PROPERTY = "diffusionworker.embedded.s3proxy-jar";
+    public static final String JAR_PROPERTY = "embedded.s3proxy.jar";
 
     /** The S3Proxy version the build copies; keep equal to {@code s3proxy.version} in pom.xml (a test checks). */
     public static final String VERSION = "2.6.0";

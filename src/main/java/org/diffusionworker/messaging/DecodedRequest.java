@@ -12,7 +12,9 @@ sealed interface DecodedRequest {
      * @param requestId  the request id when one could be read (from the payload or the record key), else null
      * @param request    the decoded request when decoding got that far (for its attributes), else null
      * @param deadLetter whether the record was undecodable and goes to the dead-letter topic as well
+     * @param offeredId  the request id as the record offered it (the payload's requestId string, else the key),
+     *                   raw and unchecked, or null
      */
-    record Refused(String requestId, GenerationRequest request, ErrorCode code, String message, boolean deadLetter)
-            implements DecodedRequest {}
+    record Refused(String requestId, GenerationRequest request, ErrorCode code, String message, boolean deadLetter,
+            String offeredId) implements DecodedRequest {}
 }

@@ -17,9 +17,11 @@ final class EventEncoder {
         this.json = json;
     }
 
-    String encode(Outcome outcome, Instant finishedAt) {
-        Object event = outcome instanceof Outcome.Completed c ? completed(c, finishedAt)
-                : failed((Outcome.Failed) outcome, finishedAt);
+    String encode(Outcome outcome, RecordOrigin origin, Instant finishedAt) {
+        GenerationEvent.Source source = origin == null || origin.topic() == null ? null
+                : new GenerationEvent.Source(origin.topic(), origin.partition(), origin.offset(), origin.offeredId());
+        Object event = outcome instanceof Outcome.Completed c ? completed(c, source, finishedAt)
+                : failed((Outcome.Failed) outcome, source, finishedAt);
         try {
             return json.writeValueAsString(event);
         } catch (JsonProcessingException e) {
@@ -27,7 +29,8 @@ final class EventEncoder {
         }
     }
 
-    private static GenerationEvent.Completed completed(Outcome.Completed c, Instant finishedAt) {
+    private static GenerationEvent.Completed completed(Outcome.Completed c, GenerationEvent.Source source,
+            Instant finishedAt) {
         Outcome.StoredGrid g = c.grid();
         Outcome.EffectiveParameters p = c.parameters();
         Conditioning conditioning = c.request().conditioning();
@@ -45,12 +48,12 @@ final class EventEncoder {
                 new GenerationEvent.Timings(c.timings().queuedMs(), c.timings().samplingMs(), c.timings().uploadMs(),
                         c.timings().endToEndMs()),
                 c.batches().stream().map(b -> new GenerationEvent.Batch(b.images(), b.requests(), b.ownImages())).toList(),
-                c.deduplicated(), c.request().attributes(), finishedAt);
+                c.deduplicated(), source, c.request().attributes(), finishedAt);
     }
 
-    private static GenerationEvent.Failed failed(Outcome.Failed f, Instant finishedAt) {
+    private static GenerationEvent.Failed failed(Outcome.Failed f, GenerationEvent.Source source, Instant finishedAt) {
         Map<String, String> attributes = f.request() != null ? f.request().attributes() : Map.of();
         return new GenerationEvent.Failed(GenerationEvent.SCHEMA_VERSION, GenerationEvent.FAILED, f.requestId(),
-                new GenerationEvent.Error(f.code().name(), f.message()), attributes, finishedAt);
+                new GenerationEvent.Error(f.code().name(), f.message()), source, attributes, finishedAt);
     }
 }

@@ -59,10 +59,13 @@ class EventPublisher {
     private final Object idle = new Object();
     private int pending;
 
-    /** Sends the event of {@code outcome}; the stage completes when Kafka acknowledged it. */
-    CompletionStage<Void> publish(Outcome outcome) {
+    /**
+     * Sends the event of {@code outcome}, answering the record at {@code origin} (named in FAILED events); the stage
+     * completes when Kafka acknowledged it.
+     */
+    CompletionStage<Void> publish(Outcome outcome, RecordOrigin origin) {
         Instant now = Instant.now();
-        String data = new EventEncoder(json).encode(outcome, now);
+        String data = new EventEncoder(json).encode(outcome, origin, now);
         boolean completed = outcome instanceof Outcome.Completed;
         String id = outcome.requestId();
         OutgoingCloudEventMetadata<String> cloudEvent = OutgoingCloudEventMetadata.<String>builder()

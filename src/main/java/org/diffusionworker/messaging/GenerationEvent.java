@@ -20,15 +20,20 @@ final class GenerationEvent {
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
     @JsonPropertyOrder({"schemaVersion", "status", "requestId", "image", "trajectory", "parameters", "model", "timings",
-            "batches", "deduplicated", "attributes", "finishedAt"})
+            "batches", "deduplicated", "source", "attributes", "finishedAt"})
     record Completed(int schemaVersion, String status, String requestId, Image image, Trajectory trajectory,
             Parameters parameters, Model model, Timings timings, List<Batch> batches, boolean deduplicated,
-            Map<String, String> attributes, Instant finishedAt) {}
+            Source source, Map<String, String> attributes, Instant finishedAt) {}
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    @JsonPropertyOrder({"schemaVersion", "status", "requestId", "error", "attributes", "finishedAt"})
-    record Failed(int schemaVersion, String status, String requestId, Error error, Map<String, String> attributes,
-            Instant finishedAt) {}
+    @JsonPropertyOrder({"schemaVersion", "status", "requestId", "error", "source", "attributes", "finishedAt"})
+    record Failed(int schemaVersion, String status, String requestId, Error error, Source source,
+            Map<String, String> attributes, Instant finishedAt) {}
+
+    /** The request record an event answers, and (when it was not a valid request id) the id it offered. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    @JsonPropertyOrder({"topic", "partition", "offset", "offeredRequestId"})
+    record Source(String topic, int partition, long offset, String offeredRequestId) {}
 
     record Image(String url, String bucket, String key, String contentType, int width, int height, int count,
             int columns) {}

@@ -8,7 +8,10 @@ import jakarta.inject.Inject;
 import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.common.record.TimestampType;
+import org.diffusionworker.storage.ObjectKeys;
+import org.diffusionworker.worker.ErrorCode;
 import org.diffusionworker.worker.GenerationWorker;
 import org.diffusionworker.worker.Outcome;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
@@ -27,6 +30,8 @@ import org.jboss.logging.Logger;
 class GenerationRequestConsumer {
 
     private static final Logger LOG = Logger.getLogger(GenerationRequestConsumer.class);
+    /** Refusals whose events may be unacknowledged at once (the emitter buffers 4,096). */
+    static final int ANSWERS_IN_FLIGHT = 256;
 
     @Inject
     WorkerRuntime runtime;
@@ -41,6 +46,8 @@ class GenerationRequestConsumer {
     ObjectMapper json;
 
     private RequestDecoder decoder;
+    private final AnswerWindow answersInFlight = new AnswerWindow(ANSWERS_IN_FLIGHT);
+    private final AtomicBoolean channelStopped = new AtomicBoolean();
 
     @PostConstruct
     void init() {
@@ -52,57 +59,117 @@ class GenerationRequestConsumer {
         @SuppressWarnings("unchecked")
         IncomingKafkaRecordMetadata<Object, byte[]> record =
                 message.getMetadata(IncomingKafkaRecordMetadata.class).orElse(null);
-        String key = record != null && record.getKey() != null ? record.getKey().toString() : null;
-        Instant submittedAt = record != null && record.getTimestampType() == TimestampType.CREATE_TIME
-                ? record.getTimestamp() : null;
-        DecodedRequest decoded = decoder.decode(message.getPayload(), key, submittedAt);
-        if (decoded instanceof DecodedRequest.Refused refused) {
-            refuse(message, record, key, refused);
-            return CompletableFuture.completedFuture(null);
+        String key = null;
+        try {
+            key = record != null && record.getKey() != null ? record.getKey().toString() : null;
+            Instant submittedAt = record != null && record.getTimestampType() == TimestampType.CREATE_TIME
+                    ? record.getTimestamp() : null;
+            DecodedRequest decoded = decoder.decode(message.getPayload(), key, submittedAt);
+            if (decoded instanceof DecodedRequest.Refused refused) {
+                return refuse(message, record, key, refused);
+            }
+            DecodedRequest.Valid valid = (DecodedRequest.Valid) decoded;
+            String id = valid.request().requestId();
+            // The worker started before the channel connected; whenStarted() is complete by now. A failure in the
+            // worker's admission is answered here; the stage SmallRye waits on never fails (that would stop it).
+            return runtime.whenStarted()
+                    .thenCompose(worker -> admit(worker, message, valid))
+                    .exceptionally(failure -> {
+                        answerOurFault(message, record, id, failure);
+                        return null;
+                    });
+        } catch (RuntimeException | Error failure) {
+            // Whatever this record did to us, it gets an event and is committed: it cannot stop the channel.
+            return answerOurFault(message, record, key, failure);
         }
-        DecodedRequest.Valid valid = (DecodedRequest.Valid) decoded;
-        // The worker started before the channel connected; whenStarted() is complete by now.
-        return runtime.whenStarted().thenCompose(worker -> admit(worker, message, valid));
     }
 
     private CompletionStage<Void> admit(GenerationWorker worker, Message<byte[]> message, DecodedRequest.Valid valid) {
-        GenerationWorker.Admission admission = worker.submit(valid.request(), outcome -> answer(message, outcome));
+        RecordOrigin origin = RecordOrigin.of(message.getMetadata(IncomingKafkaRecordMetadata.class).orElse(null));
+        GenerationWorker.Admission admission = worker.submit(valid.request(), outcome -> answer(message, origin, outcome));
         if (!admission.accepted()) {
             LOG.debugf("Stopping: request %s left unacknowledged, to be redelivered", valid.request().requestId());
         }
         return admission.room();
     }
 
-    private void refuse(Message<byte[]> message, IncomingKafkaRecordMetadata<?, byte[]> record, String key,
-            DecodedRequest.Refused refused) {
+    /** A failure of ours on one record: FAILED INTERNAL, committed once the event is acknowledged. */
+    private CompletionStage<Void> answerOurFault(Message<byte[]> message, IncomingKafkaRecordMetadata<?, byte[]> record,
+            String offeredId, Throwable failure) {
+        Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
+                ? failure.getCause() : failure;
+        String where = RecordOrigin.of(record).describe();
+        LOG.errorf(cause, "Handling the record at %s failed in the worker; it is answered FAILED INTERNAL and committed",
+                where);
+        try {
+            Outcome.Failed failed = new Outcome.Failed(null, validIdOrNull(offeredId), ErrorCode.INTERNAL,
+                    "the worker failed on this request (" + cause.getClass().getSimpleName() + ") and did not retry"
+                            + " it; this is the worker's fault, not the request's");
+            return refuseWith(message, failed, RecordOrigin.of(record), offeredId);
+        } catch (RuntimeException | Error again) {
+            LOG.errorf(again, "Could not even answer the record at %s; it is left unacknowledged", where);
+            message.nack(again);
+            return CompletableFuture.completedFuture(null);
+        }
+    }
+
+    private CompletionStage<Void> refuse(Message<byte[]> message, IncomingKafkaRecordMetadata<?, byte[]> record,
+            String key, DecodedRequest.Refused refused) {
         Outcome.Failed failed = new Outcome.Failed(refused.request(), refused.requestId(), refused.code(),
                 refused.message());
-        String where = record == null ? "" : " (" + record.getTopic() + "-" + record.getPartition() + "@"
-                + record.getOffset() + ")";
-        LOG.infof("request %s FAILED %s%s: %s", refused.requestId() == null ? "(no id)" : refused.requestId(),
-                refused.code(), where, refused.message());
-        CompletionStage<Void> event = publisher.publish(failed);
+        RecordOrigin origin = RecordOrigin.of(record).offering(refused.offeredId());
+        LOG.infof("request %s FAILED %s (%s): %s", refused.requestId() == null
+                ? "(no valid id; offered " + (origin.offeredId() == null ? "none" : "'" + origin.offeredId() + "'") + ")"
+                : refused.requestId(), refused.code(), origin.describe(), refused.message());
+        CompletionStage<Void> event = publisher.publish(failed, origin);
         if (refused.deadLetter() && config.events().deadLetterEnabled()) {
             CompletionStage<Void> copy = publisher.deadLetter(message.getPayload(), key, refused.message(), record);
             event = event.thenCombine(copy, (a, b) -> null);
         }
-        acknowledgeWhenDone(message, event, refused.requestId());
+        acknowledgeWhenDone(message, event, refused.requestId(), origin);
+        return answersInFlight.add(event);
     }
 
-    private void answer(Message<byte[]> message, Outcome outcome) {
-        acknowledgeWhenDone(message, publisher.publish(outcome), outcome.requestId());
+    private CompletionStage<Void> refuseWith(Message<byte[]> message, Outcome.Failed failed, RecordOrigin origin,
+            String offeredId) {
+        RecordOrigin withId = origin.offering(offeredId);
+        CompletionStage<Void> event = publisher.publish(failed, withId);
+        acknowledgeWhenDone(message, event, failed.requestId(), withId);
+        return answersInFlight.add(event);
     }
 
-    private static void acknowledgeWhenDone(Message<byte[]> message, CompletionStage<Void> sent, String requestId) {
+    private void answer(Message<byte[]> message, RecordOrigin origin, Outcome outcome) {
+        acknowledgeWhenDone(message, publisher.publish(outcome, origin), outcome.requestId(), origin);
+    }
+
+    private void acknowledgeWhenDone(Message<byte[]> message, CompletionStage<Void> sent, String requestId,
+            RecordOrigin origin) {
         sent.whenComplete((ok, failure) -> {
             if (failure == null) {
                 message.ack();
             } else {
-                // The event could not be written: leave the offset uncommitted. The channel's failure strategy
-                // (fail) stops consumption and turns health down, and the request is redelivered after a restart.
-                LOG.errorf(failure, "The event of request %s was not acknowledged by Kafka", requestId);
+                // The event could not be written: the system's fault, not the request's. Leave the offset
+                // uncommitted; the channel's failure strategy (fail) stops consumption and turns liveness down, and
+                // the request is redelivered after the restart.
+                LOG.errorf(failure, "The event of request %s (%s) was not acknowledged by Kafka. The request channel"
+                        + " STOPS now and liveness is DOWN: restart the worker (the record stays uncommitted and is"
+                        + " delivered again)", requestId == null ? "(no id)" : requestId, origin.describe());
+                channelStopped.set(true);
                 message.nack(failure);
             }
         });
+    }
+
+    private static String validIdOrNull(String id) {
+        try {
+            return id == null ? null : ObjectKeys.requireValidRequestId(id);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+
+    /** True once a record was nacked, which stops the channel (failure-strategy=fail). */
+    boolean channelStopped() {
+        return channelStopped.get();
     }
 }

@@ -1,6 +1,7 @@
 package org.diffusionworker.messaging;
 
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -11,9 +12,11 @@ import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -48,6 +51,7 @@ class KafkaLagMetrics {
     WorkerConfig config;
 
     private final Map<TopicPartition, AtomicLong> lags = new ConcurrentHashMap<>();
+    private final List<Meter> meters = new CopyOnWriteArrayList<>();
     private ScheduledExecutorService scheduler;
 
     void onStart(@Observes StartupEvent event) {
@@ -66,6 +70,9 @@ class KafkaLagMetrics {
         if (scheduler != null) {
             scheduler.shutdownNow();
         }
+        // A registry that outlives this application must not keep gauges of its partitions.
+        meters.forEach(registry::remove);
+        meters.clear();
     }
 
     private void refresh() {
@@ -98,10 +105,10 @@ class KafkaLagMetrics {
 
     private AtomicLong register(TopicPartition tp) {
         AtomicLong value = new AtomicLong();
-        Gauge.builder("diffusion.kafka.records.lag", value, AtomicLong::get)
+        meters.add(Gauge.builder("diffusion.kafka.records.lag", value, AtomicLong::get)
                 .description("Records behind the end of the partition, as the worker's Kafka consumer sees it")
                 .tags("topic", tp.topic(), "partition", Integer.toString(tp.partition()))
-                .register(registry);
+                .register(registry));
         return value;
     }
 }

@@ -2,6 +2,7 @@ package org.diffusionworker.messaging;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -30,6 +31,15 @@ final class RequestDecoder {
     static final int SCHEMA_VERSION = 1;
     static final int MAX_ATTRIBUTES = 32;
     static final int MAX_ATTRIBUTE_LENGTH = 256;
+    static final int MAX_LABEL_LENGTH = 128;
+    static final int MAX_CONTEXT_ENTRIES = 64;
+    /** A request is an object of scalars and two flat objects: anything deeper is not a request. */
+    static final int MAX_NESTING_DEPTH = 8;
+    /** Longer number literals are refused by the parser (Jackson would otherwise read up to 1,000 digits). */
+    static final int MAX_NUMBER_LENGTH = 64;
+    /** Deadlines and record times outside this window are refused (deadline) or ignored (record time). */
+    static final Instant EARLIEST = Instant.parse("2000-01-01T00:00:00Z");
+    static final Instant LATEST = Instant.parse("2100-01-01T00:00:00Z");
 
     private final ObjectMapper json;
     private final int maxPayloadBytes;
@@ -37,6 +47,11 @@ final class RequestDecoder {
     RequestDecoder(ObjectMapper json, int maxPayloadBytes) {
         // Duplicate keys make a request ambiguous: refuse rather than let the last one win.
         this.json = json.copy().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+        this.json.getFactory().setStreamReadConstraints(StreamReadConstraints.builder()
+                .maxNestingDepth(MAX_NESTING_DEPTH)
+                .maxNumberLength(MAX_NUMBER_LENGTH)
+                .maxStringLength(Math.max(1, maxPayloadBytes))
+                .build());
         this.maxPayloadBytes = maxPayloadBytes;
     }
 
@@ -47,38 +62,42 @@ final class RequestDecoder {
      */
     DecodedRequest decode(byte[] payload, String key, Instant submittedAt) {
         String keyId = validIdOrNull(key);
+        // A producer sets the record time; one outside the window is not a send time worth measuring from.
+        Instant sent = submittedAt != null && !submittedAt.isBefore(EARLIEST) && submittedAt.isBefore(LATEST)
+                ? submittedAt : null;
         if (payload == null || payload.length == 0) {
-            return undecodable(keyId, "the record has no value; send the request as a JSON object");
+            return undecodable(keyId, key, "the record has no value; send the request as a JSON object");
         }
         if (payload.length > maxPayloadBytes) {
             return new DecodedRequest.Refused(keyId, null, ErrorCode.LIMIT_EXCEEDED, "the request is " + payload.length
-                    + " bytes; this worker reads at most " + maxPayloadBytes, false);
+                    + " bytes; this worker reads at most " + maxPayloadBytes, false, key);
         }
         JsonNode root;
         try {
             root = json.readTree(payload);
         } catch (JsonProcessingException e) {
-            return undecodable(keyId, "the value is not valid JSON: " + e.getOriginalMessage());
+            return undecodable(keyId, key, "the value is not valid JSON: " + e.getOriginalMessage());
         } catch (IOException e) {
-            return undecodable(keyId, "the value could not be read as JSON: " + e.getMessage());
+            return undecodable(keyId, key, "the value could not be read as JSON: " + e.getMessage());
         }
         if (!(root instanceof ObjectNode request)) {
-            return undecodable(keyId, "the value must be a JSON object, got " + describe(root));
+            return undecodable(keyId, key, "the value must be a JSON object, got " + describe(root));
         }
         String requestId = request.path("requestId").isTextual() ? request.get("requestId").asText() : null;
         String answerId = validIdOrNull(requestId) != null ? requestId : keyId;
+        String offered = requestId != null ? requestId : key;
         try {
-            GenerationRequest decoded = read(request, submittedAt);
+            GenerationRequest decoded = read(request, sent);
             if (key != null && !key.equals(decoded.requestId())) {
                 return new DecodedRequest.Refused(decoded.requestId(), decoded, ErrorCode.INVALID_REQUEST,
                         "the record key '" + shorten(key) + "' differs from requestId '" + decoded.requestId()
-                                + "'; key each record by its requestId (or leave the key empty)", false);
+                                + "'; key each record by its requestId (or leave the key empty)", false, offered);
             }
             return new DecodedRequest.Valid(decoded);
         } catch (RequestRejectedException e) {
-            return new DecodedRequest.Refused(answerId, null, e.code(), e.getMessage(), false);
+            return new DecodedRequest.Refused(answerId, null, e.code(), e.getMessage(), false, offered);
         } catch (IllegalArgumentException e) {
-            return new DecodedRequest.Refused(answerId, null, ErrorCode.INVALID_REQUEST, e.getMessage(), false);
+            return new DecodedRequest.Refused(answerId, null, ErrorCode.INVALID_REQUEST, e.getMessage(), false, offered);
         }
     }
 
@@ -124,13 +143,17 @@ final class RequestDecoder {
             if (!l.isTextual() || l.asText().isBlank()) {
                 throw invalid("label must be a non-empty string, got " + describe(l));
             }
-            return Conditioning.label(l.asText());
+            return Conditioning.label(labelName(l.asText()));
         }
         if (context) {
             JsonNode c = r.get("context");
             if (!c.isObject()) {
                 throw invalid("context must be an object of label weights, e.g. {\"sneaker\": 0.6, \"bag\": 0.4}, got "
                         + describe(c));
+            }
+            if (c.size() > MAX_CONTEXT_ENTRIES) {
+                throw new RequestRejectedException(ErrorCode.LIMIT_EXCEEDED,
+                        "context may name at most " + MAX_CONTEXT_ENTRIES + " labels, got " + c.size());
             }
             Map<String, Double> weights = new LinkedHashMap<>();
             for (Iterator<Map.Entry<String, JsonNode>> it = c.fields(); it.hasNext(); ) {
@@ -139,7 +162,7 @@ final class RequestDecoder {
                     throw invalid("context weight of '" + shorten(e.getKey()) + "' must be a number, got "
                             + describe(e.getValue()));
                 }
-                weights.put(e.getKey(), e.getValue().asDouble());
+                weights.put(labelName(e.getKey()), e.getValue().asDouble());
             }
             try {
                 return Conditioning.mix(weights);
@@ -167,12 +190,26 @@ final class RequestDecoder {
         if (!d.isTextual()) {
             throw invalid("deadline must be an ISO-8601 date-time string, e.g. 2030-01-01T12:00:00Z, got " + describe(d));
         }
+        Instant deadline;
         try {
-            return OffsetDateTime.parse(d.asText()).toInstant();
+            deadline = OffsetDateTime.parse(d.asText()).toInstant();
         } catch (DateTimeException e) {
             throw invalid("deadline '" + shorten(d.asText()) + "' is not an ISO-8601 date-time with offset,"
                     + " e.g. 2030-01-01T12:00:00Z");
         }
+        if (deadline.isBefore(EARLIEST) || !deadline.isBefore(LATEST)) {
+            throw invalid("deadline '" + shorten(d.asText()) + "' is outside " + EARLIEST + " .. " + LATEST
+                    + "; leave it out for no deadline");
+        }
+        return deadline;
+    }
+
+    private static String labelName(String name) {
+        if (name.length() > MAX_LABEL_LENGTH) {
+            throw new RequestRejectedException(ErrorCode.LIMIT_EXCEEDED, "label names may be at most "
+                    + MAX_LABEL_LENGTH + " characters ('" + shorten(name) + "')");
+        }
+        return name;
     }
 
     private static Map<String, String> attributes(ObjectNode r) {
@@ -237,8 +274,8 @@ final class RequestDecoder {
         return n != null && !n.isNull();
     }
 
-    private static DecodedRequest.Refused undecodable(String keyId, String message) {
-        return new DecodedRequest.Refused(keyId, null, ErrorCode.INVALID_REQUEST, message, true);
+    private static DecodedRequest.Refused undecodable(String keyId, String key, String message) {
+        return new DecodedRequest.Refused(keyId, null, ErrorCode.INVALID_REQUEST, message, true, key);
     }
 
     private static RequestRejectedException invalid(String message) {

@@ -73,6 +73,21 @@ public interface WorkerConfig {
         @Min(1)
         @Max(64)
         int uploadThreads();
+
+        /**
+         * Times a batch's images are sampled before their requests fail with INTERNAL. A failing engine is the
+         * system's fault: the images are queued again after a backoff, and the worker is unready meanwhile.
+         */
+        @WithDefault("3")
+        @Min(1)
+        @Max(100)
+        int samplingAttempts();
+
+        /** The wait before the first retry of a failed batch's images; it doubles after each failure. */
+        @WithDefault("1s")
+        @DurationMin(millis = 0)
+        @DurationMax(minutes = 10)
+        Duration samplingRetryBackoff();
     }
 
     interface Model {

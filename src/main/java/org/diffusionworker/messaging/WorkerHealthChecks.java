@@ -39,6 +39,7 @@ final class WorkerHealthChecks {
                     .withData("model", s.modelReady() ? worker.spec().name() + " (warm)" : "warming up")
                     .withData("replicas", s.replicas())
                     .withData("storage", s.storageAvailable() ? "reachable" : "unreachable: " + s.storageProblem())
+                    .withData("sampling", s.samplingFailing() ? "failing (batches are retried)" : "ok")
                     .withData("queuedImages", s.queuedImages())
                     .withData("pendingImages", s.pendingImages());
             if (s.stopping()) {
@@ -54,6 +55,9 @@ final class WorkerHealthChecks {
         @Inject
         WorkerRuntime runtime;
 
+        @Inject
+        GenerationRequestConsumer consumer;
+
         @Override
         public HealthCheckResponse call() {
             HealthCheckResponseBuilder response = HealthCheckResponse.named("diffusion-worker-inference");
@@ -62,8 +66,14 @@ final class WorkerHealthChecks {
                 return response.up().build();
             }
             GenerationWorker.Status s = worker.status();
-            return response.status(s.replicasAlive()).withData("replicas", s.replicas())
-                    .withData("imagesInHand", s.imagesInHand()).build();
+            boolean consuming = !consumer.channelStopped();
+            response.status(s.replicasAlive() && consuming).withData("replicas", s.replicas())
+                    .withData("imagesInHand", s.imagesInHand());
+            if (!consuming) {
+                response.withData("requests", "the request channel stopped (an event was not acknowledged by Kafka);"
+                        + " restart the worker");
+            }
+            return response.build();
         }
     }
 }

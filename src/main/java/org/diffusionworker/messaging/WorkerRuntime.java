@@ -2,6 +2,7 @@ package org.diffusionworker.messaging;
 
 import ai.djl.Device;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -53,6 +54,7 @@ public class WorkerRuntime {
     private final CompletableFuture<GenerationWorker> started = new CompletableFuture<>();
     private volatile GenerationWorker worker;
     private MinioObjectStore store;
+    private final List<Meter> gauges = new ArrayList<>();
 
     void onStart(@Observes @Priority(Interceptor.Priority.PLATFORM_BEFORE) StartupEvent event) throws InterruptedException {
         if (!config.worker().enabled()) {
@@ -70,16 +72,18 @@ public class WorkerRuntime {
             engines.add(new GenerationEngine(ModelLoader.fromDirectory(config.model().path(), device(i))));
         }
         store = new MinioObjectStore(storeSettings);
-        worker = new GenerationWorker(settings, engines, store, new ObjectKeys(config.storage().prefix()),
-                new WorkerMetrics(registry));
-        registerGauges(worker);
-        worker.start();
-        if (!worker.awaitWarm(config.worker().warmUpTimeout())) {
+        GenerationWorker created = new GenerationWorker(settings, engines, store,
+                new ObjectKeys(config.storage().prefix()), new WorkerMetrics(registry));
+        created.start();
+        // Published to health checks and gauges only once started.
+        worker = created;
+        registerGauges(created);
+        if (!created.awaitWarm(config.worker().warmUpTimeout())) {
             throw new IllegalStateException("the model did not warm up within diffusionworker.worker.warm-up-timeout ("
                     + config.worker().warmUpTimeout() + ")");
         }
         checkCommitMaxAge(settings);
-        GenerationWorker.Status status = worker.status();
+        GenerationWorker.Status status = created.status();
         LOG.infof("Worker ready in %d ms: model %s (%s) x%d, batches of up to %d images (%s, %d ms delay), bucket %s"
                         + " at %s%s, requests from '%s' as group '%s'", (System.nanoTime() - start) / 1_000_000,
                 worker.spec().name(), engines.get(0).model().device(), engines.size(), settings.maxBatchImages(),
@@ -104,6 +108,10 @@ public class WorkerRuntime {
                 published ? "all events acknowledged" : "some events not acknowledged in time");
         w.close();
         store.close();
+        // Gauges hold the worker weakly: remove them with it, so that a registry that outlives this application (a
+        // second application in the same JVM, as in the tests) never keeps reading a stopped worker.
+        gauges.forEach(registry::remove);
+        gauges.clear();
     }
 
     /** The running worker, once started. */
@@ -130,14 +138,15 @@ public class WorkerRuntime {
     }
 
     private void registerGauges(GenerationWorker w) {
-        Gauge.builder("diffusion.queue.depth.images", w, x -> x.status().queuedImages())
-                .description("Images waiting for a batch").register(registry);
-        Gauge.builder("diffusion.pending.images", w, x -> x.status().pendingImages())
-                .description("Images accepted but not yet answered (fetching pauses above the limit)").register(registry);
-        Gauge.builder("diffusion.inference.images", w, x -> x.status().imagesInHand())
-                .description("Images in the batches being sampled now").register(registry);
-        Gauge.builder("diffusion.worker.ready", w, x -> x.status().ready() ? 1 : 0)
-                .description("1 when the model is warm and the store reachable").register(registry);
+        gauges.add(Gauge.builder("diffusion.queue.depth.images", w, x -> x.status().queuedImages())
+                .description("Images waiting for a batch").register(registry));
+        gauges.add(Gauge.builder("diffusion.pending.images", w, x -> x.status().pendingImages())
+                .description("Images accepted but not yet answered (fetching pauses above the limit)")
+                .register(registry));
+        gauges.add(Gauge.builder("diffusion.inference.images", w, x -> x.status().imagesInHand())
+                .description("Images in the batches being sampled now").register(registry));
+        gauges.add(Gauge.builder("diffusion.worker.ready", w, x -> x.status().ready() ? 1 : 0)
+                .description("1 when the model is warm, the store reachable and sampling works").register(registry));
     }
 
     /**
@@ -173,7 +182,8 @@ public class WorkerRuntime {
             return new WorkerSettings(c.batching().maxImages(), c.batching().maxQueueDelay(), c.batching().policy(),
                     c.batching().maxPendingImages(), c.limits().maxCount(), c.limits().maxSteps(),
                     Math.min(c.limits().defaultSteps(), c.limits().maxSteps()), c.storage().outageLimit(),
-                    c.storage().outageRetryInterval(), c.worker().uploadThreads());
+                    c.storage().outageRetryInterval(), c.worker().uploadThreads(), c.worker().samplingAttempts(),
+                    c.worker().samplingRetryBackoff());
         } catch (IllegalArgumentException e) {
             throw new IllegalStateException("invalid worker configuration (diffusionworker.batching.max-pending-images"
                     + " must be at least diffusionworker.limits.max-count): " + e.getMessage(), e);

@@ -38,16 +38,19 @@ final class DynamicBatcher {
         final Job job;
         final BatchKey key;
         final long enqueuedNanos;
+        final int end;
         int next;
 
-        Pending(Job job, BatchKey key, long enqueuedNanos) {
+        Pending(Job job, BatchKey key, long enqueuedNanos, int from, int end) {
             this.job = job;
             this.key = key;
             this.enqueuedNanos = enqueuedNanos;
+            this.next = from;
+            this.end = end;
         }
 
         int remaining() {
-            return job.count() - next;
+            return end - next;
         }
     }
 
@@ -67,12 +70,24 @@ final class DynamicBatcher {
      * look-ups finish out of order are still served in the order they came.
      */
     void add(Job job) {
+        enqueue(job, 0, job.count());
+    }
+
+    /**
+     * Queues images {@code [from, to)} of {@code job} again, after the batch that held them failed; they keep the
+     * job's place by arrival.
+     */
+    void retry(Job job, int from, int to) {
+        enqueue(job, from, to);
+    }
+
+    private void enqueue(Job job, int from, int to) {
         lock.lock();
         try {
             if (closed) {
                 throw new IllegalStateException("the batcher is closed");
             }
-            Pending pending = new Pending(job, BatchKey.of(job, policy), job.receivedNanos());
+            Pending pending = new Pending(job, BatchKey.of(job, policy), job.receivedNanos(), from, to);
             java.util.ListIterator<Pending> it = queue.listIterator(queue.size());
             while (it.hasPrevious()) {
                 if (it.previous().enqueuedNanos - pending.enqueuedNanos <= 0) {
@@ -81,7 +96,7 @@ final class DynamicBatcher {
                 }
             }
             it.add(pending);
-            queuedImages += job.count();
+            queuedImages += to - from;
             changed.signalAll();
         } finally {
             lock.unlock();

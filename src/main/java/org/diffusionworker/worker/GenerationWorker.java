@@ -1,22 +1,14 @@
 package org.diffusionworker.worker;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.security.SecureRandom;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutorService;
@@ -28,11 +20,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
-import org.diffusionworker.diffusion.SamplerKind;
-import org.diffusionworker.diffusion.SamplerSettings;
-import org.diffusionworker.generation.Conditioning;
 import org.diffusionworker.generation.GenerationEngine;
-import org.diffusionworker.generation.UnknownLabelException;
 import org.diffusionworker.model.ModelSpec;
 import org.diffusionworker.storage.ObjectKeys;
 import org.diffusionworker.storage.ObjectStore;
@@ -57,7 +45,6 @@ import org.jboss.logging.Logger;
 public final class GenerationWorker implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(GenerationWorker.class);
-    private static final String FINGERPRINT_VERSION = "v1";
 
     /** The answer of {@link #submit}: whether the request was taken, and when the caller may send the next. */
     public record Admission(boolean accepted, CompletionStage<Void> room) {
@@ -66,9 +53,10 @@ public final class GenerationWorker implements AutoCloseable {
 
     /** What readiness and liveness are made of. */
     public record Status(boolean modelReady, boolean storageAvailable, String storageProblem, boolean stopping,
-            boolean replicasAlive, int replicas, int queuedImages, int pendingImages, int imagesInHand) {
+            boolean replicasAlive, boolean samplingFailing, int replicas, int queuedImages, int pendingImages,
+            int imagesInHand) {
         public boolean ready() {
-            return modelReady && storageAvailable && !stopping && replicasAlive;
+            return modelReady && storageAvailable && !stopping && replicasAlive && !samplingFailing;
         }
     }
 
@@ -78,23 +66,25 @@ public final class GenerationWorker implements AutoCloseable {
     private final ResultStore results;
     private final WorkerListener listener;
     private final LongSupplier clock;
+    private final RequestResolver resolver;
+    private final PendingImages pending;
     private final DynamicBatcher batcher;
     private final ExecutorService io;
     private final ScheduledExecutorService scheduler;
     private final StorageGuard storage;
-    private final List<InferenceReplica> replicas = new ArrayList<>();
-    private final List<Thread> threads = new ArrayList<>();
+    /** Filled once by {@link #start}, then read from any thread. */
+    private volatile List<InferenceReplica> replicas = List.of();
+    private volatile List<Thread> threads = List.of();
     private final AtomicBoolean abort = new AtomicBoolean();
-    private final SecureRandom seeds = new SecureRandom();
 
     /** Jobs by request id, from admission to answer; guarded by itself. */
     private final Map<String, Job> inFlight = new HashMap<>();
     /** Jobs removed from {@link #inFlight} whose callbacks are still running; guarded by {@link #inFlight}. */
     private int answering;
-    private final AtomicInteger pendingImages = new AtomicInteger();
-    private final ArrayDeque<CompletableFuture<Void>> waitingForRoom = new ArrayDeque<>();
     private volatile boolean stopping;
     private volatile boolean started;
+    /** Set when a batch failed, cleared when one succeeds: the worker is unready meanwhile. */
+    private volatile boolean samplingFailing;
 
     /**
      * @param engines one per replica, each on its own device; the worker owns and closes them
@@ -117,6 +107,8 @@ public final class GenerationWorker implements AutoCloseable {
         this.clock = clock;
         this.results = new ResultStore(store, keys,
                 new Outcome.ModelInfo(spec.name(), engines.get(0).model().weightsSha256()));
+        this.resolver = new RequestResolver(settings, spec);
+        this.pending = new PendingImages(settings.maxPendingImages());
         this.batcher = new DynamicBatcher(settings.maxBatchImages(), settings.maxQueueDelay(), settings.policy(), clock);
         this.io = Executors.newFixedThreadPool(settings.uploadThreads(), daemon("worker-io"));
         this.scheduler = Executors.newSingleThreadScheduledExecutor(daemon("worker-storage-retry"));
@@ -132,15 +124,19 @@ public final class GenerationWorker implements AutoCloseable {
         started = true;
         storage.start();
         InferenceReplica.Sink sink = new ReplicaSink();
+        List<InferenceReplica> made = new ArrayList<>();
+        List<Thread> madeThreads = new ArrayList<>();
         for (int i = 0; i < engines.size(); i++) {
             InferenceReplica replica = new InferenceReplica(i, engines.get(i), batcher, settings.maxBatchImages(), sink,
                     listener, abort, clock);
             Thread thread = new Thread(replica, "inference-" + i);
             thread.setDaemon(true);
-            replicas.add(replica);
-            threads.add(thread);
-            thread.start();
+            made.add(replica);
+            madeThreads.add(thread);
         }
+        replicas = List.copyOf(made);
+        threads = List.copyOf(madeThreads);
+        threads.forEach(Thread::start);
     }
 
     /** Waits until every replica has warmed up; false when one failed or the time ran out. */
@@ -174,9 +170,10 @@ public final class GenerationWorker implements AutoCloseable {
     public Status status() {
         boolean warm = started && replicas.stream().allMatch(InferenceReplica::warmedUp);
         boolean alive = stopping || threads.stream().allMatch(Thread::isAlive);
-        return new Status(warm, storage.available(), storage.problem(), stopping, alive, replicas.size(),
-                batcher.queuedImages(), pendingImages.get(),
-                replicas.stream().mapToInt(InferenceReplica::imagesInHand).sum());
+        List<InferenceReplica> running = replicas;
+        return new Status(warm, storage.available(), storage.problem(), stopping, alive, samplingFailing,
+                running.size(), batcher.queuedImages(), pending.count(),
+                running.stream().mapToInt(InferenceReplica::imagesInHand).sum());
     }
 
     /**
@@ -192,33 +189,41 @@ public final class GenerationWorker implements AutoCloseable {
         }
         Job job;
         try {
-            job = resolve(request, callback, now);
+            job = resolver.resolve(request, callback, now);
         } catch (RequestRejectedException e) {
             deliver(new Outcome.Failed(request, e.code(), e.getMessage()), callback, request, now);
-            return new Admission(true, room());
+            return new Admission(true, pending.room());
+        } catch (RuntimeException e) {
+            LOG.errorf(e, "Resolving request %s failed in the worker", request.requestId());
+            deliver(new Outcome.Failed(request, ErrorCode.INTERNAL, "the worker failed on this request ("
+                    + e.getClass().getSimpleName() + "); this is the worker's fault, not the request's"), callback,
+                    request, now);
+            return new Admission(true, pending.room());
         }
         if (job.isExpired(now)) {
             deliver(expired(request), callback, request, now);
-            return new Admission(true, room());
+            return new Admission(true, pending.room());
         }
         synchronized (inFlight) {
             Job running = inFlight.get(request.requestId());
             if (running != null) {
                 if (running.fingerprint().equals(job.fingerprint())) {
-                    // A redelivery or a second send while the first is still being made: one result for both.
+                    // A redelivery or a second send while the first is still being made: one result for both. The
+                    // copy holds its record unacknowledged as long as the first, so it takes as much room.
                     running.addFollower(new Job.Follower(request, now, callback));
-                    return new Admission(true, room());
+                    pending.add(running.count());
+                    return new Admission(true, pending.room());
                 }
                 deliver(new Outcome.Failed(request, ErrorCode.CONFLICT, "request id '" + request.requestId()
                         + "' is already being generated with different parameters; use a new request id for new"
                         + " parameters"), callback, request, now);
-                return new Admission(true, room());
+                return new Admission(true, pending.room());
             }
             inFlight.put(request.requestId(), job);
         }
-        pendingImages.addAndGet(job.count());
+        pending.add(job.count());
         storage.call(job, () -> results.lookup(job), existing -> afterLookup(job, existing), this::storageGaveUp);
-        return new Admission(true, room());
+        return new Admission(true, pending.room());
     }
 
     /**
@@ -254,106 +259,37 @@ public final class GenerationWorker implements AutoCloseable {
                         inFlight.size(), String.join(", ", inFlight.keySet()));
             }
         }
+        storage.stop();
         scheduler.shutdownNow();
         io.shutdownNow();
-        synchronized (waitingForRoom) {
-            waitingForRoom.forEach(f -> f.complete(null));
-            waitingForRoom.clear();
-        }
+        pending.lift();
         return inTime;
     }
 
     /** Stops at once (no grace) if still running, and closes the models. */
     @Override
     public void close() {
+        boolean stopped = false;
         try {
             if (!stopping) {
                 shutdown(Duration.ZERO);
-            } else {
-                abort.set(true);
-                joinReplicas(System.nanoTime() + TimeUnit.SECONDS.toNanos(10));
             }
+            abort.set(true);
+            stopped = joinReplicas(System.nanoTime() + TimeUnit.SECONDS.toNanos(10));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
-            engines.forEach(GenerationEngine::close);
+            if (stopped) {
+                engines.forEach(GenerationEngine::close);
+            } else {
+                // A replica still inside a forward pass would touch freed native memory: leak the models instead (the
+                // process is ending anyway).
+                LOG.errorf("A model replica is still running 10 s after the stop; its model is not freed");
+            }
         }
     }
 
     // ---------------------------------------------------------------------------------------------------------------
-
-    private Job resolve(GenerationRequest request, Consumer<Outcome> callback, long now) {
-        if (request.count() > settings.maxCount()) {
-            throw new RequestRejectedException(ErrorCode.LIMIT_EXCEEDED,
-                    "count must be at most " + settings.maxCount() + " on this worker, got " + request.count()
-                            + "; split the request");
-        }
-        int timesteps = spec.schedule().timesteps();
-        SamplerSettings sampler;
-        if (request.sampler() == SamplerKind.DDPM) {
-            if (request.steps() != null && request.steps() != timesteps) {
-                throw new RequestRejectedException(ErrorCode.INVALID_REQUEST, "ddpm always takes all " + timesteps
-                        + " steps of this model; leave steps out, or use ddim for fewer steps");
-            }
-            sampler = SamplerSettings.ddpm(timesteps);
-        } else {
-            int steps = request.steps() != null ? request.steps() : Math.min(settings.defaultDdimSteps(), timesteps);
-            int maxSteps = Math.min(settings.maxSteps(), timesteps);
-            if (steps > maxSteps) {
-                throw new RequestRejectedException(ErrorCode.LIMIT_EXCEEDED, "ddim steps must be at most " + maxSteps
-                        + " on this worker (model T = " + timesteps + "), got " + steps);
-            }
-            sampler = SamplerSettings.ddim(steps, request.eta());
-        }
-        float[] context;
-        try {
-            context = request.conditioning().vector(spec.labels());
-        } catch (UnknownLabelException e) {
-            throw new RequestRejectedException(ErrorCode.UNKNOWN_LABEL, e.getMessage());
-        }
-        boolean drawn = request.seed() == null;
-        long seed = drawn ? seeds.nextLong() & Long.MAX_VALUE : request.seed();
-        int columns = request.columns() != null ? request.columns() : (int) Math.ceil(Math.sqrt(request.count()));
-        String contextKey = canonical(request.conditioning());
-        Outcome.EffectiveParameters parameters = new Outcome.EffectiveParameters(request.conditioning().describe(),
-                request.count(), sampler, request.guidance(), seed, drawn, columns, request.trajectory());
-        // As a nanoTime instant; TimeUnit saturates, and a quarter of the range keeps now + x free of overflow.
-        long untilDeadline = request.deadline() == null ? Long.MAX_VALUE
-                : TimeUnit.MILLISECONDS.toNanos(Duration.between(Instant.now(), request.deadline()).toMillis());
-        long deadline = now + Math.max(-Long.MAX_VALUE / 4, Math.min(untilDeadline, Long.MAX_VALUE / 4));
-        return new Job(request, parameters, context, contextKey, fingerprint(request, contextKey, sampler, columns),
-                now, deadline, callback);
-    }
-
-    /**
-     * SHA-256 of the parameters that decide the pixels, as sent (a missing seed stays "drawn", so a redelivery of a
-     * request without a seed matches its first delivery) with defaults applied. Attributes and deadline are not part
-     * of it: they do not change the images.
-     */
-    static String fingerprint(GenerationRequest r, String contextKey, SamplerSettings sampler, int columns) {
-        String canonical = String.join("\n", FINGERPRINT_VERSION, "context=" + contextKey, "count=" + r.count(),
-                "sampler=" + ResultStore.samplerId(sampler), "steps=" + sampler.steps(), "eta=" + sampler.eta(),
-                "guidance=" + r.guidance(), "seed=" + (r.seed() == null ? "drawn" : r.seed().toString()),
-                "columns=" + columns, "trajectory=" + r.trajectory());
-        try {
-            byte[] hash = MessageDigest.getInstance("SHA-256").digest(canonical.getBytes(StandardCharsets.UTF_8));
-            return HexFormat.of().formatHex(hash);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("the JDK has no SHA-256", e);
-        }
-    }
-
-    static String canonical(Conditioning conditioning) {
-        if (conditioning instanceof Conditioning.Label label) {
-            return "label:" + label.name();
-        }
-        if (conditioning instanceof Conditioning.Mix mix) {
-            StringBuilder s = new StringBuilder("mix:");
-            new TreeMap<>(mix.weights()).forEach((name, w) -> s.append(name).append('=').append(w).append(';'));
-            return s.toString();
-        }
-        return "none";
-    }
 
     private void afterLookup(Job job, Optional<StoredObject> existing) {
         if (existing.isPresent()) {
@@ -372,11 +308,11 @@ public final class GenerationWorker implements AutoCloseable {
         }
     }
 
-    private void storageGaveUp(Job job, String reason) {
+    private void storageGaveUp(Job job, ErrorCode code, String reason) {
         if (job.markFailed()) {
             batcher.discard(job);
         }
-        finish(job, new Outcome.Failed(job.request(), ErrorCode.STORAGE_UNAVAILABLE, reason));
+        finish(job, new Outcome.Failed(job.request(), code, reason));
     }
 
     /** Answers the job and whoever followed it, and releases its images. */
@@ -390,7 +326,7 @@ public final class GenerationWorker implements AutoCloseable {
             answering++;
         }
         try {
-            release(job.count());
+            pending.release(job.count() * (1 + followers.size()));
             deliver(outcome, job.callback(), job.request(), job.receivedNanos());
             for (Job.Follower f : followers) {
                 deliver(forFollower(outcome, f), f.callback(), f.request(), f.receivedNanos());
@@ -406,13 +342,15 @@ public final class GenerationWorker implements AutoCloseable {
 
     /** Drops the job without answering (the worker is stopping); its message stays uncommitted. */
     private void abandon(Job job) {
+        int followers;
         synchronized (inFlight) {
             if (!inFlight.remove(job.requestId(), job)) {
                 return;
             }
+            followers = job.followers().size();
             inFlight.notifyAll();
         }
-        release(job.count());
+        pending.release(job.count() * (1 + followers));
     }
 
     private Outcome forFollower(Outcome outcome, Job.Follower follower) {
@@ -462,7 +400,7 @@ public final class GenerationWorker implements AutoCloseable {
 
     private static long endToEndMs(GenerationRequest request, long receivedNanos) {
         if (request.submittedAt() != null) {
-            return Math.max(0, Duration.between(request.submittedAt(), Instant.now()).toMillis());
+            return Math.max(0, -TimeUnit.NANOSECONDS.toMillis(RequestResolver.nanosFromNowTo(request.submittedAt())));
         }
         return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - receivedNanos);
     }
@@ -470,33 +408,6 @@ public final class GenerationWorker implements AutoCloseable {
     private static Outcome.Failed expired(GenerationRequest request) {
         return new Outcome.Failed(request, ErrorCode.EXPIRED, "the deadline " + request.deadline()
                 + " passed before sampling started; send it again with a later deadline (or none)");
-    }
-
-    private CompletionStage<Void> room() {
-        if (pendingImages.get() <= settings.maxPendingImages()) {
-            return CompletableFuture.completedFuture(null);
-        }
-        CompletableFuture<Void> room = new CompletableFuture<>();
-        synchronized (waitingForRoom) {
-            waitingForRoom.add(room);
-        }
-        grantRoom();
-        return room;
-    }
-
-    private void release(int images) {
-        pendingImages.addAndGet(-images);
-        grantRoom();
-    }
-
-    private void grantRoom() {
-        List<CompletableFuture<Void>> granted = new ArrayList<>();
-        synchronized (waitingForRoom) {
-            while (!waitingForRoom.isEmpty() && (pendingImages.get() <= settings.maxPendingImages() || stopping)) {
-                granted.add(waitingForRoom.poll());
-            }
-        }
-        granted.forEach(f -> f.complete(null));
     }
 
     private boolean joinReplicas(long deadlineNanos) throws InterruptedException {
@@ -535,19 +446,58 @@ public final class GenerationWorker implements AutoCloseable {
 
         @Override
         public void expired(Job job) {
+            if (job.markFailed()) {
+                batcher.discard(job); // a retried slice may have expired while another waits
+            }
             finish(job, GenerationWorker.expired(job.request()));
         }
 
         @Override
-        public void batchFailed(List<Job> jobs, RuntimeException failure) {
-            LOG.errorf(failure, "Sampling a batch of %d request(s) failed", jobs.size());
-            for (Job job : jobs) {
-                if (job.markFailed()) {
+        public void batchFailed(List<Batch.Slice> slices, RuntimeException failure) {
+            samplingFailing = true;
+            LOG.errorf(failure, "Sampling a batch of %d request(s) failed; readiness is down until a batch succeeds",
+                    slices.size());
+            for (Batch.Slice slice : slices) {
+                Job job = slice.job();
+                int failures = job.samplingFailed();
+                if (failures < settings.samplingAttempts() && !stopping && !job.isFailed()) {
+                    Duration backoff = settings.samplingRetryBackoff().multipliedBy(1L << Math.min(failures - 1, 20));
+                    LOG.warnf("Sampling %s failed (%d of %d attempts); its images %d..%d are queued again in %s",
+                            job.requestId(), failures, settings.samplingAttempts(), slice.from(), slice.to() - 1,
+                            describe(backoff));
+                    retryLater(job, slice.from(), slice.to(), backoff);
+                } else if (job.markFailed()) {
                     batcher.discard(job);
-                    finish(job, new Outcome.Failed(job.request(), ErrorCode.INTERNAL,
-                            "sampling failed in the worker (" + failure.getClass().getSimpleName() + "); try again"));
+                    finish(job, new Outcome.Failed(job.request(), ErrorCode.INTERNAL, "sampling failed in the worker "
+                            + failures + " time(s) (" + failure.getClass().getSimpleName() + "); try again later"));
                 }
             }
+        }
+
+        @Override
+        public void batchSucceeded() {
+            if (samplingFailing) {
+                samplingFailing = false;
+                LOG.info("Sampling works again; readiness is back");
+            }
+        }
+    }
+
+    private void retryLater(Job job, int from, int to, Duration backoff) {
+        Runnable retry = () -> {
+            if (job.isFailed()) {
+                return;
+            }
+            try {
+                batcher.retry(job, from, to);
+            } catch (IllegalStateException closed) {
+                abandon(job); // stopping: left unanswered, redelivered
+            }
+        };
+        try {
+            scheduler.schedule(retry, backoff.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException stopped) {
+            abandon(job);
         }
     }
 

@@ -28,8 +28,11 @@ final class InferenceReplica implements Runnable {
         /** {@code job}'s deadline passed before it started. */
         void expired(Job job);
 
-        /** Sampling a batch failed; every job in it fails. */
-        void batchFailed(List<Job> jobs, RuntimeException failure);
+        /** Sampling a batch failed; its slices are to be retried or their jobs failed. */
+        void batchFailed(List<Batch.Slice> slices, RuntimeException failure);
+
+        /** A batch was sampled (the engine works). */
+        void batchSucceeded();
     }
 
     /** Thrown from the progress callback to stop a batch between two steps (shutdown past its grace period). */
@@ -174,12 +177,13 @@ final class InferenceReplica implements Runnable {
                     + " and are redelivered", index, plan.size());
             return;
         } catch (RuntimeException e) {
-            sink.batchFailed(jobs, e);
+            sink.batchFailed(batch.slices(), e);
             return;
         } finally {
             imagesInHand = 0;
         }
         long end = clock.getAsLong();
+        sink.batchSucceeded();
         listener.batchFinished(plan.size(), images.samplingNanos());
         int offset = 0;
         for (Batch.Slice slice : batch.slices()) {

@@ -37,8 +37,7 @@ final class Job {
     private long lastBatchEndNanos = -1;
     private final List<Outcome.BatchShare> batches = new ArrayList<>();
     private boolean failed;
-
-    private volatile long storageWaitSinceNanos = -1;
+    private int samplingFailures;
 
     record Follower(GenerationRequest request, long receivedNanos, Consumer<Outcome> callback) {}
 
@@ -117,21 +116,6 @@ final class Job {
         return List.copyOf(followers);
     }
 
-    /** When this job's storage calls started failing, or -1 while they succeed. */
-    long storageWaitSinceNanos() {
-        return storageWaitSinceNanos;
-    }
-
-    void storageFailedAt(long nowNanos) {
-        if (storageWaitSinceNanos < 0) {
-            storageWaitSinceNanos = nowNanos;
-        }
-    }
-
-    void storageRecovered() {
-        storageWaitSinceNanos = -1;
-    }
-
     synchronized void batchStarted(long nowNanos) {
         if (firstBatchStartNanos < 0) {
             firstBatchStartNanos = nowNanos;
@@ -169,6 +153,11 @@ final class Job {
         lastBatchEndNanos = Math.max(lastBatchEndNanos, batchEndNanos);
         sampled += to - from;
         return sampled == count();
+    }
+
+    /** Counts a failed batch that held some of this job's images; returns the count so far. */
+    synchronized int samplingFailed() {
+        return ++samplingFailures;
     }
 
     /** Marks the job failed so that slices still in flight are dropped; true the first time. */

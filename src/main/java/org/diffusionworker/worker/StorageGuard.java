@@ -2,10 +2,12 @@ package org.diffusionworker.worker;
 
 import java.time.Duration;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
@@ -14,23 +16,29 @@ import org.diffusionworker.storage.ObjectStoreException;
 import org.jboss.logging.Logger;
 
 /**
- * Runs a job's storage calls off the inference thread and rides out store outages (the system's fault, not the
- * request's): a failed call marks the store unavailable (the worker goes unready) and is tried again every
- * {@code retryInterval} until it succeeds or the job has waited {@code outageLimit}, when the job gives up. While the
- * store is unavailable a probe re-checks the bucket, so readiness comes back even when no request is waiting.
+ * Runs a job's storage steps (the look-up of an existing result, the upload) off the inference thread and rides out
+ * store outages, the system's fault, not the request's: a failed call marks the store unavailable (the worker goes
+ * unready) and is tried again every {@code retryInterval}. A step ends within {@code outageLimit} of its start
+ * whatever the store does: a watchdog gives the job up at the limit even while a call still hangs (its late result
+ * is then ignored). While the store is unavailable, a probe on its own thread re-checks the bucket, so readiness
+ * comes back even when no request is waiting and however busy the I/O threads are.
+ *
+ * <p>Anything else a call or its continuation throws is a defect: the job is answered {@link ErrorCode#INTERNAL}
+ * at once, never left in flight.
  */
 final class StorageGuard {
 
     private static final Logger LOG = Logger.getLogger(StorageGuard.class);
 
-    /** What to do when a job has waited out the outage limit. */
+    /** What to do when a step cannot complete: the job's answer, with its code. */
     interface GiveUp {
-        void giveUp(Job job, String reason);
+        void giveUp(Job job, ErrorCode code, String reason);
     }
 
     private final ObjectStore store;
     private final ExecutorService io;
     private final ScheduledExecutorService scheduler;
+    private final ExecutorService prober;
     private final Duration outageLimit;
     private final Duration retryInterval;
     private final LongSupplier clock;
@@ -44,6 +52,11 @@ final class StorageGuard {
         this.store = store;
         this.io = io;
         this.scheduler = scheduler;
+        this.prober = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "worker-storage-probe");
+            t.setDaemon(true);
+            return t;
+        });
         this.outageLimit = outageLimit;
         this.retryInterval = retryInterval;
         this.clock = clock;
@@ -59,6 +72,11 @@ final class StorageGuard {
         }
     }
 
+    /** Stops the probe (the I/O threads and the scheduler belong to the caller). */
+    void stop() {
+        prober.shutdownNow();
+    }
+
     boolean available() {
         return available;
     }
@@ -70,41 +88,111 @@ final class StorageGuard {
 
     /** Runs {@code call} for {@code job} on the I/O threads, retrying through outages; then {@code next}. */
     <T> void call(Job job, Supplier<T> call, Consumer<T> next, GiveUp giveUp) {
-        execute(() -> attempt(job, call, next, giveUp), job, giveUp);
-    }
-
-    private <T> void attempt(Job job, Supplier<T> call, Consumer<T> next, GiveUp giveUp) {
-        T result;
+        Step<T> step = new Step<>(job, call, next, giveUp, clock.getAsLong());
         try {
-            result = call.get();
-        } catch (ObjectStoreException e) {
-            down(e);
-            long now = clock.getAsLong();
-            job.storageFailedAt(now);
-            long waited = now - job.storageWaitSinceNanos();
-            if (waited >= outageLimit.toNanos()) {
-                giveUp.giveUp(job, "the object store stayed unavailable for " + seconds(waited) + " (limit "
-                        + seconds(outageLimit.toNanos()) + "): " + e.getMessage());
-                return;
-            }
-            try {
-                scheduler.schedule(() -> execute(() -> attempt(job, call, next, giveUp), job, giveUp),
-                        retryInterval.toNanos(), TimeUnit.NANOSECONDS);
-            } catch (RejectedExecutionException stopped) {
-                LOG.debugf("Not retrying storage for %s: the worker is stopping", job.requestId());
-            }
+            step.watchdog = scheduler.schedule(step::timedOut, outageLimit.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException stopping) {
+            LOG.debugf("Storage step for %s not started: the worker is stopping", job.requestId());
             return;
         }
-        up();
-        job.storageRecovered();
-        next.accept(result);
+        step.submit();
     }
 
-    private void execute(Runnable task, Job job, GiveUp giveUp) {
-        try {
-            io.execute(task);
-        } catch (RejectedExecutionException e) {
-            LOG.debugf("Storage call for %s dropped: the worker is stopping", job == null ? "the probe" : job.requestId());
+    /** One storage step of one job, from its first attempt to its one ending. */
+    private final class Step<T> {
+        final Job job;
+        final Supplier<T> call;
+        final Consumer<T> next;
+        final GiveUp giveUp;
+        final long startedNanos;
+        final AtomicBoolean ended = new AtomicBoolean();
+        volatile ScheduledFuture<?> watchdog;
+        volatile String lastFailure = "no attempt has finished yet";
+
+        Step(Job job, Supplier<T> call, Consumer<T> next, GiveUp giveUp, long startedNanos) {
+            this.job = job;
+            this.call = call;
+            this.next = next;
+            this.giveUp = giveUp;
+            this.startedNanos = startedNanos;
+        }
+
+        void submit() {
+            try {
+                io.execute(this::attempt);
+            } catch (RejectedExecutionException e) {
+                LOG.debugf("Storage call for %s dropped: the worker is stopping", job.requestId());
+                end();
+            }
+        }
+
+        void attempt() {
+            if (ended.get()) {
+                return;
+            }
+            T result;
+            try {
+                result = call.get();
+            } catch (ObjectStoreException e) {
+                lastFailure = e.getMessage();
+                down(e);
+                retryOrGiveUp();
+                return;
+            } catch (RuntimeException | Error e) {
+                fail(e, "storing or finding the result failed in the worker");
+                return;
+            }
+            up();
+            if (!end()) {
+                return; // the watchdog gave the job up while this call hung; its answer is out already
+            }
+            try {
+                next.accept(result);
+            } catch (RuntimeException | Error e) {
+                LOG.errorf(e, "Handling the stored result of %s failed", job.requestId());
+                giveUp.giveUp(job, ErrorCode.INTERNAL, "handling the stored result failed in the worker ("
+                        + e.getClass().getSimpleName() + ")");
+            }
+        }
+
+        void retryOrGiveUp() {
+            if (clock.getAsLong() - startedNanos >= outageLimit.toNanos()) {
+                timedOut();
+                return;
+            }
+            // The watchdog ends the step at the limit if this retry is not back by then.
+            try {
+                scheduler.schedule(this::submit, retryInterval.toNanos(), TimeUnit.NANOSECONDS);
+            } catch (RejectedExecutionException stopping) {
+                LOG.debugf("Not retrying storage for %s: the worker is stopping", job.requestId());
+                end();
+            }
+        }
+
+        void timedOut() {
+            if (end()) {
+                giveUp.giveUp(job, ErrorCode.STORAGE_UNAVAILABLE, "the object store did not answer within "
+                        + seconds(outageLimit.toNanos()) + " (the outage limit): " + lastFailure);
+            }
+        }
+
+        void fail(Throwable e, String what) {
+            if (end()) {
+                LOG.errorf(e, "Storage step of %s failed unexpectedly", job.requestId());
+                giveUp.giveUp(job, ErrorCode.INTERNAL, what + " (" + e.getClass().getSimpleName() + ")");
+            }
+        }
+
+        /** Ends the step once; true for the caller that ended it. */
+        boolean end() {
+            if (!ended.compareAndSet(false, true)) {
+                return false;
+            }
+            ScheduledFuture<?> w = watchdog;
+            if (w != null) {
+                w.cancel(false);
+            }
+            return true;
         }
     }
 
@@ -127,12 +215,20 @@ final class StorageGuard {
             available = false;
             if (probe == null) {
                 try {
-                    probe = scheduler.scheduleWithFixedDelay(() -> execute(this::probe, null, null),
-                            retryInterval.toNanos(), retryInterval.toNanos(), TimeUnit.NANOSECONDS);
+                    probe = scheduler.scheduleWithFixedDelay(this::scheduleProbe, retryInterval.toNanos(),
+                            retryInterval.toNanos(), TimeUnit.NANOSECONDS);
                 } catch (RejectedExecutionException stopped) {
                     // Shutting down; nothing to probe for.
                 }
             }
+        }
+    }
+
+    private void scheduleProbe() {
+        try {
+            prober.execute(this::probe);
+        } catch (RejectedExecutionException stopped) {
+            // Shutting down.
         }
     }
 
@@ -145,6 +241,9 @@ final class StorageGuard {
             up();
         } catch (ObjectStoreException e) {
             problem = e.getMessage();
+        } catch (RuntimeException e) {
+            problem = e.toString();
+            LOG.warnf(e, "Probing the object store failed unexpectedly");
         }
     }
 

@@ -18,6 +18,9 @@ import java.util.Objects;
  * @param storageOutageLimit how long a request waits for an unreachable object store before it fails
  * @param storageRetryInterval how often a request whose storage call failed tries again (and readiness re-probes)
  * @param uploadThreads      threads that encode PNG/GIF and upload, so the model never waits for the store
+ * @param samplingAttempts   times a batch's images are sampled before their requests fail with INTERNAL (an engine
+ *                           fault is the system's, not the request's; the worker is unready while it lasts)
+ * @param samplingRetryBackoff the wait before the first retry of a failed batch's images, doubling after each failure
  */
 public record WorkerSettings(
         int maxBatchImages,
@@ -29,7 +32,9 @@ public record WorkerSettings(
         int defaultDdimSteps,
         Duration storageOutageLimit,
         Duration storageRetryInterval,
-        int uploadThreads) {
+        int uploadThreads,
+        int samplingAttempts,
+        Duration samplingRetryBackoff) {
 
     public WorkerSettings {
         requireRange("maxBatchImages", maxBatchImages, 1, 4096);
@@ -48,6 +53,11 @@ public record WorkerSettings(
             throw new IllegalArgumentException("storageRetryInterval must be positive, got " + storageRetryInterval);
         }
         requireRange("uploadThreads", uploadThreads, 1, 64);
+        requireRange("samplingAttempts", samplingAttempts, 1, 100);
+        Objects.requireNonNull(samplingRetryBackoff, "samplingRetryBackoff");
+        if (samplingRetryBackoff.isNegative()) {
+            throw new IllegalArgumentException("samplingRetryBackoff must not be negative, got " + samplingRetryBackoff);
+        }
         if (maxPendingImages < maxCount) {
             // Otherwise a single largest request could never be granted room and the consumer would stall.
             throw new IllegalArgumentException("maxPendingImages (" + maxPendingImages + ") must be at least maxCount ("
@@ -58,17 +68,23 @@ public record WorkerSettings(
     /** Defaults for tests and code that builds a worker by hand (the service reads its configuration). */
     public static WorkerSettings defaults() {
         return new WorkerSettings(64, Duration.ofMillis(100), BatchingPolicy.MIXED, 256, 64, 1000, 25,
-                Duration.ofMinutes(5), Duration.ofSeconds(2), 2);
+                Duration.ofMinutes(5), Duration.ofSeconds(2), 2, 3, Duration.ofSeconds(1));
     }
 
     public WorkerSettings withBatching(int batchImages, Duration delay, BatchingPolicy newPolicy) {
         return new WorkerSettings(batchImages, delay, newPolicy, Math.max(maxPendingImages, maxCount), maxCount, maxSteps,
-                defaultDdimSteps, storageOutageLimit, storageRetryInterval, uploadThreads);
+                defaultDdimSteps, storageOutageLimit, storageRetryInterval, uploadThreads, samplingAttempts,
+                samplingRetryBackoff);
+    }
+
+    public WorkerSettings withSamplingRetry(int attempts, Duration backoff) {
+        return new WorkerSettings(maxBatchImages, maxQueueDelay, policy, maxPendingImages, maxCount, maxSteps,
+                defaultDdimSteps, storageOutageLimit, storageRetryInterval, uploadThreads, attempts, backoff);
     }
 
     public WorkerSettings withStorageOutage(Duration limit, Duration retryInterval) {
         return new WorkerSettings(maxBatchImages, maxQueueDelay, policy, maxPendingImages, maxCount, maxSteps,
-                defaultDdimSteps, limit, retryInterval, uploadThreads);
+                defaultDdimSteps, limit, retryInterval, uploadThreads, samplingAttempts, samplingRetryBackoff);
     }
 
     private static void requireRange(String name, int value, int min, int max) {

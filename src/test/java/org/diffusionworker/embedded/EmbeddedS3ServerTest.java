@@ -59,7 +59,7 @@ class EmbeddedS3ServerTest {
     @Test
     void jarVersionMatchesTheBuild() {
         // The build passes s3proxy.version from pom.xml; the fallback lookup in ~/.m2 relies on the constant.
-        String buildVersion = System.getProperty("diffusionworker.embedded.s3proxy-version");
+        String buildVersion = System.getProperty("embedded.s3proxy.version");
         if (buildVersion != null) {
             assertEquals(buildVersion, S3ProxyJar.VERSION, "S3ProxyJar.VERSION must follow s3proxy.version in pom.xml");
         }

@@ -114,4 +114,41 @@ class RequestDecoderTest {
         assertEquals(ErrorCode.INVALID_REQUEST, r.code());
         assertTrue(r.message().contains("differs from requestId"));
     }
+    @Test
+    void extremeValuesAreRefusedAsBadInputNamingTheField() {
+        DecodedRequest.Refused farFuture = refused("{\"requestId\": \"d-1\", \"deadline\": \"+999999999-12-31T23:59:59Z\"}");
+        assertEquals(ErrorCode.INVALID_REQUEST, farFuture.code());
+        assertTrue(farFuture.message().contains("deadline"), farFuture.message());
+        DecodedRequest.Refused farPast = refused("{\"requestId\": \"d-2\", \"deadline\": \"-999999999-01-01T00:00:00Z\"}");
+        assertTrue(farPast.message().contains("outside"), farPast.message());
+        assertEquals(ErrorCode.INVALID_REQUEST, refused("{\"requestId\": \"n-1\", \"count\": " + "9".repeat(80) + "}").code());
+        assertEquals(ErrorCode.INVALID_REQUEST, refused("{\"requestId\": \"n-2\", \"guidance\": 1e309}").code());
+        DecodedRequest.Refused deep = refused("{\"requestId\": \"n-3\", \"attributes\": " + "[".repeat(50)
+                + "]".repeat(50) + "}");
+        assertTrue(deep.message().contains("nesting depth"), deep.message());
+        DecodedRequest.Refused longLabel = refused("{\"requestId\": \"l-1\", \"label\": \"" + "x".repeat(200) + "\"}");
+        assertEquals(ErrorCode.LIMIT_EXCEEDED, longLabel.code());
+        StringBuilder many = new StringBuilder("{\"requestId\": \"c-1\", \"context\": {");
+        for (int i = 0; i < 70; i++) {
+            many.append(i == 0 ? "" : ",").append("\"l").append(i).append("\": 0.01");
+        }
+        assertEquals(ErrorCode.LIMIT_EXCEEDED, refused(many.append("}}").toString()).code());
+    }
+
+    @Test
+    void aRefusalKeepsTheOfferedIdForTheEvent() {
+        DecodedRequest.Refused bad = refused("{\"requestId\": \"not a valid id\\u0000\", \"count\": 1}");
+        assertEquals(null, bad.requestId());
+        assertEquals("not a valid id\u0000", bad.offeredId());
+        assertEquals("not a valid id\\u0000", RecordOrigin.printable(bad.offeredId()));
+        assertEquals(RecordOrigin.MAX_OFFERED_ID_LENGTH + 3, RecordOrigin.printable("z".repeat(500)).length());
+    }
+
+    @Test
+    void anAbsurdRecordTimeIsIgnoredNotTrusted() {
+        GenerationRequest r = assertInstanceOf(DecodedRequest.Valid.class, decoder.decode(
+                "{\"requestId\": \"t-1\"}".getBytes(StandardCharsets.UTF_8), null, Instant.ofEpochMilli(Long.MAX_VALUE)))
+                .request();
+        assertNull(r.submittedAt());
+    }
 }

@@ -46,6 +46,7 @@ final class TestKafka implements AutoCloseable {
     private final KafkaProducer<String, byte[]> producer;
     private final KafkaConsumer<String, String> events;
     private final Map<String, List<Event>> received = new HashMap<>();
+    private final List<Event> all = new ArrayList<>();
 
     TestKafka(String bootstrapServers) {
         Properties p = new Properties();
@@ -75,11 +76,22 @@ final class TestKafka implements AutoCloseable {
     }
 
     void send(String key, byte[] value) {
+        sendAt(key, value);
+    }
+
+    /** Sends a record and returns its offset. */
+    long sendAt(String key, byte[] value) {
         try {
-            producer.send(new ProducerRecord<>(WorkerTestConfig.REQUESTS, key, value)).get(30, TimeUnit.SECONDS);
+            return producer.send(new ProducerRecord<>(WorkerTestConfig.REQUESTS, key, value)).get(30, TimeUnit.SECONDS)
+                    .offset();
         } catch (Exception e) {
             throw new IllegalStateException("could not send " + key, e);
         }
+    }
+
+    /** Every event received so far, in order. */
+    List<Event> all() {
+        return List.copyOf(all);
     }
 
     /** Waits until every id has at least {@code n} events; returns the latest of each. */
@@ -111,7 +123,9 @@ final class TestKafka implements AutoCloseable {
     /** One poll of the events topic (blocks in the client up to 200 ms, until records arrive): paces wait loops. */
     void poll() {
         for (ConsumerRecord<String, String> r : events.poll(Duration.ofMillis(200))) {
-            received.computeIfAbsent(r.key(), k -> new ArrayList<>()).add(event(r));
+            Event e = event(r);
+            received.computeIfAbsent(r.key(), k -> new ArrayList<>()).add(e);
+            all.add(e);
         }
     }
 

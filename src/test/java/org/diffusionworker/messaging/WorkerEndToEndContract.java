@@ -22,8 +22,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -51,6 +53,7 @@ import org.junit.jupiter.api.TestInstance;
 abstract class WorkerEndToEndContract {
 
     private static final HttpClient HTTP = HttpClient.newHttpClient();
+    static final int FUZZED = 1000;
 
     @ConfigProperty(name = "kafka.bootstrap.servers")
     String bootstrapServers;
@@ -249,6 +252,68 @@ abstract class WorkerEndToEndContract {
         kafka.await(ids, 1).values().forEach(e -> assertEquals("COMPLETED", e.status()));
         assertTrue(maxPending <= 16 + WorkerTestConfig.MAX_COUNT, "pending images peaked at " + maxPending);
         assertTrue(pausedSeen, "the consumer's partitions were paused while the worker was full");
+    }
+
+    /**
+     * The consume path cannot be stopped by a record: {@value #FUZZED} generated records (extreme numbers, wrong types,
+     * huge, deeply nested, odd Unicode, absurd dates, raw bytes), each followed by a valid request, each get exactly
+     * one event (matched by the record it names in its source), the valid ones COMPLETED, and every offset is
+     * committed.
+     */
+    @Test
+    void fuzzedRecordsEachGetExactlyOneEventAndTheValidOnesAfterThemComplete() throws Exception {
+        List<String> values = FuzzedRecords.values().sampleStream().limit(FUZZED).toList();
+        Map<Long, String> fuzzedAt = new HashMap<>();
+        Map<String, Long> validAt = new HashMap<>();
+        List<String> labels = List.of("t-shirt/top", "trouser", "bag", "sneaker", "coat");
+        for (int i = 0; i < values.size(); i++) {
+            String fuzzId = id("fz-" + i);
+            fuzzedAt.put(kafka.sendAt(null, FuzzedRecords.bytes(values.get(i), fuzzId)), values.get(i));
+            String ok = id("ok-" + i);
+            ObjectNode valid = TestKafka.JSON.createObjectNode().put("requestId", ok).put("count", 1).put("steps", 1)
+                    .put("seed", i).put("label", labels.get(i % labels.size()));
+            validAt.put(ok, kafka.sendAt(ok, valid.toString().getBytes(StandardCharsets.UTF_8)));
+        }
+        Set<Long> offsets = new HashSet<>(fuzzedAt.keySet());
+        offsets.addAll(validAt.values());
+        Map<Long, List<TestKafka.Event>> byOffset = new HashMap<>();
+        long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
+        while (!byOffset.keySet().containsAll(offsets) && System.nanoTime() < deadline) {
+            kafka.poll();
+            byOffset = eventsByRecordOffset();
+        }
+        // A little longer, so that a second event for any record would show.
+        for (int i = 0; i < 5; i++) {
+            kafka.poll();
+        }
+        byOffset = eventsByRecordOffset();
+        for (long offset : offsets) {
+            List<TestKafka.Event> events = byOffset.getOrDefault(offset, List.of());
+            String what = fuzzedAt.containsKey(offset) ? "fuzzed record " + shortened(fuzzedAt.get(offset))
+                    : "valid request at " + offset;
+            assertEquals(1, events.size(), what + " got " + events.size() + " event(s): " + events);
+        }
+        for (Map.Entry<String, Long> v : validAt.entrySet()) {
+            TestKafka.Event e = byOffset.get(v.getValue()).get(0);
+            assertEquals("COMPLETED", e.status(), v.getKey() + ": " + e.body());
+        }
+        awaitAllCommitted();
+    }
+
+    /** The events of this test's records by the offset of the record each answers (every event names it). */
+    private Map<Long, List<TestKafka.Event>> eventsByRecordOffset() {
+        Map<Long, List<TestKafka.Event>> byOffset = new HashMap<>();
+        for (TestKafka.Event e : kafka.all()) {
+            JsonNode source = e.body().path("source");
+            if (source.isObject() && WorkerTestConfig.REQUESTS.equals(source.path("topic").asText())) {
+                byOffset.computeIfAbsent(source.path("offset").asLong(), k -> new ArrayList<>()).add(e);
+            }
+        }
+        return byOffset;
+    }
+
+    private static String shortened(String value) {
+        return value.length() > 200 ? value.substring(0, 200) + "..." : value;
     }
 
     @Test

@@ -162,7 +162,7 @@ class WorkerProcessIT {
     }
 
     private static List<String> java(Map<String, String> properties) {
-        String jar = System.getProperty("diffusionworker.it.application", "target/quarkus-app/quarkus-run.jar");
+        String jar = System.getProperty("it.application.jar", "target/quarkus-app/quarkus-run.jar");
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.add("-Xmx1g");

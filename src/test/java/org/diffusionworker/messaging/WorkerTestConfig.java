@@ -28,6 +28,8 @@ final class WorkerTestConfig {
         // Long enough that requests produced together meet in one batch, short enough for quick tests.
         c.put("diffusionworker.batching.max-queue-delay", "300ms");
         c.put("diffusionworker.limits.max-count", Integer.toString(MAX_COUNT));
+        // Requests that name no steps (the fuzzed ones that come out valid) stay cheap.
+        c.put("diffusionworker.limits.default-steps", "2");
         c.put("diffusionworker.limits.max-payload-bytes", "4096");
         c.put("diffusionworker.batching.max-pending-images", "16");
         c.put("diffusionworker.storage.outage-limit", "10s");

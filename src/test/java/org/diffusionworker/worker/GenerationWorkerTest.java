@@ -252,6 +252,48 @@ class GenerationWorkerTest {
         }
     }
 
+    @Test
+    void aTransientEngineFaultIsRetriedWithTheWorkerUnreadyMeanwhileAndTheRequestCompletes() throws Exception {
+        FlakyModel model = new FlakyModel(ModelLoader.fromDirectory(MODEL, Device.cpu()));
+        WorkerSettings settings = WorkerSettings.defaults().withSamplingRetry(3, Duration.ofMillis(800));
+        try (MinioObjectStore store = new MinioObjectStore(storeSettings(s3, "flaky"));
+             GenerationWorker worker = new GenerationWorker(settings, List.of(new GenerationEngine(model)), store,
+                     new ObjectKeys("generations"), WorkerListener.NONE)) {
+            worker.start();
+            assertTrue(worker.awaitWarm(WAIT));
+            model.failNext(1);
+            Answers answers = new Answers();
+            worker.submit(request("coat", 2), answers);
+            long deadline = System.nanoTime() + WAIT.toNanos();
+            while (worker.status().ready() && answers.queue.isEmpty() && System.nanoTime() < deadline) {
+                Thread.onSpinWait();
+            }
+            assertFalse(worker.status().ready(), "unready while the engine fails");
+            assertInstanceOf(Outcome.Completed.class, answers.one(), "retried, not failed");
+            assertTrue(worker.status().ready(), "ready again once a batch succeeded");
+        }
+    }
+
+    @Test
+    void anEngineThatKeepsFailingFailsTheRequestInternalAfterItsAttempts() throws Exception {
+        FlakyModel model = new FlakyModel(ModelLoader.fromDirectory(MODEL, Device.cpu()));
+        WorkerSettings settings = WorkerSettings.defaults().withSamplingRetry(3, Duration.ofMillis(50));
+        try (MinioObjectStore store = new MinioObjectStore(storeSettings(s3, "broken"));
+             GenerationWorker worker = new GenerationWorker(settings, List.of(new GenerationEngine(model)), store,
+                     new ObjectKeys("generations"), WorkerListener.NONE)) {
+            worker.start();
+            assertTrue(worker.awaitWarm(WAIT));
+            model.failNext(Integer.MAX_VALUE);
+            Answers answers = new Answers();
+            worker.submit(request("coat", 2), answers);
+            Outcome.Failed failed = assertInstanceOf(Outcome.Failed.class, answers.one());
+            assertEquals(ErrorCode.INTERNAL, failed.code());
+            assertTrue(failed.message().contains("3 time(s)"), failed.message());
+            assertFalse(worker.status().ready());
+            assertEquals(0, worker.status().pendingImages(), "its images were released");
+        }
+    }
+
     private static Outcome.Completed completed(List<Outcome> outcomes, String id) {
         return outcomes.stream().filter(o -> o.requestId().equals(id)).map(Outcome.Completed.class::cast).findFirst()
                 .orElseThrow();

@@ -1,0 +1,128 @@
+package org.diffusionworker.worker;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.TreeMap;
+import java.util.function.Consumer;
+import org.diffusionworker.diffusion.SamplerKind;
+import org.diffusionworker.diffusion.SamplerSettings;
+import org.diffusionworker.generation.Conditioning;
+import org.diffusionworker.generation.UnknownLabelException;
+import org.diffusionworker.model.ModelSpec;
+
+/**
+ * Turns a request into a {@link Job} for this worker and model: limits checked, defaults applied (DDIM steps,
+ * columns, a drawn seed), the context vector made from the model's labels, the deadline as a nanoTime instant, and
+ * the fingerprint of the parameters that decide the pixels, which idempotency compares.
+ */
+final class RequestResolver {
+
+    private static final String FINGERPRINT_VERSION = "v1";
+
+    private final WorkerSettings settings;
+    private final ModelSpec spec;
+    private final SecureRandom seeds = new SecureRandom();
+
+    RequestResolver(WorkerSettings settings, ModelSpec spec) {
+        this.settings = settings;
+        this.spec = spec;
+    }
+
+    /**
+     * The job of {@code request}, received at {@code now} (a nanoTime instant): this worker's defaults applied and
+     * its limits checked.
+     *
+     * @throws RequestRejectedException naming what is wrong with the request
+     */
+    Job resolve(GenerationRequest request, Consumer<Outcome> callback, long now) {
+        if (request.count() > settings.maxCount()) {
+            throw new RequestRejectedException(ErrorCode.LIMIT_EXCEEDED,
+                    "count must be at most " + settings.maxCount() + " on this worker, got " + request.count()
+                            + "; split the request");
+        }
+        int timesteps = spec.schedule().timesteps();
+        SamplerSettings sampler;
+        if (request.sampler() == SamplerKind.DDPM) {
+            if (request.steps() != null && request.steps() != timesteps) {
+                throw new RequestRejectedException(ErrorCode.INVALID_REQUEST, "ddpm always takes all " + timesteps
+                        + " steps of this model; leave steps out, or use ddim for fewer steps");
+            }
+            if (timesteps > settings.maxSteps()) {
+                throw new RequestRejectedException(ErrorCode.LIMIT_EXCEEDED, "ddpm takes all " + timesteps
+                        + " steps of this model, more than this worker's limit of " + settings.maxSteps()
+                        + "; use ddim with at most that many steps");
+            }
+            sampler = SamplerSettings.ddpm(timesteps);
+        } else {
+            int steps = request.steps() != null ? request.steps() : Math.min(settings.defaultDdimSteps(), timesteps);
+            int maxSteps = Math.min(settings.maxSteps(), timesteps);
+            if (steps > maxSteps) {
+                throw new RequestRejectedException(ErrorCode.LIMIT_EXCEEDED, "ddim steps must be at most " + maxSteps
+                        + " on this worker (model T = " + timesteps + "), got " + steps);
+            }
+            sampler = SamplerSettings.ddim(steps, request.eta());
+        }
+        float[] context;
+        try {
+            context = request.conditioning().vector(spec.labels());
+        } catch (UnknownLabelException e) {
+            throw new RequestRejectedException(ErrorCode.UNKNOWN_LABEL, e.getMessage());
+        }
+        boolean drawn = request.seed() == null;
+        long seed = drawn ? seeds.nextLong() & Long.MAX_VALUE : request.seed();
+        int columns = request.columns() != null ? request.columns() : (int) Math.ceil(Math.sqrt(request.count()));
+        String contextKey = canonical(request.conditioning());
+        Outcome.EffectiveParameters parameters = new Outcome.EffectiveParameters(request.conditioning().describe(),
+                request.count(), sampler, request.guidance(), seed, drawn, columns, request.trajectory());
+        // As a nanoTime instant; a quarter of the range keeps now + x free of overflow.
+        long untilDeadline = request.deadline() == null ? Long.MAX_VALUE : nanosFromNowTo(request.deadline());
+        long deadline = now + Math.max(-Long.MAX_VALUE / 4, Math.min(untilDeadline, Long.MAX_VALUE / 4));
+        return new Job(request, parameters, context, contextKey, fingerprint(request, contextKey, sampler, columns),
+                now, deadline, callback);
+    }
+
+    /**
+     * SHA-256 of the parameters that decide the pixels, as sent (a missing seed stays "drawn", so a redelivery of a
+     * request without a seed matches its first delivery) with defaults applied. Attributes and deadline are not part
+     * of it: they do not change the images.
+     */
+    static String fingerprint(GenerationRequest r, String contextKey, SamplerSettings sampler, int columns) {
+        String canonical = String.join("\n", FINGERPRINT_VERSION, "context=" + contextKey, "count=" + r.count(),
+                "sampler=" + ResultStore.samplerId(sampler), "steps=" + sampler.steps(), "eta=" + sampler.eta(),
+                "guidance=" + r.guidance(), "seed=" + (r.seed() == null ? "drawn" : r.seed().toString()),
+                "columns=" + columns, "trajectory=" + r.trajectory());
+        try {
+            byte[] hash = MessageDigest.getInstance("SHA-256").digest(canonical.getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(hash);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("the JDK has no SHA-256", e);
+        }
+    }
+
+    static String canonical(Conditioning conditioning) {
+        if (conditioning instanceof Conditioning.Label label) {
+            return "label:" + label.name();
+        }
+        if (conditioning instanceof Conditioning.Mix mix) {
+            StringBuilder s = new StringBuilder("mix:");
+            new TreeMap<>(mix.weights()).forEach((name, w) -> s.append(name).append('=').append(w).append(';'));
+            return s.toString();
+        }
+        return "none";
+    }
+
+    /** Nanoseconds from now to {@code when}, saturated at the ends of a long (any Instant is accepted). */
+    static long nanosFromNowTo(Instant when) {
+        Instant now = Instant.now();
+        try {
+            return Duration.between(now, when).toNanos();
+        } catch (ArithmeticException beyondLong) {
+            return when.isAfter(now) ? Long.MAX_VALUE : Long.MIN_VALUE;
+        }
+    }
+}
