@@ -33,6 +33,8 @@ final class DynamicBatcher {
     private final LinkedList<Pending> queue = new LinkedList<>();
     private int queuedImages;
     private boolean closed;
+    /** Stopping: every waiting image goes out at once, and takers get null once none is left. */
+    private boolean draining;
 
     private static final class Pending {
         final Job job;
@@ -126,6 +128,11 @@ final class DynamicBatcher {
                 if (batch != null) {
                     return batch;
                 }
+                if (queue.isEmpty() && draining) {
+                    closed = true;
+                    changed.signalAll();
+                    return null;
+                }
                 if (queue.isEmpty()) {
                     changed.await();
                 } else {
@@ -168,6 +175,20 @@ final class DynamicBatcher {
         }
     }
 
+    /**
+     * Sends every waiting image out without waiting for its batch to fill; once none is left the batcher closes and
+     * takers get null. Images queued again meanwhile (a retry) still go out.
+     */
+    void drain() {
+        lock.lock();
+        try {
+            draining = true;
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** Removes every waiting image of {@code job} (after it failed in another batch). */
     void discard(Job job) {
         lock.lock();
@@ -191,7 +212,7 @@ final class DynamicBatcher {
         }
         Pending oldest = queue.getFirst();
         BatchKey key = null;
-        if (now - oldest.enqueuedNanos >= maxDelayNanos) {
+        if (draining || now - oldest.enqueuedNanos >= maxDelayNanos) {
             key = oldest.key;
         } else {
             // Not due yet: any group (taken in order of its oldest member) that can already fill a batch goes now.

@@ -227,22 +227,25 @@ public final class GenerationWorker implements AutoCloseable {
     }
 
     /**
-     * Stops taking requests and finishes the batches in hand within {@code grace}: requests still queued are dropped
-     * unanswered (their messages stay uncommitted), requests being sampled are finished, stored and answered. Past
-     * the grace period a running batch is abandoned between two steps. Returns true when everything in hand was
-     * answered in time.
+     * Stops taking requests and finishes, within {@code grace}, every request already taken: queued ones are sampled
+     * without waiting for their batches to fill, then everything is stored and answered. Past the grace period the
+     * running batch is abandoned between two steps and what is left stays unanswered (its messages uncommitted, to
+     * be delivered again). Returns true when everything taken was answered in time.
      */
     public boolean shutdown(Duration grace) throws InterruptedException {
         long deadline = System.nanoTime() + grace.toNanos();
         stopping = true;
-        for (Job job : new LinkedHashSet<>(batcher.close())) {
-            if (job.markFailed()) {
-                abandon(job);
-            }
-        }
+        // Finish everything taken, not only the batch in hand: an unanswered request holds back the commit of every
+        // later record of its partition, which the next worker would then answer a second time.
+        batcher.drain();
         boolean inTime = joinReplicas(deadline);
         if (!inTime) {
             abort.set(true);
+            for (Job job : new LinkedHashSet<>(batcher.close())) {
+                if (job.markFailed()) {
+                    abandon(job);
+                }
+            }
             joinReplicas(System.nanoTime() + TimeUnit.SECONDS.toNanos(10));
         }
         synchronized (inFlight) {
@@ -295,8 +298,6 @@ public final class GenerationWorker implements AutoCloseable {
         if (existing.isPresent()) {
             long e2e = endToEndMs(job.request(), job.receivedNanos());
             finish(job, results.fromExisting(job.request(), job, existing.get(), e2e));
-        } else if (stopping) {
-            abandon(job);
         } else if (job.isExpired(clock.getAsLong())) {
             finish(job, expired(job.request()));
         } else {

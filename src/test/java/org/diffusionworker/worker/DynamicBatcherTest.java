@@ -164,4 +164,32 @@ class DynamicBatcherTest {
         assertNull(b.poll(now.get() + 200 * MS));
     }
 
+    @Test
+    void drainingSendsWhatWaitsAtOnceAndThenEnds() throws InterruptedException {
+        DynamicBatcher b = batcher(8, BatchingPolicy.MIXED);
+        b.add(job("a", "bag", 3, 20));
+        assertNull(b.poll(now.get()), "not due yet");
+
+        b.drain();
+
+        assertEquals(3, b.take().images(), "no wait for the batch to fill");
+        assertNull(b.take(), "ends once nothing is left");
+    }
+
+    @Test
+    void aRetriedSliceKeepsItsPlaceByArrival() {
+        DynamicBatcher b = batcher(8, BatchingPolicy.MIXED);
+        Job first = job("first", "bag", 4, 20);
+        now.addAndGet(MS);
+        Job second = job("second", "bag", 2, 20);
+        b.add(second);
+        b.retry(first, 1, 3);
+
+        Batch batch = b.poll(now.get() + 200 * MS);
+
+        assertEquals(List.of("first", "second"), batch.jobs().stream().map(Job::requestId).toList());
+        assertEquals(1, batch.slices().get(0).from());
+        assertEquals(3, batch.slices().get(0).to());
+        assertEquals(4, batch.images());
+    }
 }

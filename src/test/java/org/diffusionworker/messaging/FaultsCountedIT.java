@@ -1,0 +1,217 @@
+package org.diffusionworker.messaging;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import javax.imageio.ImageIO;
+import org.diffusionworker.embedded.EmbeddedKafkaBroker;
+import org.diffusionworker.embedded.EmbeddedS3Server;
+import org.jboss.logging.Logger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Faults injected in the middle of a stream of mixed requests, every request counted: each id must end with a
+ * terminal event, no stored image may be missing or corrupt, and duplicates are counted (and, where the fault allows
+ * none, required to be zero). The worker runs as a separate process (the packaged application). Long: tagged
+ * {@code faults}, run with {@code ./mvnw verify -DexcludedGroups=benchmark,diagnostic -Dit.test=FaultsCountedIT}
+ * (docs/reliability.md has the figures).
+ */
+@Tag("faults")
+class FaultsCountedIT {
+
+    private static final Logger LOG = Logger.getLogger(FaultsCountedIT.class);
+    private static final int REQUESTS = 60;
+    private static final Duration ALL_ANSWERED = Duration.ofMinutes(6);
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    @TempDir
+    static Path directory;
+
+    static EmbeddedKafkaBroker kafka;
+    static EmbeddedS3Server s3;
+    static TestKafka clients;
+
+    @BeforeAll
+    static void startInfrastructure() {
+        kafka = EmbeddedKafkaBroker.builder(directory.resolve("kafka")).build().start();
+        kafka.createTopics(WorkerTestConfig.REQUESTS, WorkerTestConfig.EVENTS, WorkerTestConfig.DEAD_LETTERS);
+        s3 = EmbeddedS3Server.builder(directory.resolve("s3")).build().start();
+        clients = new TestKafka(kafka.bootstrapServers());
+    }
+
+    @AfterAll
+    static void stopInfrastructure() {
+        if (clients != null) {
+            clients.close();
+        }
+        if (s3 != null) {
+            s3.close();
+        }
+        if (kafka != null) {
+            kafka.close();
+        }
+    }
+
+    @Test
+    void sigkillMidStreamThenRestartLosesNothing() throws Exception {
+        List<String> ids = ids("kill");
+        WorkerProcess first = WorkerProcess.start(directory, kafka, s3, "kill-1", Map.of());
+        first.awaitReady();
+        send(ids);
+        first.awaitBatchInProgress();
+        awaitSomeAnswered(ids, REQUESTS / 4);
+        first.process().destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+        WorkerProcess second = WorkerProcess.start(directory, kafka, s3, "kill-2", Map.of());
+        try {
+            second.awaitReady();
+            Tally tally = count("SIGKILL mid-batch, restart", ids);
+            assertEquals(0, tally.lost, tally.toString());
+            assertEquals(REQUESTS, tally.completed, tally.toString());
+        } finally {
+            stop(second);
+        }
+    }
+
+    @Test
+    void sigtermMidStreamFinishesTheBatchInHandWithoutDuplicates() throws Exception {
+        List<String> ids = ids("term");
+        WorkerProcess first = WorkerProcess.start(directory, kafka, s3, "term-1", Map.of());
+        first.awaitReady();
+        send(ids);
+        first.awaitBatchInProgress();
+        awaitSomeAnswered(ids, REQUESTS / 4);
+        stop(first);
+        WorkerProcess second = WorkerProcess.start(directory, kafka, s3, "term-2", Map.of());
+        try {
+            second.awaitReady();
+            Tally tally = count("SIGTERM mid-batch, restart", ids);
+            assertEquals(0, tally.lost, tally.toString());
+            assertEquals(0, tally.duplicates, tally.toString());
+            assertEquals(REQUESTS, tally.completed, tally.toString());
+        } finally {
+            stop(second);
+        }
+    }
+
+    private static void stop(WorkerProcess worker) throws InterruptedException {
+        worker.process().destroy();
+        assertTrue(worker.process().waitFor(120, TimeUnit.SECONDS), "exits within its grace period");
+    }
+
+    /** REQUESTS ids of a run: mixed labels, counts, steps, guidance, and two DDPM requests. */
+    private static List<String> ids(String name) {
+        String run = name + "-" + UUID.randomUUID().toString().substring(0, 8) + "-";
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < REQUESTS; i++) {
+            ids.add(run + i);
+        }
+        return ids;
+    }
+
+    private static void send(List<String> ids) {
+        String[] labels = {"t-shirt/top", "trouser", "bag", "sneaker", "coat", "dress"};
+        for (int i = 0; i < ids.size(); i++) {
+            ObjectNode r = TestKafka.JSON.createObjectNode().put("requestId", ids.get(i)).put("seed", i)
+                    .put("label", labels[i % labels.length]).put("count", 1 + i % 4);
+            if (i % 30 == 7) {
+                r.put("sampler", "ddpm");
+            } else {
+                r.put("steps", 5 + (i * 7) % 36);
+            }
+            if (i % 12 == 5) {
+                r.put("guidance", 2.0);
+            }
+            clients.send(ids.get(i), r.toString());
+        }
+    }
+
+    private static void awaitSomeAnswered(List<String> ids, int answered) {
+        long deadline = System.nanoTime() + ALL_ANSWERED.toNanos();
+        while (ids.stream().filter(id -> clients.eventsFor(id) > 0).count() < answered
+                && System.nanoTime() < deadline) {
+            clients.poll();
+        }
+    }
+
+    /** Waits until every id has an event (or the time is up), then counts; checks every stored image. */
+    private static Tally count(String fault, List<String> ids) throws Exception {
+        long deadline = System.nanoTime() + ALL_ANSWERED.toNanos();
+        while (ids.stream().anyMatch(id -> clients.eventsFor(id) == 0) && System.nanoTime() < deadline) {
+            clients.poll();
+        }
+        for (int i = 0; i < 10; i++) {
+            clients.poll(); // late duplicates show up too
+        }
+        Tally tally = new Tally(fault, ids.size());
+        for (String id : ids) {
+            List<TestKafka.Event> events = clients.all().stream().filter(e -> id.equals(e.key())).toList();
+            tally.events += events.size();
+            tally.duplicates += Math.max(0, events.size() - 1);
+            if (events.isEmpty()) {
+                tally.lost++;
+                continue;
+            }
+            TestKafka.Event last = events.get(events.size() - 1);
+            if ("COMPLETED".equals(last.status())) {
+                tally.completed++;
+                checkImage(last);
+            } else {
+                tally.failed.merge(last.errorCode(), 1, Integer::sum);
+            }
+        }
+        LOG.infof("faults: %s", tally);
+        return tally;
+    }
+
+    private static void checkImage(TestKafka.Event event) throws Exception {
+        var image = event.body().path("image");
+        HttpResponse<byte[]> r = HTTP.send(HttpRequest.newBuilder(URI.create(image.path("url").asText())).build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+        assertEquals(200, r.statusCode(), "the stored grid of " + event.key());
+        BufferedImage png = ImageIO.read(new ByteArrayInputStream(r.body()));
+        assertTrue(png != null && png.getWidth() == image.path("width").asInt()
+                && png.getHeight() == image.path("height").asInt(), "the grid of " + event.key() + " is intact");
+    }
+
+    /** What one fault cost. */
+    static final class Tally {
+        final String fault;
+        final int sent;
+        int events;
+        int completed;
+        int duplicates;
+        int lost;
+        final Map<String, Integer> failed = new TreeMap<>();
+
+        Tally(String fault, int sent) {
+            this.fault = fault;
+            this.sent = sent;
+        }
+
+        @Override
+        public String toString() {
+            return String.format(Locale.ROOT, "%s: sent %d, events %d, completed %d, failed %s, duplicates %d, lost %d",
+                    fault, sent, events, completed, failed, duplicates, lost);
+        }
+    }
+}
