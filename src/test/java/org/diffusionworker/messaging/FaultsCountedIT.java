@@ -10,7 +10,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,57 +19,23 @@ import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import javax.imageio.ImageIO;
-import org.diffusionworker.embedded.EmbeddedKafkaBroker;
-import org.diffusionworker.embedded.EmbeddedS3Server;
 import org.jboss.logging.Logger;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Faults injected in the middle of a stream of mixed requests, every request counted: each id must end with a
  * terminal event, no stored image may be missing or corrupt, and duplicates are counted (and, where the fault allows
- * none, required to be zero). The worker runs as a separate process (the packaged application). Long: tagged
- * {@code faults}, run with {@code ./mvnw verify -DexcludedGroups=benchmark,diagnostic -Dit.test=FaultsCountedIT}
- * (docs/reliability.md has the figures).
+ * none, required to be zero). The worker runs as a separate process (the packaged application). Part of
+ * {@code ./mvnw verify}; tagged {@code faults} so that it can be left out (docs/reliability.md has the figures).
  */
 @Tag("faults")
-class FaultsCountedIT {
+class FaultsCountedIT extends ProcessTestInfrastructure {
 
     private static final Logger LOG = Logger.getLogger(FaultsCountedIT.class);
     private static final int REQUESTS = 60;
     private static final Duration ALL_ANSWERED = Duration.ofMinutes(6);
     private static final HttpClient HTTP = HttpClient.newHttpClient();
-
-    @TempDir
-    static Path directory;
-
-    static EmbeddedKafkaBroker kafka;
-    static EmbeddedS3Server s3;
-    static TestKafka clients;
-
-    @BeforeAll
-    static void startInfrastructure() {
-        kafka = EmbeddedKafkaBroker.builder(directory.resolve("kafka")).build().start();
-        kafka.createTopics(WorkerTestConfig.REQUESTS, WorkerTestConfig.EVENTS, WorkerTestConfig.DEAD_LETTERS);
-        s3 = EmbeddedS3Server.builder(directory.resolve("s3")).build().start();
-        clients = new TestKafka(kafka.bootstrapServers());
-    }
-
-    @AfterAll
-    static void stopInfrastructure() {
-        if (clients != null) {
-            clients.close();
-        }
-        if (s3 != null) {
-            s3.close();
-        }
-        if (kafka != null) {
-            kafka.close();
-        }
-    }
 
     @Test
     void sigkillMidStreamThenRestartLosesNothing() throws Exception {

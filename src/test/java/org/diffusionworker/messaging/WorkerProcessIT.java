@@ -21,49 +21,16 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
-import org.diffusionworker.embedded.EmbeddedKafkaBroker;
-import org.diffusionworker.embedded.EmbeddedS3Server;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The packaged application as a real process (target/quarkus-app/quarkus-run.jar), against the embedded Kafka broker
  * and S3 server: killed in the middle of a batch it loses nothing, stopped with SIGTERM it finishes the batch in hand
  * first, and commands other than {@code serve} never reach Kafka or open a port.
  */
-class WorkerProcessIT {
+class WorkerProcessIT extends ProcessTestInfrastructure {
 
     private static final HttpClient HTTP = HttpClient.newHttpClient();
-
-    @TempDir
-    static Path directory;
-
-    static EmbeddedKafkaBroker kafka;
-    static EmbeddedS3Server s3;
-    static TestKafka clients;
-
-    @BeforeAll
-    static void startInfrastructure() {
-        kafka = EmbeddedKafkaBroker.builder(directory.resolve("kafka")).build().start();
-        kafka.createTopics(WorkerTestConfig.REQUESTS, WorkerTestConfig.EVENTS, WorkerTestConfig.DEAD_LETTERS);
-        s3 = EmbeddedS3Server.builder(directory.resolve("s3")).build().start();
-        clients = new TestKafka(kafka.bootstrapServers());
-    }
-
-    @AfterAll
-    static void stopInfrastructure() {
-        if (clients != null) {
-            clients.close();
-        }
-        if (s3 != null) {
-            s3.close();
-        }
-        if (kafka != null) {
-            kafka.close();
-        }
-    }
 
     /** A request long enough to be caught in the middle: DDIM with many steps and guidance (a doubled batch). */
     private static String longRequest(String id) {
