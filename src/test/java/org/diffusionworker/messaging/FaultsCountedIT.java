@@ -10,6 +10,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,12 +20,14 @@ import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import javax.imageio.ImageIO;
+import org.diffusionworker.embedded.EmbeddedS3Server;
 import org.jboss.logging.Logger;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
- * Faults injected in the middle of a stream of mixed requests, every request counted: each id must end with a
+ * Faults injected in the middle of a stream of mixed requests (a worker killed or stopped, the object store down
+ * for a while or past the outage limit), every request counted: each id must end with a
  * terminal event, no stored image may be missing or corrupt, and duplicates are counted (and, where the fault allows
  * none, required to be zero). The worker runs as a separate process (the packaged application). Part of
  * {@code ./mvnw verify}; tagged {@code faults} so that it can be left out (docs/reliability.md has the figures).
@@ -76,6 +79,82 @@ class FaultsCountedIT extends ProcessTestInfrastructure {
         } finally {
             stop(second);
         }
+    }
+
+    @Test
+    void storageDownHalfAMinuteThenBackFailsNothing() throws Exception {
+        Path data = directory.resolve("s3-outage");
+        EmbeddedS3Server store = EmbeddedS3Server.builder(data).build().start();
+        WorkerProcess worker = WorkerProcess.start(directory, kafka, store, "outage", Map.of(
+                "diffusionworker.storage.outage-retry-interval", "1s"));
+        try {
+            worker.awaitReady();
+            List<String> ids = ids("s3-down");
+            send(ids);
+            awaitSomeAnswered(ids, REQUESTS / 4);
+            store.close();
+            long down = System.nanoTime();
+            boolean unready = awaitReadiness(worker, false, Duration.ofSeconds(30));
+            while (System.nanoTime() - down < Duration.ofSeconds(30).toNanos()) {
+                clients.poll(); // the store stays down 30 s
+            }
+            try (EmbeddedS3Server back = restarted(store, data)) {
+                Tally tally = count("store down 30 s, then back", ids);
+                assertTrue(unready, "readiness went down while the store was down");
+                assertTrue(awaitReadiness(worker, true, Duration.ofSeconds(30)), "ready again");
+                assertEquals(0, tally.lost, tally.toString());
+                assertEquals(Map.of(), tally.failed, tally.toString());
+                assertEquals(REQUESTS, tally.completed, tally.toString());
+            }
+        } finally {
+            stop(worker);
+        }
+    }
+
+    @Test
+    void storageDownPastTheLimitFailsWhatWaitedAndThenConsumesAgain() throws Exception {
+        Path data = directory.resolve("s3-long-outage");
+        EmbeddedS3Server store = EmbeddedS3Server.builder(data).build().start();
+        WorkerProcess worker = WorkerProcess.start(directory, kafka, store, "long-outage", Map.of(
+                "diffusionworker.storage.outage-limit", "8s",
+                "diffusionworker.storage.outage-retry-interval", "1s",
+                "diffusionworker.storage.request-timeout", "2s"));
+        try {
+            worker.awaitReady();
+            List<String> during = ids("s3-gone");
+            store.close();
+            send(during);
+            Tally failed = count("store down past the limit (8 s)", during);
+            assertEquals(0, failed.lost, failed.toString());
+            assertEquals(failed.sent, failed.completed + failed.failed.getOrDefault("STORAGE_UNAVAILABLE", 0),
+                    "every request either completed or failed STORAGE_UNAVAILABLE: " + failed);
+            assertTrue(failed.failed.getOrDefault("STORAGE_UNAVAILABLE", 0) > 0, failed.toString());
+            try (EmbeddedS3Server back = restarted(store, data)) {
+                List<String> after = ids("s3-back");
+                send(after);
+                Tally recovered = count("store back after the outage", after);
+                assertEquals(REQUESTS, recovered.completed, "consuming again: " + recovered);
+            }
+        } finally {
+            stop(worker);
+        }
+    }
+
+    /** The same S3 server again: same port, data and credentials. */
+    private static EmbeddedS3Server restarted(EmbeddedS3Server store, Path data) {
+        return EmbeddedS3Server.builder(data).port(store.endpoint().getPort()).credentials(store.credentials()).build()
+                .start();
+    }
+
+    private static boolean awaitReadiness(WorkerProcess worker, boolean ready, Duration within) {
+        long deadline = System.nanoTime() + within.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (worker.ready() == ready) {
+                return true;
+            }
+            clients.poll(); // paces the probe
+        }
+        return false;
     }
 
     private static void stop(WorkerProcess worker) throws InterruptedException {
