@@ -26,8 +26,8 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
- * Faults injected in the middle of a stream of mixed requests (a worker killed or stopped, the object store down
- * for a while or past the outage limit), every request counted: each id must end with a
+ * Faults injected in the middle of a stream of mixed requests (a worker killed or stopped, one of two killed, the
+ * object store down for a while or past the outage limit), every request counted: each id must end with a
  * terminal event, no stored image may be missing or corrupt, and duplicates are counted (and, where the fault allows
  * none, required to be zero). The worker runs as a separate process (the packaged application). Part of
  * {@code ./mvnw verify}; tagged {@code faults} so that it can be left out (docs/reliability.md has the figures).
@@ -78,6 +78,35 @@ class FaultsCountedIT extends ProcessTestInfrastructure {
             assertEquals(REQUESTS, tally.completed, tally.toString());
         } finally {
             stop(second);
+        }
+    }
+
+    @Test
+    void twoWorkersInOneGroupOneKilledTheOtherTakesOver() throws Exception {
+        WorkerProcess a = WorkerProcess.start(directory, kafka, s3, "pair-a", Map.of());
+        WorkerProcess b = WorkerProcess.start(directory, kafka, s3, "pair-b", Map.of());
+        try {
+            a.awaitLive();
+            b.awaitLive();
+            List<String> ids = ids("pair");
+            send(ids);
+            awaitSomeAnswered(ids, REQUESTS / 4);
+            // The requests topic has one partition: one worker consumes it, the other waits in the group.
+            boolean aHolds = a.ready();
+            assertTrue(aHolds != b.ready(), "exactly one worker holds the partition");
+            WorkerProcess active = aHolds ? a : b;
+            WorkerProcess standby = active == a ? b : a;
+            active.process().destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+            Tally tally = count("two workers in one group, the active one killed", ids);
+            assertEquals(0, tally.lost, tally.toString());
+            assertEquals(REQUESTS, tally.completed, tally.toString());
+            assertTrue(awaitReadiness(standby, true, Duration.ofSeconds(30)), "the other worker took the partition");
+        } finally {
+            for (WorkerProcess w : List.of(a, b)) {
+                if (w.process().isAlive()) {
+                    stop(w);
+                }
+            }
         }
     }
 

@@ -84,6 +84,11 @@ record WorkerProcess(Process process, int httpPort, Path log) {
         awaitHttp("/q/health/ready", body -> true);
     }
 
+    /** Until the worker is up and warm (live), whether or not it has partitions assigned. */
+    void awaitLive() throws Exception {
+        awaitHttp("/q/health/live", body -> true);
+    }
+
     /** Until the worker reports images in a running batch. */
     void awaitBatchInProgress() throws Exception {
         Pattern gauge = Pattern.compile("(?m)^diffusion_inference_images(\\{[^}]*\\})? ([0-9.]+)$");
