@@ -10,7 +10,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.common.record.TimestampType;
-import org.diffusionworker.storage.ObjectKeys;
 import org.diffusionworker.worker.ErrorCode;
 import org.diffusionworker.worker.GenerationWorker;
 import org.diffusionworker.worker.Outcome;
@@ -72,8 +71,9 @@ class GenerationRequestConsumer {
             String id = valid.request().requestId();
             // The worker started before the channel connected; whenStarted() is complete by now. A failure in the
             // worker's admission is answered here; the stage SmallRye waits on never fails (that would stop it).
+            RecordOrigin origin = RecordOrigin.of(record);
             return runtime.whenStarted()
-                    .thenCompose(worker -> admit(worker, message, valid))
+                    .thenCompose(worker -> admit(worker, message, origin, valid))
                     .exceptionally(failure -> {
                         answerOurFault(message, record, id, failure);
                         return null;
@@ -84,8 +84,8 @@ class GenerationRequestConsumer {
         }
     }
 
-    private CompletionStage<Void> admit(GenerationWorker worker, Message<byte[]> message, DecodedRequest.Valid valid) {
-        RecordOrigin origin = RecordOrigin.of(message.getMetadata(IncomingKafkaRecordMetadata.class).orElse(null));
+    private CompletionStage<Void> admit(GenerationWorker worker, Message<byte[]> message, RecordOrigin origin,
+            DecodedRequest.Valid valid) {
         GenerationWorker.Admission admission = worker.submit(valid.request(), outcome -> answer(message, origin, outcome));
         if (!admission.accepted()) {
             LOG.debugf("Stopping: request %s left unacknowledged, to be redelivered", valid.request().requestId());
@@ -102,7 +102,7 @@ class GenerationRequestConsumer {
         LOG.errorf(cause, "Handling the record at %s failed in the worker; it is answered FAILED INTERNAL and committed",
                 where);
         try {
-            Outcome.Failed failed = new Outcome.Failed(null, validIdOrNull(offeredId), ErrorCode.INTERNAL,
+            Outcome.Failed failed = new Outcome.Failed(null, RequestDecoder.validIdOrNull(offeredId), ErrorCode.INTERNAL,
                     "the worker failed on this request (" + cause.getClass().getSimpleName() + ") and did not retry"
                             + " it; this is the worker's fault, not the request's");
             return refuseWith(message, failed, RecordOrigin.of(record), offeredId);
@@ -158,14 +158,6 @@ class GenerationRequestConsumer {
                 message.nack(failure);
             }
         });
-    }
-
-    private static String validIdOrNull(String id) {
-        try {
-            return id == null ? null : ObjectKeys.requireValidRequestId(id);
-        } catch (IllegalArgumentException e) {
-            return null;
-        }
     }
 
     /** True once a record was nacked, which stops the channel (failure-strategy=fail). */

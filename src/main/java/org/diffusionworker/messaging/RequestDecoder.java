@@ -282,7 +282,8 @@ final class RequestDecoder {
         return new RequestRejectedException(ErrorCode.INVALID_REQUEST, message);
     }
 
-    private static String validIdOrNull(String id) {
+    /** {@code id} when it is a valid request id, else null. */
+    static String validIdOrNull(String id) {
         try {
             return id == null ? null : ObjectKeys.requireValidRequestId(id);
         } catch (IllegalArgumentException e) {

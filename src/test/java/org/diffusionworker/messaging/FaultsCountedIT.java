@@ -92,7 +92,13 @@ class FaultsCountedIT extends ProcessTestInfrastructure {
             send(ids);
             awaitSomeAnswered(ids, REQUESTS / 4);
             // The requests topic has one partition: one worker consumes it, the other waits in the group.
+            // A rebalance may be under way: wait until exactly one of them is ready.
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
             boolean aHolds = a.ready();
+            while (aHolds == b.ready() && System.nanoTime() < deadline) {
+                clients.poll();
+                aHolds = a.ready();
+            }
             assertTrue(aHolds != b.ready(), "exactly one worker holds the partition");
             WorkerProcess active = aHolds ? a : b;
             WorkerProcess standby = active == a ? b : a;

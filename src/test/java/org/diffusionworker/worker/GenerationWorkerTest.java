@@ -255,7 +255,8 @@ class GenerationWorkerTest {
     @Test
     void aTransientEngineFaultIsRetriedWithTheWorkerUnreadyMeanwhileAndTheRequestCompletes() throws Exception {
         FlakyModel model = new FlakyModel(ModelLoader.fromDirectory(MODEL, Device.cpu()));
-        WorkerSettings settings = WorkerSettings.defaults().withSamplingRetry(3, Duration.ofMillis(800));
+        // A backoff long enough that the unready spell is seen even on a busy machine.
+        WorkerSettings settings = WorkerSettings.defaults().withSamplingRetry(3, Duration.ofSeconds(3));
         try (MinioObjectStore store = new MinioObjectStore(storeSettings(s3, "flaky"));
              GenerationWorker worker = new GenerationWorker(settings, List.of(new GenerationEngine(model)), store,
                      new ObjectKeys("generations"), WorkerListener.NONE)) {
