@@ -1,0 +1,83 @@
+package org.diffusionworker.worker;
+
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.LongSupplier;
+import org.jboss.logging.Logger;
+
+/**
+ * Hands an {@link Outcome} to its request's callback: tells the listener (metrics), logs one line per request and
+ * shields the worker from a failing callback or listener.
+ */
+final class Answers {
+
+    private static final Logger LOG = Logger.getLogger(GenerationWorker.class);
+
+    private final WorkerListener listener;
+    private final LongSupplier clock;
+
+    Answers(WorkerListener listener, LongSupplier clock) {
+        this.listener = listener;
+        this.clock = clock;
+    }
+
+    void deliver(Outcome outcome, Consumer<Outcome> callback, GenerationRequest request, long receivedNanos) {
+        long e2eNanos = clock.getAsLong() - receivedNanos;
+        try {
+            listener.requestFinished(outcome, e2eNanos);
+        } catch (RuntimeException e) {
+            LOG.debugf(e, "Worker listener failed");
+        }
+        log(outcome);
+        try {
+            callback.accept(outcome);
+        } catch (RuntimeException e) {
+            LOG.errorf(e, "Answering request %s failed", request.requestId());
+        }
+    }
+
+    /** The answer for a copy of a request that waited on the first: the same result, its own timings. */
+    static Outcome forFollower(Outcome outcome, Job.Follower follower) {
+        long e2e = endToEndMs(follower.request(), follower.receivedNanos());
+        if (outcome instanceof Outcome.Completed c) {
+            return new Outcome.Completed(follower.request(), c.parameters(), c.grid(), c.trajectory(), c.model(),
+                    new Outcome.Timings(0, 0, 0, e2e), List.of(), true);
+        }
+        Outcome.Failed f = (Outcome.Failed) outcome;
+        return new Outcome.Failed(follower.request(), f.code(), f.message());
+    }
+
+    static Outcome.Failed expired(GenerationRequest request) {
+        return new Outcome.Failed(request, ErrorCode.EXPIRED, "the deadline " + request.deadline()
+                + " passed before sampling started; send it again with a later deadline (or none)");
+    }
+
+    /** From the producer's submission time when the request carries one, else from its arrival here. */
+    static long endToEndMs(GenerationRequest request, long receivedNanos) {
+        if (request.submittedAt() != null) {
+            return Math.max(0, -TimeUnit.NANOSECONDS.toMillis(RequestResolver.nanosFromNowTo(request.submittedAt())));
+        }
+        return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - receivedNanos);
+    }
+
+    private static void log(Outcome outcome) {
+        if (outcome instanceof Outcome.Completed c) {
+            int batchImages = c.batches().stream().mapToInt(Outcome.BatchShare::images).max().orElse(0);
+            LOG.infof("request %s COMPLETED%s: %d image(s), %s, key %s, %d batch(es) (largest %d images),"
+                    + " queued %d ms, sampling %d ms, upload %d ms, end to end %d ms", c.requestId(),
+                    c.deduplicated() ? " (existing result, not sampled again)" : "", c.grid().count(),
+                    ResultStore.samplerId(c.parameters().sampler()) + "-" + c.parameters().sampler().steps(),
+                    c.grid().key(), c.batches().size(), batchImages, c.timings().queuedMs(), c.timings().samplingMs(),
+                    c.timings().uploadMs(), c.timings().endToEndMs());
+        } else {
+            Outcome.Failed f = (Outcome.Failed) outcome;
+            String id = f.requestId() == null ? "(no id)" : f.requestId();
+            if (f.code().isRequestFault()) {
+                LOG.infof("request %s FAILED %s: %s", id, f.code(), f.message());
+            } else {
+                LOG.warnf("request %s FAILED %s: %s", id, f.code(), f.message());
+            }
+        }
+    }
+}
