@@ -20,6 +20,7 @@ import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import javax.imageio.ImageIO;
+import org.diffusionworker.embedded.EmbeddedKafkaBroker;
 import org.diffusionworker.embedded.EmbeddedS3Server;
 import org.jboss.logging.Logger;
 import org.junit.jupiter.api.Tag;
@@ -27,7 +28,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Faults injected in the middle of a stream of mixed requests (a worker killed or stopped, one of two killed, the
- * object store down for a while or past the outage limit), every request counted: each id must end with a
+ * broker restarted, the object store down for a while or past the outage limit), every request counted: each id must end with a
  * terminal event, no stored image may be missing or corrupt, and duplicates are counted (and, where the fault allows
  * none, required to be zero). The worker runs as a separate process (the packaged application). Part of
  * {@code ./mvnw verify}; tagged {@code faults} so that it can be left out (docs/reliability.md has the figures).
@@ -45,14 +46,14 @@ class FaultsCountedIT extends ProcessTestInfrastructure {
         List<String> ids = ids("kill");
         WorkerProcess first = WorkerProcess.start(directory, kafka, s3, "kill-1", Map.of());
         first.awaitReady();
-        send(ids);
+        send(clients, ids);
         first.awaitBatchInProgress();
-        awaitSomeAnswered(ids, REQUESTS / 4);
+        awaitSomeAnswered(clients, ids, REQUESTS / 4);
         first.process().destroyForcibly().waitFor(30, TimeUnit.SECONDS);
         WorkerProcess second = WorkerProcess.start(directory, kafka, s3, "kill-2", Map.of());
         try {
             second.awaitReady();
-            Tally tally = count("SIGKILL mid-batch, restart", ids);
+            Tally tally = count(clients, "SIGKILL mid-batch, restart", ids);
             assertEquals(0, tally.lost, tally.toString());
             assertEquals(REQUESTS, tally.completed, tally.toString());
         } finally {
@@ -65,14 +66,14 @@ class FaultsCountedIT extends ProcessTestInfrastructure {
         List<String> ids = ids("term");
         WorkerProcess first = WorkerProcess.start(directory, kafka, s3, "term-1", Map.of());
         first.awaitReady();
-        send(ids);
+        send(clients, ids);
         first.awaitBatchInProgress();
-        awaitSomeAnswered(ids, REQUESTS / 4);
+        awaitSomeAnswered(clients, ids, REQUESTS / 4);
         stop(first);
         WorkerProcess second = WorkerProcess.start(directory, kafka, s3, "term-2", Map.of());
         try {
             second.awaitReady();
-            Tally tally = count("SIGTERM mid-batch, restart", ids);
+            Tally tally = count(clients, "SIGTERM mid-batch, restart", ids);
             assertEquals(0, tally.lost, tally.toString());
             assertEquals(0, tally.duplicates, tally.toString());
             assertEquals(REQUESTS, tally.completed, tally.toString());
@@ -89,8 +90,8 @@ class FaultsCountedIT extends ProcessTestInfrastructure {
             a.awaitLive();
             b.awaitLive();
             List<String> ids = ids("pair");
-            send(ids);
-            awaitSomeAnswered(ids, REQUESTS / 4);
+            send(clients, ids);
+            awaitSomeAnswered(clients, ids, REQUESTS / 4);
             // The requests topic has one partition: one worker consumes it, the other waits in the group.
             // A rebalance may be under way: wait until exactly one of them is ready.
             long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
@@ -103,7 +104,7 @@ class FaultsCountedIT extends ProcessTestInfrastructure {
             WorkerProcess active = aHolds ? a : b;
             WorkerProcess standby = active == a ? b : a;
             active.process().destroyForcibly().waitFor(30, TimeUnit.SECONDS);
-            Tally tally = count("two workers in one group, the active one killed", ids);
+            Tally tally = count(clients, "two workers in one group, the active one killed", ids);
             assertEquals(0, tally.lost, tally.toString());
             assertEquals(REQUESTS, tally.completed, tally.toString());
             assertTrue(awaitReadiness(standby, true, Duration.ofSeconds(30)), "the other worker took the partition");
@@ -125,8 +126,8 @@ class FaultsCountedIT extends ProcessTestInfrastructure {
         try {
             worker.awaitReady();
             List<String> ids = ids("s3-down");
-            send(ids);
-            awaitSomeAnswered(ids, REQUESTS / 4);
+            send(clients, ids);
+            awaitSomeAnswered(clients, ids, REQUESTS / 4);
             store.close();
             long down = System.nanoTime();
             boolean unready = awaitReadiness(worker, false, Duration.ofSeconds(30));
@@ -134,7 +135,7 @@ class FaultsCountedIT extends ProcessTestInfrastructure {
                 clients.poll(); // the store stays down 30 s
             }
             try (EmbeddedS3Server back = restarted(store, data)) {
-                Tally tally = count("store down 30 s, then back", ids);
+                Tally tally = count(clients, "store down 30 s, then back", ids);
                 assertTrue(unready, "readiness went down while the store was down");
                 assertTrue(awaitReadiness(worker, true, Duration.ofSeconds(30)), "ready again");
                 assertEquals(0, tally.lost, tally.toString());
@@ -158,20 +159,60 @@ class FaultsCountedIT extends ProcessTestInfrastructure {
             worker.awaitReady();
             List<String> during = ids("s3-gone");
             store.close();
-            send(during);
-            Tally failed = count("store down past the limit (8 s)", during);
+            send(clients, during);
+            Tally failed = count(clients, "store down past the limit (8 s)", during);
             assertEquals(0, failed.lost, failed.toString());
             assertEquals(failed.sent, failed.completed + failed.failed.getOrDefault("STORAGE_UNAVAILABLE", 0),
                     "every request either completed or failed STORAGE_UNAVAILABLE: " + failed);
             assertTrue(failed.failed.getOrDefault("STORAGE_UNAVAILABLE", 0) > 0, failed.toString());
             try (EmbeddedS3Server back = restarted(store, data)) {
                 List<String> after = ids("s3-back");
-                send(after);
-                Tally recovered = count("store back after the outage", after);
+                send(clients, after);
+                Tally recovered = count(clients, "store back after the outage", after);
                 assertEquals(REQUESTS, recovered.completed, "consuming again: " + recovered);
             }
         } finally {
             stop(worker);
+        }
+    }
+
+    @Test
+    void brokerRestartedMidStreamLosesNothing() throws Exception {
+        // A broker of its own, so that the other faults keep theirs.
+        Path data = directory.resolve("kafka-restart");
+        EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.builder(data).build().start();
+        broker.createTopics(WorkerTestConfig.REQUESTS, WorkerTestConfig.EVENTS, WorkerTestConfig.DEAD_LETTERS);
+        EmbeddedKafkaBroker back = null;
+        try (TestKafka own = new TestKafka(broker.bootstrapServers())) {
+            WorkerProcess worker = WorkerProcess.start(directory, broker, s3, "broker-restart", Map.of());
+            try {
+                worker.awaitReady();
+                List<String> ids = ids("broker");
+                send(own, ids);
+                worker.awaitBatchInProgress();
+                awaitSomeAnswered(own, ids, REQUESTS / 4);
+                long answered = ids.stream().filter(id -> own.eventsFor(id) > 0).count();
+                broker.close();
+                LOG.infof("broker stopped with %d of %d requests answered", answered, REQUESTS);
+                assertTrue(answered < REQUESTS, "the fault came mid-stream");
+                long down = System.nanoTime();
+                while (System.nanoTime() - down < Duration.ofSeconds(15).toNanos()) {
+                    clients.poll(); // paces the wait: the broker stays down 15 s while the worker goes on sampling
+                }
+                back = EmbeddedKafkaBroker.builder(data).brokerPort(broker.brokerPort())
+                        .controllerPort(broker.controllerPort()).build().start();
+                Tally tally = count(own, "broker down 15 s mid-stream, restarted", ids);
+                assertEquals(0, tally.lost, tally.toString());
+                assertEquals(REQUESTS, tally.completed, tally.toString());
+                assertTrue(worker.process().isAlive(), "the worker rode out the broker restart");
+            } finally {
+                stop(worker);
+            }
+        } finally {
+            if (back != null) {
+                back.close();
+            }
+            broker.close();
         }
     }
 
@@ -207,7 +248,7 @@ class FaultsCountedIT extends ProcessTestInfrastructure {
         return ids;
     }
 
-    private static void send(List<String> ids) {
+    private static void send(TestKafka k, List<String> ids) {
         String[] labels = {"t-shirt/top", "trouser", "bag", "sneaker", "coat", "dress"};
         for (int i = 0; i < ids.size(); i++) {
             ObjectNode r = TestKafka.JSON.createObjectNode().put("requestId", ids.get(i)).put("seed", i)
@@ -220,30 +261,29 @@ class FaultsCountedIT extends ProcessTestInfrastructure {
             if (i % 12 == 5) {
                 r.put("guidance", 2.0);
             }
-            clients.send(ids.get(i), r.toString());
+            k.send(ids.get(i), r.toString());
         }
     }
 
-    private static void awaitSomeAnswered(List<String> ids, int answered) {
+    private static void awaitSomeAnswered(TestKafka k, List<String> ids, int answered) {
         long deadline = System.nanoTime() + ALL_ANSWERED.toNanos();
-        while (ids.stream().filter(id -> clients.eventsFor(id) > 0).count() < answered
-                && System.nanoTime() < deadline) {
-            clients.poll();
+        while (ids.stream().filter(id -> k.eventsFor(id) > 0).count() < answered && System.nanoTime() < deadline) {
+            k.poll();
         }
     }
 
     /** Waits until every id has an event (or the time is up), then counts; checks every stored image. */
-    private static Tally count(String fault, List<String> ids) throws Exception {
+    private static Tally count(TestKafka k, String fault, List<String> ids) throws Exception {
         long deadline = System.nanoTime() + ALL_ANSWERED.toNanos();
-        while (ids.stream().anyMatch(id -> clients.eventsFor(id) == 0) && System.nanoTime() < deadline) {
-            clients.poll();
+        while (ids.stream().anyMatch(id -> k.eventsFor(id) == 0) && System.nanoTime() < deadline) {
+            k.poll();
         }
         for (int i = 0; i < 10; i++) {
-            clients.poll(); // late duplicates show up too
+            k.poll(); // late duplicates show up too
         }
         Tally tally = new Tally(fault, ids.size());
         for (String id : ids) {
-            List<TestKafka.Event> events = clients.all().stream().filter(e -> id.equals(e.key())).toList();
+            List<TestKafka.Event> events = k.all().stream().filter(e -> id.equals(e.key())).toList();
             tally.events += events.size();
             tally.duplicates += Math.max(0, events.size() - 1);
             if (events.isEmpty()) {
