@@ -210,6 +210,12 @@ public interface WorkerConfig {
         /** When set, events carry <public-base-url>/<bucket>/<key> instead of a presigned URL. */
         Optional<URI> publicBaseUrl();
 
+        /**
+         * PEM file of the certificates an https endpoint must chain to (a private CA, e.g. mounted from a secret);
+         * when unset, the JDK's trust anchors.
+         */
+        Optional<Path> trustCertificates();
+
         /** Connect/read/write timeout of one call to the store. */
         @WithDefault("10s")
         @DurationMin(millis = 100)

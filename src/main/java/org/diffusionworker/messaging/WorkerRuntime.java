@@ -199,7 +199,7 @@ public class WorkerRuntime {
         try {
             return new MinioStoreSettings(s.endpoint(), s.region(), accessKey, secretKey, s.bucket(), s.urlExpiry(),
                     s.publicBaseUrl(), new RetrySettings(s.retry().maxAttempts(), s.retry().initialBackoff(),
-                    s.retry().maxBackoff()), s.requestTimeout());
+                    s.retry().maxBackoff()), s.requestTimeout(), s.trustCertificates());
         } catch (IllegalArgumentException e) {
             throw new IllegalStateException("invalid diffusionworker.storage.* configuration: " + e.getMessage(), e);
         }

@@ -1,5 +1,10 @@
 package org.diffusionworker.storage;
 
+import io.minio.http.HttpUtils;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import okhttp3.OkHttpClient;
 import java.io.ByteArrayInputStream;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -48,15 +53,29 @@ public final class MinioObjectStore implements ObjectStore, AutoCloseable {
     /** Creates the client; does not contact the store (see {@link #connect}). */
     public MinioObjectStore(MinioStoreSettings settings) {
         this.settings = Objects.requireNonNull(settings, "settings");
+        long timeoutMillis = settings.requestTimeout().toMillis();
         this.client = MinioClient.builder()
                 .endpoint(settings.endpoint().toString())
                 // A fixed region spares a GetBucketLocation round trip before the first call.
                 .region(settings.region())
                 .credentials(settings.accessKey(), settings.secretKey())
+                .httpClient(httpClient(settings, timeoutMillis))
                 .build();
-        long timeoutMillis = settings.requestTimeout().toMillis();
-        client.setTimeout(timeoutMillis, timeoutMillis, timeoutMillis);
         this.retrying = new RetryingCaller(settings.retry(), "bucket " + settings.bucket() + " at " + settings.endpoint());
+    }
+
+    /** MinIO's own HTTP client, trusting the configured certificates (a private CA) when there are any. */
+    private static OkHttpClient httpClient(MinioStoreSettings settings, long timeoutMillis) {
+        OkHttpClient client = HttpUtils.newDefaultHttpClient(timeoutMillis, timeoutMillis, timeoutMillis);
+        if (settings.trustCertificates().isEmpty()) {
+            return client;
+        }
+        Path pem = settings.trustCertificates().get();
+        try {
+            return HttpUtils.enableExternalCertificates(client, pem.toString());
+        } catch (GeneralSecurityException | IOException | RuntimeException e) {
+            throw new IllegalArgumentException("cannot use the trust certificates in " + pem + ": " + e.getMessage(), e);
+        }
     }
 
     /** Creates the store and makes sure its bucket exists: what a worker does at start-up. */

@@ -1,6 +1,8 @@
 package org.diffusionworker.storage;
 
 import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
@@ -19,6 +21,8 @@ import java.util.regex.Pattern;
  *                       a presigned URL (for a bucket served publicly, e.g. behind a CDN or reverse proxy)
  * @param retry          how transient failures are retried
  * @param requestTimeout connect, read and write timeout of each HTTP call to the store
+ * @param trustCertificates when present, a PEM file of the certificates (typically a private CA) that an
+ *                       {@code https} endpoint's certificate must chain to, instead of the JDK's trust anchors
  */
 public record MinioStoreSettings(
         URI endpoint,
@@ -29,7 +33,8 @@ public record MinioStoreSettings(
         Duration urlExpiry,
         Optional<URI> publicBaseUrl,
         RetrySettings retry,
-        Duration requestTimeout) {
+        Duration requestTimeout,
+        Optional<Path> trustCertificates) {
 
     /** The longest expiry S3 allows for a presigned URL. */
     public static final Duration MAX_URL_EXPIRY = Duration.ofDays(7);
@@ -62,6 +67,19 @@ public record MinioStoreSettings(
         if (requestTimeout.isNegative() || requestTimeout.isZero()) {
             throw new IllegalArgumentException("requestTimeout must be positive, got " + requestTimeout);
         }
+        Objects.requireNonNull(trustCertificates, "trustCertificates (use Optional.empty())");
+        trustCertificates.ifPresent(pem -> {
+            if (!Files.isReadable(pem)) {
+                throw new IllegalArgumentException("trust certificates file " + pem + " is missing or unreadable");
+            }
+        });
+    }
+
+    /** Settings that trust the JDK's certificate authorities. */
+    public MinioStoreSettings(URI endpoint, String region, String accessKey, String secretKey, String bucket,
+            Duration urlExpiry, Optional<URI> publicBaseUrl, RetrySettings retry, Duration requestTimeout) {
+        this(endpoint, region, accessKey, secretKey, bucket, urlExpiry, publicBaseUrl, retry, requestTimeout,
+                Optional.empty());
     }
 
     /** Settings with the usual defaults: 1 h URL expiry, no public base URL, default retries, 30 s timeout. */
@@ -71,34 +89,45 @@ public record MinioStoreSettings(
     }
 
     public MinioStoreSettings withBucket(String otherBucket) {
-        return new MinioStoreSettings(endpoint, region, accessKey, secretKey, otherBucket, urlExpiry, publicBaseUrl, retry, requestTimeout);
+        return new MinioStoreSettings(endpoint, region, accessKey, secretKey, otherBucket, urlExpiry, publicBaseUrl, retry, requestTimeout,
+                trustCertificates);
     }
 
     public MinioStoreSettings withPublicBaseUrl(URI url) {
-        return new MinioStoreSettings(endpoint, region, accessKey, secretKey, bucket, urlExpiry, Optional.of(url), retry, requestTimeout);
+        return new MinioStoreSettings(endpoint, region, accessKey, secretKey, bucket, urlExpiry, Optional.of(url), retry, requestTimeout,
+                trustCertificates);
     }
 
     public MinioStoreSettings withRetry(RetrySettings otherRetry) {
-        return new MinioStoreSettings(endpoint, region, accessKey, secretKey, bucket, urlExpiry, publicBaseUrl, otherRetry, requestTimeout);
+        return new MinioStoreSettings(endpoint, region, accessKey, secretKey, bucket, urlExpiry, publicBaseUrl, otherRetry, requestTimeout,
+                trustCertificates);
     }
 
     public MinioStoreSettings withCredentials(String otherAccessKey, String otherSecretKey) {
-        return new MinioStoreSettings(endpoint, region, otherAccessKey, otherSecretKey, bucket, urlExpiry, publicBaseUrl, retry, requestTimeout);
+        return new MinioStoreSettings(endpoint, region, otherAccessKey, otherSecretKey, bucket, urlExpiry, publicBaseUrl, retry, requestTimeout,
+                trustCertificates);
     }
 
     public MinioStoreSettings withUrlExpiry(Duration expiry) {
-        return new MinioStoreSettings(endpoint, region, accessKey, secretKey, bucket, expiry, publicBaseUrl, retry, requestTimeout);
+        return new MinioStoreSettings(endpoint, region, accessKey, secretKey, bucket, expiry, publicBaseUrl, retry, requestTimeout,
+                trustCertificates);
     }
 
     public MinioStoreSettings withRequestTimeout(Duration timeout) {
-        return new MinioStoreSettings(endpoint, region, accessKey, secretKey, bucket, urlExpiry, publicBaseUrl, retry, timeout);
+        return new MinioStoreSettings(endpoint, region, accessKey, secretKey, bucket, urlExpiry, publicBaseUrl, retry, timeout,
+                trustCertificates);
+    }
+
+    public MinioStoreSettings withTrustCertificates(Path pem) {
+        return new MinioStoreSettings(endpoint, region, accessKey, secretKey, bucket, urlExpiry, publicBaseUrl, retry,
+                requestTimeout, Optional.of(pem));
     }
 
     @Override
     public String toString() {
         return "MinioStoreSettings[endpoint=" + endpoint + ", region=" + region + ", accessKey=" + accessKey
                 + ", secretKey=***, bucket=" + bucket + ", urlExpiry=" + urlExpiry + ", publicBaseUrl=" + publicBaseUrl
-                + ", retry=" + retry + ", requestTimeout=" + requestTimeout + "]";
+                + ", retry=" + retry + ", requestTimeout=" + requestTimeout + ", trustCertificates=" + trustCertificates + "]";
     }
 
     private static void requireText(String value, String name) {
