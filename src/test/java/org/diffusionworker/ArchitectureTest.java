@@ -1,29 +1,62 @@
 package org.diffusionworker;
 
+import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAPackage;
+import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideOutsideOfPackages;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 
+import com.tngtech.archunit.core.domain.JavaClass;
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
+import com.tngtech.archunit.library.dependencies.SliceAssignment;
+import com.tngtech.archunit.library.dependencies.SliceIdentifier;
 import org.junit.jupiter.api.Test;
 
 /**
  * The house's package rules: packages mirror the path of a request and imports point one way
  * (messaging -> worker -> generation -> diffusion, model; imaging, storage, training, cli and
- * embedded beside them). The one place these rules are written. Plain {@code @Test}s: ArchUnit's
- * own JUnit engine finds no tests under the JUnit 6 platform that Quarkus 3.33 brings.
+ * embedded beside them; inside training: trainer -> evaluation -> data). The one place these rules
+ * are written. Plain {@code @Test}s: ArchUnit's own JUnit engine finds no tests under the JUnit 6
+ * platform that Quarkus 3.33 brings.
  */
 class ArchitectureTest {
 
     private static final String BASE = "org.diffusionworker.";
+    /** The trainer's own package, without the sub-packages that {@code pkg("training")} takes in. */
+    private static final String TRAINER = BASE + "training";
     private static final JavaClasses CLASSES = new ClassFileImporter()
             .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
             .importPackages("org.diffusionworker");
 
+    /** A package and everything under it. */
     private static String pkg(String name) {
         return BASE + name + "..";
     }
+
+    /**
+     * One slice for the trainer's package and one for each package under it (with whatever lies
+     * below that): {@code trainer}, {@code data}, {@code evaluation}; everything else is left out.
+     */
+    private static final SliceAssignment TRAINING_PARTS = new SliceAssignment() {
+        @Override
+        public SliceIdentifier getIdentifierOf(JavaClass javaClass) {
+            String name = javaClass.getPackageName();
+            if (name.equals(TRAINER)) {
+                return SliceIdentifier.of("trainer");
+            }
+            if (name.startsWith(TRAINER + ".")) {
+                return SliceIdentifier.of(name.substring(TRAINER.length() + 1).split("\\.")[0]);
+            }
+            return SliceIdentifier.ignore();
+        }
+
+        @Override
+        public String getDescription() {
+            return "the trainer and each package under it";
+        }
+    };
 
     @Test
     void modelDependsOnDjlOnly() {
@@ -114,6 +147,32 @@ class ArchitectureTest {
         noClasses().that().resideInAPackage(pkg("training")).should().dependOnClassesThat()
                 .resideInAnyPackage(pkg("generation"), pkg("worker"), pkg("messaging"), pkg("cli"), pkg("storage"),
                         pkg("embedded"), "io.quarkus..", "me.tongfei..", "picocli..")
+                .check(CLASSES);
+    }
+
+    @Test
+    void trainingDataReadsFilesWithTheJdkOnly() {
+        // imaging: ImageDataset hands its images on as an ImageBatch. No engine, no trainer, no evaluation.
+        classes().that().resideInAPackage(pkg("training.data")).should().onlyDependOnClassesThat()
+                .resideInAnyPackage("java..", "javax..", pkg("imaging"), pkg("training.data"))
+                .check(CLASSES);
+        noClasses().that().resideInAPackage(pkg("training.data")).should().dependOnClassesThat()
+                .resideInAnyPackage(TRAINER, pkg("training.evaluation"))
+                .check(CLASSES);
+    }
+
+    @Test
+    void evaluationBuildsOnTrainingDataNotOnTheTrainer() {
+        // The images it scores come through SampleSource, which the evaluate command implements.
+        noClasses().that().resideInAPackage(pkg("training.evaluation")).should().dependOnClassesThat(
+                        resideInAPackage(pkg("training"))
+                                .and(resideOutsideOfPackages(pkg("training.evaluation"), pkg("training.data"))))
+                .check(CLASSES);
+    }
+
+    @Test
+    void trainingPackagesFormNoCycles() {
+        slices().assignedFrom(TRAINING_PARTS).should().beFreeOfCycles()
                 .check(CLASSES);
     }
 

@@ -5,12 +5,12 @@ import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
-import org.diffusionworker.training.DatasetFormat;
-import org.diffusionworker.training.DatasetLoader;
-import org.diffusionworker.training.DatasetSplit;
-import org.diffusionworker.training.ImageDataset;
-import org.diffusionworker.training.InvalidDatasetException;
-import org.diffusionworker.training.LabelNames;
+import org.diffusionworker.training.data.DatasetFormat;
+import org.diffusionworker.training.data.DatasetLoader;
+import org.diffusionworker.training.data.DatasetSplit;
+import org.diffusionworker.training.data.ImageDataset;
+import org.diffusionworker.training.data.InvalidDatasetException;
+import org.diffusionworker.training.data.LabelNames;
 import picocli.CommandLine.Option;
 
 /** The options that name a labelled dataset, shared by {@code train} and {@code evaluate}. */

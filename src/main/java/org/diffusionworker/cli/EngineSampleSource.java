@@ -9,8 +9,8 @@ import org.diffusionworker.generation.GenerationEngine;
 import org.diffusionworker.generation.ImageSlot;
 import org.diffusionworker.generation.SamplingProgress;
 import org.diffusionworker.imaging.ImageBatch;
-import org.diffusionworker.training.EvaluationSetting;
-import org.diffusionworker.training.SampleSource;
+import org.diffusionworker.training.evaluation.EvaluationSetting;
+import org.diffusionworker.training.evaluation.SampleSource;
 
 /** Generates evaluation images with the generation engine, in batches of a fixed size. */
 class EngineSampleSource implements SampleSource {

@@ -2,6 +2,7 @@ package org.diffusionworker.training;
 
 import java.util.SplittableRandom;
 import org.diffusionworker.diffusion.NoiseSchedule;
+import org.diffusionworker.training.data.ImageDataset;
 
 /**
  * One training batch, noised on the host: for every image a timestep {@code t ~ U{1..T}}, noise

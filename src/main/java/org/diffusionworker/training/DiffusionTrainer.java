@@ -35,6 +35,8 @@ import org.diffusionworker.model.ModelDirectory;
 import org.diffusionworker.model.ModelLoader;
 import org.diffusionworker.model.ModelSpec;
 import org.diffusionworker.model.SeedParameterNames;
+import org.diffusionworker.training.data.ImageDataset;
+import org.diffusionworker.training.data.TrainingOrder;
 
 /**
  * Trains a ContextUnet as the seed does, with its defects fixed (see seed-notes.md): per image a

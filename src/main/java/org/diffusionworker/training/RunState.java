@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Properties;
+import org.diffusionworker.training.data.ImageDataset;
 
 /**
  * Where a run stands at a checkpoint, and what it was started with: enough to resume it with the

@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.Objects;
 import org.diffusionworker.model.ContextUnetConfig;
 import org.diffusionworker.model.ModelSpec;
+import org.diffusionworker.training.data.ImageDataset;
 
 /**
  * What to train: the data, the network's width and schedule, the settings, and where to write.

@@ -1,10 +1,11 @@
 /**
- * Training: the datasets a model learns from, the trainer and its evaluation.
+ * The trainer: teaches a diffusion model to predict the noise in labelled images
+ * ({@link org.diffusionworker.training.DiffusionTrainer}), with its optimiser, checkpoints, resumable
+ * run state, loss plot and preview grids.
  *
- * <p>The dataset readers ({@link org.diffusionworker.training.DatasetLoader} and the
- * {@code *DatasetReader} classes behind it) use the JDK only (java.nio, java.util.zip,
- * javax.imageio), so they can be tested on small files without an engine; they yield an
- * {@link org.diffusionworker.training.ImageDataset} of float arrays that the trainer turns into
- * engine arrays.
+ * <p>Training is split in three packages, whose imports point one way: this one may use
+ * {@link org.diffusionworker.training.evaluation} (scoring what a model generates) and
+ * {@link org.diffusionworker.training.data} (reading datasets), evaluation may use data but not this
+ * package, and data neither of them.
  */
 package org.diffusionworker.training;

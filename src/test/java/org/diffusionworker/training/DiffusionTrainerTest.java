@@ -16,6 +16,8 @@ import org.diffusionworker.model.LoadedModel;
 import org.diffusionworker.model.ModelDirectory;
 import org.diffusionworker.model.ModelLoader;
 import org.diffusionworker.model.ModelSpec;
+import org.diffusionworker.training.data.ImageDataset;
+import org.diffusionworker.training.data.SyntheticShapes;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;

@@ -8,6 +8,8 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.diffusionworker.model.ModelSpec;
+import org.diffusionworker.training.data.ImageDataset;
+import org.diffusionworker.training.data.SyntheticShapes;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -2,7 +2,6 @@ package org.diffusionworker.training;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -10,9 +9,12 @@ import java.awt.image.BufferedImage;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 import org.diffusionworker.diffusion.NoiseSchedule;
+import org.diffusionworker.training.data.ImageDataset;
+import org.diffusionworker.training.data.SyntheticShapes;
+import org.diffusionworker.training.data.TrainingOrder;
 import org.junit.jupiter.api.Test;
 
-/** The trainer's pure-Java parts: schedule, data order, noising, loss plot. */
+/** The trainer's pure-Java parts: schedule, noising, loss plot (the data order: {@code TrainingOrderTest}). */
 class TrainingPiecesTest {
 
     @Test
@@ -24,20 +26,6 @@ class TrainingPiecesTest {
         assertEquals(0.75e-3f, decay.getNewValue(11), 1e-9f);
         assertEquals(0.25e-3f, decay.getNewValue(40), 1e-9f);
         assertEquals(0.5e-3f, decay.atEpoch(2), 1e-9f);
-    }
-
-    @Test
-    void everyEpochIsADifferentPermutationFixedByTheSeed() {
-        TrainingOrder order = new TrainingOrder(5);
-        int[] first = order.permutation(0, 1000);
-        assertArrayEquals(first, new TrainingOrder(5).permutation(0, 1000));
-        assertFalse(Arrays.equals(first, order.permutation(1, 1000)));
-        assertFalse(Arrays.equals(first, new TrainingOrder(6).permutation(0, 1000)));
-        int[] sorted = first.clone();
-        Arrays.sort(sorted);
-        for (int i = 0; i < sorted.length; i++) {
-            assertEquals(i, sorted[i]);
-        }
     }
 
     @Test

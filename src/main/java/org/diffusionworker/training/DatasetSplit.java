@@ -1,7 +1,0 @@
-package org.diffusionworker.training;
-
-/** Which part of a dataset that ships as separate training and test files to read. */
-public enum DatasetSplit {
-    TRAIN,
-    TEST
-}

@@ -1,0 +1,125 @@
+package org.diffusionworker.training.evaluation;
+
+import ai.djl.Device;
+import java.io.IOException;
+import java.io.Reader;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Comparator;
+import java.util.Objects;
+import java.util.Properties;
+import java.util.function.IntConsumer;
+import java.util.stream.Stream;
+import org.diffusionworker.training.data.ImageDataset;
+
+/**
+ * Evaluation classifiers kept on disk, one per training set: {@code <root>/<contentHash>/}
+ * holds {@code classifier.params} and {@code classifier.properties} (architecture version,
+ * training settings, input shape, number of labels). A classifier is reused only when all of these
+ * match; otherwise it is trained again and replaced (written in a temporary directory, then renamed).
+ * Label names are not part of it: renaming the classes does not change what the classifier learns.
+ */
+public final class ClassifierCache {
+
+    static final String PARAMS = "classifier.params";
+    static final String PROPERTIES = "classifier.properties";
+    private static final System.Logger LOG = System.getLogger(ClassifierCache.class.getName());
+
+    private final Path root;
+
+    public ClassifierCache(Path root) {
+        this.root = Objects.requireNonNull(root, "root");
+    }
+
+    /** {@code $XDG_CACHE_HOME/diffusion-worker/classifiers}, or {@code ~/.cache/...} without it. */
+    public static Path defaultRoot() {
+        String xdg = System.getenv("XDG_CACHE_HOME");
+        Path base = xdg != null && !xdg.isBlank() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".cache");
+        return base.resolve("diffusion-worker").resolve("classifiers");
+    }
+
+    /**
+     * A classifier as it was obtained.
+     *
+     * @param fromCache whether it was loaded rather than trained
+     * @param directory where it is kept
+     * @param trainingSeconds time spent training it now (0 when loaded)
+     */
+    public record Obtained(FeatureClassifier classifier, boolean fromCache, Path directory, double trainingSeconds) {}
+
+    /** The classifier for {@code train}, loaded from the cache or trained (and cached) now. */
+    public Obtained obtain(ImageDataset train, ClassifierSettings settings, Device device, IntConsumer batches)
+            throws IOException {
+        // Digests every pixel (one to two seconds for Fashion-MNIST): once per call.
+        String dataHash = train.contentHash();
+        Path directory = root.resolve(dataHash);
+        Properties wanted = describe(train, dataHash, settings);
+        Path properties = directory.resolve(PROPERTIES);
+        if (Files.isRegularFile(properties) && Files.isRegularFile(directory.resolve(PARAMS))) {
+            Properties found = new Properties();
+            try (Reader in = Files.newBufferedReader(properties, StandardCharsets.UTF_8)) {
+                found.load(in);
+            }
+            if (found.equals(wanted)) {
+                return new Obtained(FeatureClassifier.load(directory.resolve(PARAMS), device, train.channels(),
+                        train.height(), train.width(), train.labelNames()), true, directory, 0);
+            }
+            LOG.log(System.Logger.Level.INFO, "cached classifier in {0} was made differently; training again",
+                    directory);
+        }
+        long start = System.nanoTime();
+        FeatureClassifier classifier = FeatureClassifier.train(train, settings, device, batches);
+        double seconds = (System.nanoTime() - start) / 1e9;
+        try {
+            store(directory, classifier, wanted);
+        } catch (IOException e) {
+            // A cache that cannot be written costs time next run, not this run's result.
+            LOG.log(System.Logger.Level.WARNING, "cannot cache the classifier in " + directory, e);
+        }
+        return new Obtained(classifier, false, directory, seconds);
+    }
+
+    private static void store(Path directory, FeatureClassifier classifier, Properties description)
+            throws IOException {
+        Files.createDirectories(directory.getParent());
+        Path partial = Files.createTempDirectory(directory.getParent(), "." + directory.getFileName() + ".partial-");
+        classifier.save(partial.resolve(PARAMS));
+        try (Writer out = Files.newBufferedWriter(partial.resolve(PROPERTIES), StandardCharsets.UTF_8)) {
+            description.store(out, "diffusion-worker evaluation classifier");
+        }
+        deleteRecursively(directory);
+        Files.move(partial, directory, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /**
+     * Removes a stale cache entry, deepest paths first. The trainer's {@code Checkpoints} has the same
+     * few lines; evaluation does not import the trainer package for them.
+     */
+    private static void deleteRecursively(Path path) throws IOException {
+        if (!Files.exists(path)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(path)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+
+    private static Properties describe(ImageDataset train, String dataHash, ClassifierSettings settings) {
+        Properties p = new Properties();
+        p.setProperty("version", FeatureClassifier.VERSION);
+        p.setProperty("trainingDataHash", dataHash);
+        p.setProperty("images", Integer.toString(train.count()));
+        p.setProperty("shape", train.channels() + "x" + train.height() + "x" + train.width());
+        p.setProperty("labelCount", Integer.toString(train.labelCount()));
+        p.setProperty("epochs", Integer.toString(settings.epochs()));
+        p.setProperty("batchSize", Integer.toString(settings.batchSize()));
+        p.setProperty("learningRate", Double.toString(settings.learningRate()));
+        p.setProperty("seed", Integer.toString(settings.seed()));
+        return p;
+    }
+}
