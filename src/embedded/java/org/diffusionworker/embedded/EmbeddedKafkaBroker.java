@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
@@ -18,6 +19,9 @@ import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.ScramCredentialInfo;
+import org.apache.kafka.clients.admin.ScramMechanism;
+import org.apache.kafka.clients.admin.UserScramCredentialUpsertion;
 import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.utils.Time;
@@ -45,6 +49,9 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     private static final int NODE_ID = 1;
     private static final String BROKER_LISTENER = "PLAINTEXT";
     private static final String CONTROLLER_LISTENER = "CONTROLLER";
+    /** The optional client listener with TLS and SCRAM-SHA-512, as production clusters run it. */
+    private static final String SECURE_LISTENER = "SECURE";
+    private static final String SCRAM_MECHANISM = "SCRAM-SHA-512";
     private static final String HOST = "127.0.0.1";
     private static final Duration ADMIN_TIMEOUT = Duration.ofSeconds(30);
 
@@ -54,6 +61,10 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     private final int brokerPort;
     private final int controllerPort;
     private final Map<String, String> extraProperties;
+    /** The secure listener's port, or 0 when there is none. */
+    private final int securePort;
+    private final Path secureKeyStore;
+    private final String secureKeyStorePassword;
 
     private State state = State.NEW;
     private KafkaRaftServer server;
@@ -63,6 +74,9 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         this.brokerPort = FreePorts.orPick(builder.brokerPort);
         this.controllerPort = FreePorts.orPick(builder.controllerPort);
         this.extraProperties = Map.copyOf(builder.extraProperties);
+        this.secureKeyStore = builder.secureKeyStore;
+        this.secureKeyStorePassword = builder.secureKeyStorePassword;
+        this.securePort = secureKeyStore == null ? 0 : FreePorts.orPick(builder.securePort);
     }
 
     /** Starts describing a broker whose log directory is {@code dataDirectory} (created if missing). */
@@ -105,6 +119,32 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     /** The {@code bootstrap.servers} value for clients. */
     public String bootstrapServers() {
         return HOST + ":" + brokerPort;
+    }
+
+    /**
+     * The {@code bootstrap.servers} of the secure listener (TLS with SCRAM-SHA-512 authentication, security protocol
+     * {@code SASL_SSL}); only when the builder asked for one.
+     */
+    public String secureBootstrapServers() {
+        if (securePort == 0) {
+            throw new IllegalStateException("this broker has no secure listener (see Builder.secureListener)");
+        }
+        return HOST + ":" + securePort;
+    }
+
+    /** Creates or replaces a SCRAM-SHA-512 user that clients of the secure listener can authenticate as. */
+    public void upsertScramUser(String user, String password) {
+        requireRunning();
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers()))) {
+            admin.alterUserScramCredentials(List.of(new UserScramCredentialUpsertion(user,
+                    new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, 8192), password)))
+                    .all().get(ADMIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("could not create SCRAM user " + user + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while creating SCRAM user " + user, e);
+        }
     }
 
     public int brokerPort() {
@@ -160,9 +200,22 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         properties.put("controller.quorum.voters", NODE_ID + "@" + HOST + ":" + controllerPort);
         properties.put("controller.listener.names", CONTROLLER_LISTENER);
         properties.put("inter.broker.listener.name", BROKER_LISTENER);
-        properties.put("listeners", BROKER_LISTENER + "://" + HOST + ":" + brokerPort + "," + CONTROLLER_LISTENER + "://" + HOST + ":" + controllerPort);
-        properties.put("advertised.listeners", BROKER_LISTENER + "://" + HOST + ":" + brokerPort);
-        properties.put("listener.security.protocol.map", BROKER_LISTENER + ":PLAINTEXT," + CONTROLLER_LISTENER + ":PLAINTEXT");
+        String listeners = BROKER_LISTENER + "://" + HOST + ":" + brokerPort;
+        String protocols = BROKER_LISTENER + ":PLAINTEXT," + CONTROLLER_LISTENER + ":PLAINTEXT";
+        if (securePort != 0) {
+            listeners += "," + SECURE_LISTENER + "://" + HOST + ":" + securePort;
+            protocols += "," + SECURE_LISTENER + ":SASL_SSL";
+            String prefix = "listener.name." + SECURE_LISTENER.toLowerCase(Locale.ROOT) + ".";
+            properties.put("sasl.enabled.mechanisms", SCRAM_MECHANISM);
+            properties.put(prefix + SCRAM_MECHANISM.toLowerCase(Locale.ROOT) + ".sasl.jaas.config",
+                    "org.apache.kafka.common.security.scram.ScramLoginModule required;");
+            properties.put(prefix + "ssl.keystore.type", "PKCS12");
+            properties.put(prefix + "ssl.keystore.location", secureKeyStore.toString());
+            properties.put(prefix + "ssl.keystore.password", secureKeyStorePassword);
+        }
+        properties.put("listeners", listeners + "," + CONTROLLER_LISTENER + "://" + HOST + ":" + controllerPort);
+        properties.put("advertised.listeners", listeners);
+        properties.put("listener.security.protocol.map", protocols);
         properties.put("log.dirs", dataDirectory.toString());
         // Single node: internal topics cannot have more replicas than there are brokers.
         properties.put("offsets.topic.replication.factor", "1");
@@ -224,6 +277,9 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         private int brokerPort;
         private int controllerPort;
         private final Map<String, String> extraProperties = new LinkedHashMap<>();
+        private int securePort;
+        private Path secureKeyStore;
+        private String secureKeyStorePassword;
 
         private Builder(Path dataDirectory) {
             this.dataDirectory = Objects.requireNonNull(dataDirectory, "dataDirectory");
@@ -244,6 +300,19 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         /** Sets or overrides one broker configuration property (see Kafka's broker configuration reference). */
         public Builder property(String key, String value) {
             extraProperties.put(Objects.requireNonNull(key, "key"), Objects.requireNonNull(value, "value"));
+            return this;
+        }
+
+        /**
+         * Adds a client listener with TLS and SCRAM-SHA-512 (security protocol {@code SASL_SSL}) beside the plaintext
+         * one, its server certificate from a PKCS12 key store; users come from {@link #upsertScramUser}.
+         *
+         * @param port 0 picks a free one
+         */
+        public Builder secureListener(int port, Path keyStore, String keyStorePassword) {
+            this.securePort = port;
+            this.secureKeyStore = Objects.requireNonNull(keyStore, "keyStore").toAbsolutePath();
+            this.secureKeyStorePassword = Objects.requireNonNull(keyStorePassword, "keyStorePassword");
             return this;
         }
 

@@ -1,6 +1,7 @@
 package org.diffusionworker.embedded;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.net.URI;
@@ -12,6 +13,8 @@ import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,6 +23,9 @@ import java.util.Properties;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
 
 import org.jboss.logging.Logger;
 
@@ -54,6 +60,9 @@ public final class EmbeddedS3Server implements AutoCloseable {
     private final int port;
     private final Duration startupTimeout;
     private final S3Credentials credentials;
+    /** The PKCS12 key store of the HTTPS endpoint, or null for plain HTTP. */
+    private final Path tlsKeyStore;
+    private final String tlsKeyStorePassword;
 
     private State state = State.NEW;
     private Process process;
@@ -65,6 +74,8 @@ public final class EmbeddedS3Server implements AutoCloseable {
         this.port = FreePorts.orPick(builder.port);
         this.startupTimeout = builder.startupTimeout;
         this.credentials = builder.credentials != null ? builder.credentials : S3Credentials.random();
+        this.tlsKeyStore = builder.tlsKeyStore;
+        this.tlsKeyStorePassword = builder.tlsKeyStorePassword;
     }
 
     /** Starts describing a server whose data lives under {@code dataDirectory} (created if missing). */
@@ -104,9 +115,9 @@ public final class EmbeddedS3Server implements AutoCloseable {
         return this;
     }
 
-    /** The S3 endpoint, e.g. {@code http://127.0.0.1:40123}. */
+    /** The S3 endpoint, e.g. {@code http://127.0.0.1:40123} ({@code https} when built with TLS). */
     public URI endpoint() {
-        return URI.create("http://" + HOST + ":" + port);
+        return URI.create((tlsKeyStore == null ? "http://" : "https://") + HOST + ":" + port);
     }
 
     public S3Credentials credentials() {
@@ -138,7 +149,13 @@ public final class EmbeddedS3Server implements AutoCloseable {
 
     private Properties s3ProxyProperties(Path bucketsDirectory) {
         Properties properties = new Properties();
-        properties.setProperty("s3proxy.endpoint", endpoint().toString());
+        if (tlsKeyStore == null) {
+            properties.setProperty("s3proxy.endpoint", endpoint().toString());
+        } else {
+            properties.setProperty("s3proxy.secure-endpoint", endpoint().toString());
+            properties.setProperty("s3proxy.keystore-path", tlsKeyStore.toString());
+            properties.setProperty("s3proxy.keystore-password", tlsKeyStorePassword);
+        }
         properties.setProperty("s3proxy.authorization", "aws-v2-or-v4");
         properties.setProperty("s3proxy.identity", credentials.accessKey());
         properties.setProperty("s3proxy.credential", credentials.secretKey());
@@ -169,7 +186,7 @@ public final class EmbeddedS3Server implements AutoCloseable {
 
     /** Probes the endpoint until it answers, waiting on the child's exit between probes so a crash is seen at once. */
     private void awaitEndpoint() {
-        HttpClient http = HttpClient.newBuilder().connectTimeout(PROBE_TIMEOUT).build();
+        HttpClient http = HttpClient.newBuilder().connectTimeout(PROBE_TIMEOUT).sslContext(probeTls()).build();
         HttpRequest probe = HttpRequest.newBuilder(endpoint()).timeout(PROBE_TIMEOUT).GET().build();
         long deadline = System.nanoTime() + startupTimeout.toNanos();
         while (System.nanoTime() < deadline) {
@@ -183,6 +200,26 @@ public final class EmbeddedS3Server implements AutoCloseable {
         }
         throw new IllegalStateException("S3Proxy did not answer on " + endpoint() + " within " + startupTimeout
                 + ". Last output (" + outputLog() + "):\n" + outputTail());
+    }
+
+    /** For an HTTPS endpoint, a TLS context that trusts the server's own certificate (from its key store). */
+    private SSLContext probeTls() {
+        try {
+            if (tlsKeyStore == null) {
+                return SSLContext.getDefault();
+            }
+            KeyStore keys = KeyStore.getInstance("PKCS12");
+            try (InputStream in = Files.newInputStream(tlsKeyStore)) {
+                keys.load(in, tlsKeyStorePassword.toCharArray());
+            }
+            TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            trust.init(keys);
+            SSLContext tls = SSLContext.getInstance("TLS");
+            tls.init(null, trust.getTrustManagers(), null);
+            return tls;
+        } catch (IOException | GeneralSecurityException e) {
+            throw new IllegalStateException("cannot read the TLS key store " + tlsKeyStore + ": " + e.getMessage(), e);
+        }
     }
 
     private static boolean answers(HttpClient http, HttpRequest probe) {
@@ -289,6 +326,8 @@ public final class EmbeddedS3Server implements AutoCloseable {
         private int port;
         private Duration startupTimeout = Duration.ofSeconds(60);
         private S3Credentials credentials;
+        private Path tlsKeyStore;
+        private String tlsKeyStorePassword;
 
         private Builder(Path dataDirectory) {
             this.dataDirectory = Objects.requireNonNull(dataDirectory, "dataDirectory");
@@ -321,6 +360,13 @@ public final class EmbeddedS3Server implements AutoCloseable {
                 throw new IllegalArgumentException("startupTimeout must be positive, got " + timeout);
             }
             this.startupTimeout = timeout;
+            return this;
+        }
+
+        /** Serves HTTPS instead of HTTP, with the certificate and key of a PKCS12 key store. */
+        public Builder tls(Path keyStore, String keyStorePassword) {
+            this.tlsKeyStore = Objects.requireNonNull(keyStore, "keyStore").toAbsolutePath();
+            this.tlsKeyStorePassword = Objects.requireNonNull(keyStorePassword, "keyStorePassword");
             return this;
         }
 

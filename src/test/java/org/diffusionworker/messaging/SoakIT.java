@@ -180,15 +180,17 @@ class SoakIT extends ProcessTestInfrastructure {
             List<Sample> lastQ = steady.subList(steady.size() - quarter, steady.size());
             r.rssGrowthPercent = growth(first.stream().mapToDouble(Sample::rssMiB).toArray(),
                     lastQ.stream().mapToDouble(Sample::rssMiB).toArray(), false);
-            // The heap is a saw-tooth between collections: compare its lows.
-            r.heapGrowthPercent = growth(first.stream().mapToDouble(Sample::heapMiB).toArray(),
-                    lastQ.stream().mapToDouble(Sample::heapMiB).toArray(), true);
+            // The heap is a saw-tooth between collections: compare its lows over halves, each spanning several.
+            int half = Math.max(1, steady.size() / 2);
+            r.heapGrowthPercent = growth(steady.subList(0, half).stream().mapToDouble(Sample::heapMiB).toArray(),
+                    steady.subList(steady.size() - half, steady.size()).stream().mapToDouble(Sample::heapMiB)
+                            .toArray(), true);
             r.threadGrowth = lastQ.stream().mapToInt(Sample::osThreads).max().orElse(0)
                     - first.stream().mapToInt(Sample::osThreads).max().orElse(0);
             Sample end = samples.get(samples.size() - 1);
             r.text = String.format(Locale.ROOT, "%d min at one request per %.1f s: %d sent, %d completed, %d"
                     + " duplicates; resident memory %.0f -> %.0f MiB (%+.1f%% first to last quarter after a %.0f s"
-                    + " warm-up), heap lows %+.1f%%, OS threads %+d (%d at the end), lag at the end %d (max %d)",
+                    + " warm-up), heap lows %+.1f%% (first to last half), OS threads %+d (%d at the end), lag at the end %d (max %d)",
                     length.toMinutes(), interval.toMillis() / 1000.0, ids.size(), r.completed, r.duplicates,
                     median(first.stream().mapToDouble(Sample::rssMiB).toArray()),
                     median(lastQ.stream().mapToDouble(Sample::rssMiB).toArray()), r.rssGrowthPercent, warmUpSeconds,

@@ -32,6 +32,12 @@ record WorkerProcess(Process process, int httpPort, Path log) {
     /** Starts a worker; {@code extra} system properties override the defaults below. */
     static WorkerProcess start(Path directory, EmbeddedKafkaBroker kafka, EmbeddedS3Server s3, String name,
             Map<String, String> extra) throws IOException {
+        return start(directory, kafka, s3, name, extra, Map.of());
+    }
+
+    /** Starts a worker with extra system properties and extra environment variables (secrets go there). */
+    static WorkerProcess start(Path directory, EmbeddedKafkaBroker kafka, EmbeddedS3Server s3, String name,
+            Map<String, String> extra, Map<String, String> environment) throws IOException {
         int port;
         try (ServerSocket s = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
             port = s.getLocalPort();
@@ -54,6 +60,7 @@ record WorkerProcess(Process process, int httpPort, Path log) {
         // Credentials through the environment, as in production.
         builder.environment().put("DIFFUSIONWORKER_STORAGE_ACCESS_KEY", s3.credentials().accessKey());
         builder.environment().put("DIFFUSIONWORKER_STORAGE_SECRET_KEY", s3.credentials().secretKey());
+        builder.environment().putAll(environment);
         return new WorkerProcess(builder.start(), port, log);
     }
 
