@@ -66,6 +66,11 @@ public class TrainCommand implements Callable<Integer> {
             description = "Fraction of samples trained without context, for guidance (default: ${DEFAULT-VALUE}).")
     double contextDropout;
 
+    @Option(names = "--ema-decay", defaultValue = "" + TrainingSettings.DEFAULT_EMA_DECAY,
+            description = "Decay of the moving average of the weights published as the model; 0 publishes the"
+                    + " trained weights (default: ${DEFAULT-VALUE}).")
+    double emaDecay;
+
     @Option(names = "--checkpoint-every", defaultValue = "" + TrainingSettings.DEFAULT_CHECKPOINT_EVERY,
             description = "Epochs between checkpoints; the last epoch always writes one (default: ${DEFAULT-VALUE}).")
     int checkpointEvery;
@@ -116,7 +121,8 @@ public class TrainCommand implements Callable<Integer> {
     /** The job the options describe, validated (bad values fail with the option named). */
     TrainingJob job() {
         TrainingSettings settings = new TrainingSettings(epochs, batchSize, learningRate, contextDropout,
-                checkpointEvery, seed, previewSteps, previewGuidance, TrainingSettings.DEFAULT_PREVIEW_PER_LABEL);
+                checkpointEvery, seed, previewSteps, previewGuidance, TrainingSettings.DEFAULT_PREVIEW_PER_LABEL,
+                emaDecay);
         if (nFeat < 8 || nFeat % 8 != 0) {
             throw new IllegalArgumentException("--n-feat must be a positive multiple of 8 (GroupNorm(8, n_feat)), got "
                     + nFeat);

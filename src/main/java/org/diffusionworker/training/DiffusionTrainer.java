@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Supplier;
 import org.diffusionworker.diffusion.ClassifierFreeGuidance;
 import org.diffusionworker.diffusion.Denoiser;
 import org.diffusionworker.diffusion.NoiseSchedule;
@@ -97,7 +98,7 @@ public final class DiffusionTrainer {
     private static Session fresh(TrainingJob job, ModelSpec spec, String dataHash, NDManager root) {
         ContextUnet network = ModelLoader.trainableNetwork(spec, job.settings().seed(), root);
         return new Session(network, RunState.start(job.settings(), dataHash, job.data().count()),
-                new TrainingHistory(), null);
+                new TrainingHistory(), null, null);
     }
 
     private static Session resumed(TrainingJob job, ModelSpec spec, String dataHash, Path checkpoint,
@@ -112,7 +113,8 @@ public final class DiffusionTrainer {
         }
         LOG.log(System.Logger.Level.INFO, "resuming {0} after epoch {1} of {2}", job.output(),
                 state.epochsCompleted(), state.epochs());
-        return new Session(network, state, TrainingHistory.read(checkpoint), checkpoint.resolve(OPTIMIZER_FILE));
+        return new Session(network, state, TrainingHistory.read(checkpoint), checkpoint.resolve(OPTIMIZER_FILE),
+                checkpoint.resolve(WeightAverage.TRAINED_WEIGHTS_FILE));
     }
 
     /** The card of the network before training: architecture from the data, labels, schedule. */
@@ -125,8 +127,12 @@ public final class DiffusionTrainer {
                 job.schedule(), List.of(-1.0, 1.0), provenance, null, null);
     }
 
-    /** The network and where the run stands when a session starts. */
-    private record Session(ContextUnet network, RunState state, TrainingHistory history, Path optimizerState) {}
+    /**
+     * The network and where the run stands when a session starts. A checkpoint's model holds the averaged weights
+     * when the run averages them; {@code trainedWeights} then holds the weights training goes on from.
+     */
+    private record Session(ContextUnet network, RunState state, TrainingHistory history, Path optimizerState,
+            Path trainedWeights) {}
 
     /** One session of a run: the training loop and its checkpoints. */
     private static final class Run {
@@ -145,6 +151,8 @@ public final class DiffusionTrainer {
         private final TrainingStep trainingStep;
         private final ParameterStore store;
         private final Map<String, Parameter> parameters;
+        /** The moving average published as the model; null when the run publishes the trained weights. */
+        private final WeightAverage average;
         private final int batchesPerEpoch;
         private final long sessionStart = System.nanoTime();
         /** Wall time of earlier sessions of this run. */
@@ -181,6 +189,16 @@ public final class DiffusionTrainer {
                             + e.getMessage(), e);
                 }
             }
+            this.average = settings.emaDecay() > 0 ? new WeightAverage(parameters, settings.emaDecay(), root) : null;
+            if (average != null && session.trainedWeights() != null && Files.isRegularFile(session.trainedWeights())) {
+                // The checkpoint's model is the average (it became the average above); training goes on from these.
+                try (InputStream in = new BufferedInputStream(Files.newInputStream(session.trainedWeights()))) {
+                    average.restoreTrainedWeights(in);
+                } catch (MalformedModelException e) {
+                    throw new InvalidModelException("cannot restore " + session.trainedWeights() + ": "
+                            + e.getMessage(), e);
+                }
+            }
             this.trainingStep = new TrainingStep(network, adam, root);
             this.store = trainingStep.store();
         }
@@ -203,6 +221,9 @@ public final class DiffusionTrainer {
                     DiffusionBatch noised = DiffusionBatch.draw(data, permutation, from, to, schedule,
                             settings.contextDropout(), order.batchRandom(epoch, batch));
                     float loss = trainingStep.run(noised, root);
+                    if (average != null) {
+                        average.update(updates + 1);
+                    }
                     long nanos = System.nanoTime() - start;
                     if (!Float.isFinite(loss)) {
                         throw new IllegalStateException("the loss became " + loss + " at epoch " + (epoch + 1)
@@ -243,23 +264,34 @@ public final class DiffusionTrainer {
 
         private ModelSpec checkpoint(int epoch, boolean complete, TrainingListener listener) throws IOException {
             Path partial = checkpoints.begin(epoch);
-            ModelSpec card = ModelDirectory.write(partial, spec.withTraining(trainingRecord(epoch, complete)),
-                    network);
+            ModelSpec card = published(() -> ModelDirectory.write(partial,
+                    spec.withTraining(trainingRecord(epoch, complete)), network));
             try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(partial.resolve(OPTIMIZER_FILE)))) {
                 adam.save(parameters, out);
+            }
+            if (average != null) {
+                try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(
+                        partial.resolve(WeightAverage.TRAINED_WEIGHTS_FILE)))) {
+                    average.saveTrainedWeights(out);
+                }
             }
             history.write(partial);
             state.write(partial);
             PngEncoder.write(LossPlot.render(history.batchLosses(), history.epochMeans(), batchesPerEpoch,
                     settings.epochs(), String.format(Locale.ROOT, "%s: training loss, epoch %d of %d",
                             spec.name(), epoch, settings.epochs())), partial.resolve(LOSS_FILE));
-            PngEncoder.write(ImageGrid.render(preview(), GridOptions.DEFAULT.withColumns(settings.previewPerLabel())),
-                    partial.resolve(SAMPLES_FILE));
+            PngEncoder.write(ImageGrid.render(published(this::preview),
+                    GridOptions.DEFAULT.withColumns(settings.previewPerLabel())), partial.resolve(SAMPLES_FILE));
             Path committed = checkpoints.commit(partial, epoch);
             publish(committed);
             LOG.log(System.Logger.Level.INFO, "checkpoint after epoch {0}: {1}", epoch, committed);
             listener.checkpointWritten(epoch, committed);
             return card;
+        }
+
+        /** Runs {@code action} on the weights that are published: the moving average when there is one. */
+        private <T> T published(Supplier<T> action) {
+            return average == null ? action.get() : average.withAveragedWeights(action);
         }
 
         /** Copies a checkpoint's model files to the model directory, each replaced atomically. */
@@ -305,6 +337,16 @@ public final class DiffusionTrainer {
             record.put("optimizer", "Adam (beta1 0.9, beta2 0.999, epsilon 1e-8)");
             record.put("loss", "MSE of the predicted noise; x_t = sqrt(ab_t) x + sqrt(1 - ab_t) z, t ~ U{1..T}");
             record.put("contextDropout", settings.contextDropout());
+            if (average != null) {
+                Map<String, Object> ema = new LinkedHashMap<>();
+                ema.put("decay", average.decay());
+                ema.put("weights", "these weights are the exponential moving average of the trained ones: after"
+                        + " step n, average -= (1 - d_n) (average - weight), d_n = min(decay, n / (9 + n)); BatchNorm"
+                        + " statistics as trained");
+                record.put("ema", ema);
+            } else {
+                record.put("ema", "none: these are the trained weights");
+            }
             record.put("seed", settings.seed());
             Map<String, Object> dataRecord = new LinkedHashMap<>();
             dataRecord.put("source", job.dataSource());
