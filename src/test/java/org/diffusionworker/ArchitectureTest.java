@@ -180,8 +180,8 @@ class ArchitectureTest {
     void embeddedInfrastructureStandsAlone() {
         // Compiled into main only in the default `embedded` profile; with -Dproduction there is nothing to check.
         classes().that().resideInAPackage(pkg("embedded")).should().onlyDependOnClassesThat()
-                .resideInAnyPackage("java..", "org.apache.kafka..", "kafka..", "scala..", "org.jboss.logging..",
-                        pkg("embedded"))
+                .resideInAnyPackage("java..", "javax.net.ssl..", "org.apache.kafka..", "kafka..", "scala..",
+                        "org.jboss.logging..", pkg("embedded"))
                 .allowEmptyShould(true)
                 .check(CLASSES);
         // Outside it, only the two classes compiled from src/embedded/java (left out of -Dproduction builds).
