@@ -11,5 +11,5 @@ import picocli.CommandLine.Command;
         version = "diffusion-worker 0.1.0",
         description = "Generates images with a class-conditional diffusion model (ContextUnet on DJL).",
         subcommands = {SampleCommand.class, ImportWeightsCommand.class, BenchmarkCommand.class, ServeCommand.class,
-                SubmitCommand.class, TrainCommand.class, EvaluateCommand.class})
+                SubmitCommand.class, LoadgenCommand.class, TrainCommand.class, EvaluateCommand.class})
 public class DiffusionWorkerCommand {}

@@ -1,0 +1,286 @@
+package org.diffusionworker.cli;
+
+import java.awt.BasicStroke;
+import java.awt.Color;
+import java.awt.Font;
+import java.awt.FontMetrics;
+import java.awt.Graphics2D;
+import java.awt.RenderingHints;
+import java.awt.geom.Path2D;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import javax.imageio.ImageIO;
+
+/**
+ * The plots of a load run, drawn with Java2D in the style of the training's loss plot: latency against send time (a
+ * scatter, failed requests in red), the consumer group's lag against time, and a histogram of the latencies.
+ */
+final class LoadReportPlots {
+
+    static final int WIDTH = 960;
+    static final int HEIGHT = 540;
+    private static final int LEFT = 90;
+    private static final int RIGHT = 30;
+    private static final int TOP = 56;
+    private static final int BOTTOM = 70;
+    private static final Color COMPLETED = new Color(20, 70, 160);
+    private static final Color FAILED = new Color(200, 40, 30);
+    private static final Color MARKER = new Color(220, 110, 20);
+    private static final Color GRID = new Color(225, 225, 225);
+
+    private LoadReportPlots() {}
+
+    static void write(Path directory, LoadResults results, String latency, String lag, String histogram)
+            throws IOException {
+        ImageIO.write(latencyOverTime(results), "png", directory.resolve(latency).toFile());
+        ImageIO.write(lagOverTime(results), "png", directory.resolve(lag).toFile());
+        ImageIO.write(latencyHistogram(results), "png", directory.resolve(histogram).toFile());
+    }
+
+    /** Each answered request at (send time, latency); failed ones red. */
+    static BufferedImage latencyOverTime(LoadResults results) {
+        List<double[]> ok = new ArrayList<>();
+        List<double[]> bad = new ArrayList<>();
+        int missing = 0;
+        for (LoadResults.Entry e : results.entries()) {
+            if (!e.sent()) {
+                continue;
+            }
+            if (e.answer() == null) {
+                missing++;
+                continue;
+            }
+            (e.answer().completed() ? ok : bad).add(new double[] {e.sentMs() / 1000, e.latencyMs()});
+        }
+        List<double[]> all = new ArrayList<>(ok);
+        all.addAll(bad);
+        Axes axes = new Axes(0, max(all, 0), 0, max(all, 1));
+        BufferedImage image = new BufferedImage(WIDTH, HEIGHT, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = canvas(image);
+        try {
+            drawGrid(g, axes);
+            for (double[] p : ok) {
+                dot(g, axes, p, COMPLETED);
+            }
+            for (double[] p : bad) {
+                dot(g, axes, p, FAILED);
+            }
+            frame(g, "Latency, produce to event, by send time (run " + results.run() + ")", "sent at (s since start)",
+                    "latency (ms)");
+            legend(g, new String[] {"completed (" + ok.size() + ")", "failed (" + bad.size() + ")",
+                    "no event (" + missing + ", not shown)"}, new Color[] {COMPLETED, FAILED, Color.LIGHT_GRAY});
+        } finally {
+            g.dispose();
+        }
+        return image;
+    }
+
+    /** The consumer group's lag against time; samples Kafka did not answer are left out. */
+    static BufferedImage lagOverTime(LoadResults results) {
+        List<double[]> points = new ArrayList<>();
+        for (LoadResults.LagSample s : results.lag()) {
+            if (s.lag() >= 0) {
+                points.add(new double[] {s.atMs() / 1000, s.lag()});
+            }
+        }
+        Axes axes = new Axes(0, max(points, 0), 0, Math.max(1, max(points, 1)));
+        BufferedImage image = new BufferedImage(WIDTH, HEIGHT, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = canvas(image);
+        try {
+            drawGrid(g, axes);
+            Path2D.Double path = new Path2D.Double();
+            for (int i = 0; i < points.size(); i++) {
+                double x = axes.x(points.get(i)[0]);
+                double y = axes.y(points.get(i)[1]);
+                if (i == 0) {
+                    path.moveTo(x, y);
+                } else {
+                    path.lineTo(x, y);
+                }
+            }
+            g.setColor(COMPLETED);
+            g.setStroke(new BasicStroke(2f, BasicStroke.CAP_ROUND, BasicStroke.JOIN_ROUND));
+            g.draw(path);
+            for (double[] p : points) {
+                dot(g, axes, p, COMPLETED);
+            }
+            frame(g, "Consumer-group lag on the requests topic (run " + results.run() + ")", "time (s since start)",
+                    "lag (records)");
+        } finally {
+            g.dispose();
+        }
+        return image;
+    }
+
+    /** How many answered requests took how long, in about 30 bins, with p50 and p99 marked. */
+    static BufferedImage latencyHistogram(LoadResults results) {
+        double[] latencies = results.entries().stream().mapToDouble(LoadResults.Entry::latencyMs)
+                .filter(Double::isFinite).sorted().toArray();
+        double top = latencies.length == 0 ? 1 : Math.max(1, latencies[latencies.length - 1]);
+        double[] ticks = ticks(0, top, 10);
+        double width = Math.max(1e-3, (ticks[1] - ticks[0]) / 3);
+        int bins = (int) Math.ceil(top / width) + 1;
+        int[] counts = new int[bins];
+        for (double v : latencies) {
+            counts[Math.min(bins - 1, (int) (v / width))]++;
+        }
+        int most = Arrays.stream(counts).max().orElse(0);
+        Axes axes = new Axes(0, bins * width, 0, Math.max(1, most));
+        BufferedImage image = new BufferedImage(WIDTH, HEIGHT, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = canvas(image);
+        try {
+            drawGrid(g, axes);
+            g.setColor(COMPLETED);
+            for (int b = 0; b < bins; b++) {
+                if (counts[b] == 0) {
+                    continue;
+                }
+                int x0 = (int) Math.round(axes.x(b * width));
+                int x1 = (int) Math.round(axes.x((b + 1) * width));
+                int y = (int) Math.round(axes.y(counts[b]));
+                g.fillRect(x0 + 1, y, Math.max(1, x1 - x0 - 1), HEIGHT - BOTTOM - y);
+            }
+            List<String> names = new ArrayList<>();
+            if (latencies.length > 0) {
+                g.setColor(MARKER);
+                g.setStroke(new BasicStroke(2f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f,
+                        new float[] {6f, 4f}, 0f));
+                for (double p : new double[] {50, 99}) {
+                    double v = LoadReport.Stats.percentile(latencies, p);
+                    int x = (int) Math.round(axes.x(v));
+                    g.drawLine(x, TOP, x, HEIGHT - BOTTOM);
+                    names.add(String.format(Locale.ROOT, "p%.0f %s ms", p, LoadReport.ms(v)));
+                }
+            }
+            frame(g, "Latency, produce to event: " + latencies.length + " answered requests (run " + results.run()
+                    + ")", "latency (ms)", "requests");
+            legend(g, names.toArray(String[]::new), names.stream().map(n -> MARKER).toArray(Color[]::new));
+        } finally {
+            g.dispose();
+        }
+        return image;
+    }
+
+    private static double max(List<double[]> points, int coordinate) {
+        double max = 0;
+        for (double[] p : points) {
+            max = Math.max(max, p[coordinate]);
+        }
+        return max > 0 ? max : 1;
+    }
+
+    private static Graphics2D canvas(BufferedImage image) {
+        Graphics2D g = image.createGraphics();
+        g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
+        g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
+        g.setColor(Color.WHITE);
+        g.fillRect(0, 0, WIDTH, HEIGHT);
+        return g;
+    }
+
+    private static void dot(Graphics2D g, Axes axes, double[] p, Color color) {
+        int x = (int) Math.round(axes.x(p[0]));
+        int y = (int) Math.round(axes.y(p[1]));
+        g.setColor(color);
+        g.fillOval(x - 3, y - 3, 7, 7);
+    }
+
+    private static void drawGrid(Graphics2D g, Axes axes) {
+        g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 13));
+        FontMetrics metrics = g.getFontMetrics();
+        g.setStroke(new BasicStroke(1f));
+        for (double value : ticks(axes.yMin, axes.yMax, 8)) {
+            int y = (int) Math.round(axes.y(value));
+            g.setColor(GRID);
+            g.drawLine(LEFT, y, WIDTH - RIGHT, y);
+            g.setColor(Color.DARK_GRAY);
+            g.drawLine(LEFT - 5, y, LEFT, y);
+            String label = tick(value);
+            g.drawString(label, LEFT - 8 - metrics.stringWidth(label), y + metrics.getAscent() / 2 - 1);
+        }
+        for (double value : ticks(axes.xMin, axes.xMax, 10)) {
+            int x = (int) Math.round(axes.x(value));
+            g.setColor(GRID);
+            g.drawLine(x, TOP, x, HEIGHT - BOTTOM);
+            g.setColor(Color.DARK_GRAY);
+            g.drawLine(x, HEIGHT - BOTTOM, x, HEIGHT - BOTTOM + 5);
+            String label = tick(value);
+            g.drawString(label, x - metrics.stringWidth(label) / 2, HEIGHT - BOTTOM + 8 + metrics.getAscent());
+        }
+    }
+
+    private static void frame(Graphics2D g, String title, String xLabel, String yLabel) {
+        g.setColor(Color.BLACK);
+        g.setStroke(new BasicStroke(1.2f));
+        g.drawRect(LEFT, TOP, WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM);
+        g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 16));
+        FontMetrics big = g.getFontMetrics();
+        g.drawString(title, (WIDTH - big.stringWidth(title)) / 2, 24);
+        g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 14));
+        FontMetrics metrics = g.getFontMetrics();
+        g.drawString(xLabel, LEFT + (WIDTH - LEFT - RIGHT - metrics.stringWidth(xLabel)) / 2, HEIGHT - 22);
+        Graphics2D rotated = (Graphics2D) g.create();
+        rotated.rotate(-Math.PI / 2);
+        rotated.drawString(yLabel, -(TOP + (HEIGHT - TOP - BOTTOM + metrics.stringWidth(yLabel)) / 2), 22);
+        rotated.dispose();
+    }
+
+    /** One row between the title and the frame, right-aligned, so that it never covers data. */
+    private static void legend(Graphics2D g, String[] names, Color[] colors) {
+        g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
+        FontMetrics small = g.getFontMetrics();
+        int x = WIDTH - RIGHT;
+        int y = TOP - 12;
+        for (int i = names.length - 1; i >= 0; i--) {
+            x -= small.stringWidth(names[i]);
+            g.setColor(Color.BLACK);
+            g.drawString(names[i], x, y + small.getAscent() / 2 - 1);
+            x -= 14;
+            g.setColor(colors[i]);
+            g.fillOval(x, y - 4, 9, 9);
+            x -= 18;
+        }
+    }
+
+    /** Round values (1, 2 or 5 times a power of ten apart) from {@code min} to {@code max}, about {@code target}. */
+    static double[] ticks(double min, double max, int target) {
+        double range = max > min ? max - min : 1;
+        double raw = range / target;
+        double power = Math.pow(10, Math.floor(Math.log10(raw)));
+        double step = power * (raw / power <= 1 ? 1 : raw / power <= 2 ? 2 : raw / power <= 5 ? 5 : 10);
+        List<Double> ticks = new ArrayList<>();
+        for (double v = Math.ceil(min / step) * step; v <= max + step * 1e-9; v += step) {
+            ticks.add(Math.abs(v) < step * 1e-9 ? 0 : v);
+        }
+        if (ticks.size() < 2) {
+            ticks.add(ticks.isEmpty() ? min : ticks.get(0) + step);
+        }
+        return ticks.stream().mapToDouble(Double::doubleValue).toArray();
+    }
+
+    private static String tick(double v) {
+        return v == Math.rint(v) ? String.format(Locale.ROOT, "%.0f", v) : String.format(Locale.ROOT, "%.3g", v);
+    }
+
+    /** Data to pixels, linear on both axes, with a little room above the largest value. */
+    private record Axes(double xMin, double xMax, double yMin, double yMax) {
+
+        Axes {
+            xMax = xMax > xMin ? xMax * 1.02 : xMin + 1;
+            yMax = yMax > yMin ? yMax * 1.08 : yMin + 1;
+        }
+
+        double x(double v) {
+            return LEFT + (v - xMin) / (xMax - xMin) * (WIDTH - LEFT - RIGHT);
+        }
+
+        double y(double v) {
+            return HEIGHT - BOTTOM - (v - yMin) / (yMax - yMin) * (HEIGHT - TOP - BOTTOM);
+        }
+    }
+}

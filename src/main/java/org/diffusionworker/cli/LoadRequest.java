@@ -1,0 +1,40 @@
+package org.diffusionworker.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.time.Instant;
+
+/**
+ * One request of a load run, as planned (docs/messages.md).
+ *
+ * @param n        its number in the run, from 1
+ * @param id       {@code loadgen-<run>-<n>}: the request id and record key
+ * @param steps    DDIM steps; null for DDPM (which takes the model's T and must not name steps)
+ * @param guidance null to leave the worker's default (0)
+ * @param seed     the image seed, drawn from the plan's seed
+ */
+record LoadRequest(int n, String id, String label, int count, String sampler, Integer steps, Double guidance,
+        long seed) {
+
+    /**
+     * The request JSON. The contract has no field for the send time: the worker takes it from the record's
+     * timestamp, which loadgen sets to {@code submittedAt}; it also goes into the attributes (echoed in the event).
+     */
+    String json(ObjectMapper mapper, String run, Instant submittedAt) {
+        ObjectNode r = mapper.createObjectNode();
+        r.put("schemaVersion", 1);
+        r.put("requestId", id);
+        r.put("label", label);
+        r.put("count", count);
+        r.put("sampler", sampler);
+        if (steps != null) {
+            r.put("steps", steps);
+        }
+        if (guidance != null) {
+            r.put("guidance", guidance);
+        }
+        r.put("seed", seed);
+        r.putObject("attributes").put("loadgen", run).put("submittedAt", submittedAt.toString());
+        return r.toString();
+    }
+}

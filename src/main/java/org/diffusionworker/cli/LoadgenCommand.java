@@ -1,0 +1,247 @@
+package org.diffusionworker.cli;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code loadgen}: drives a running worker through Kafka with a planned load (a steady rate or a burst, a mix of
+ * labels, image counts and samplers), collects the events, and reports what happened: outcomes, throughput, latency
+ * percentiles, batch sizes, the worker group's lag over time and duplicates, as markdown, CSV and PNG plots in
+ * {@code --out}. Like {@code submit} it uses plain Kafka clients; the worker runs elsewhere.
+ */
+@Command(name = "loadgen", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Send a planned load of generation requests to a running worker through Kafka, wait for the"
+                + " events, and report outcomes, throughput, latency percentiles, batch sizes, consumer-group lag and"
+                + " duplicates (report.md, events.csv, lag.csv and PNG plots in --out). Progress on stderr, a summary"
+                + " on stdout.",
+                "Load: --rate R with --duration D or --requests N (steady), or --burst N (all at once); at most "
+                        + LoadPlan.MAX_REQUESTS + " requests and 1h. Loopback brokers only unless --allow-remote.",
+                "Exit code 0 when every sent request was answered (COMPLETED or FAILED), 3 when some were not (or could"
+                        + " not be sent), 2 for bad options."})
+public class LoadgenCommand implements Callable<Integer> {
+
+    static final int INCOMPLETE_EXIT_CODE = SubmitCommand.FAILED_EXIT_CODE;
+    static final List<String> FASHION_MNIST_LABELS = List.of("t-shirt/top", "trouser", "pullover", "dress", "coat",
+            "sandal", "shirt", "sneaker", "bag", "ankle-boot");
+    private static final Pattern LOOPBACK_IPV4 = Pattern.compile("127(\\.\\d{1,3}){3}");
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT",
+            description = "Kafka bootstrap servers. Default: the kafka.bootstrap.servers setting (localhost:9092).")
+    String bootstrapServers;
+
+    @Option(names = "--allow-remote", description = "Allow bootstrap servers that are not loopback addresses.")
+    boolean allowRemote;
+
+    @Option(names = "--requests-topic", defaultValue = "generation-requests", description = "Default: ${DEFAULT-VALUE}.")
+    String requestsTopic;
+
+    @Option(names = "--events-topic", defaultValue = "generation-events", description = "Default: ${DEFAULT-VALUE}.")
+    String eventsTopic;
+
+    @Option(names = "--group", defaultValue = "diffusion-worker",
+            description = "The workers' consumer group, whose lag is sampled. Default: ${DEFAULT-VALUE}.")
+    String group;
+
+    @Option(names = "--rate", paramLabel = "R", description = "Steady load: R requests per second (with --duration"
+            + " or --requests).")
+    Double rate;
+
+    @Option(names = "--duration", paramLabel = "D", description = "How long to send at --rate, e.g. 60s, 5m.")
+    String duration;
+
+    @Option(names = "--requests", paramLabel = "N", description = "How many requests to send at --rate.")
+    Integer requests;
+
+    @Option(names = "--burst", paramLabel = "N", description = "Send N requests all at once.")
+    Integer burst;
+
+    @Option(names = "--labels", paramLabel = "LABEL", split = ",",
+            description = "Labels to draw from, equally often, e.g. sneaker,bag. Default: all of --all-labels.")
+    List<String> labels;
+
+    @Option(names = "--label-mix", paramLabel = "LABEL=W,...",
+            description = "Label proportions, e.g. \"sneaker=0.8,*=0.2\": '*' spreads its weight evenly over the"
+                    + " labels of --all-labels the mix does not name.")
+    String labelMix;
+
+    @Option(names = "--all-labels", paramLabel = "LABEL", split = ",",
+            description = "The model's labels. Default: the Fashion-MNIST ten (t-shirt/top, trouser, ..., ankle-boot).")
+    List<String> allLabels;
+
+    @Option(names = "--counts", paramLabel = "N=W,...", defaultValue = "4",
+            description = "Images per request with proportions, e.g. 1=0.5,4=0.3,16=0.2. Default: ${DEFAULT-VALUE}.")
+    String counts;
+
+    @Option(names = "--samplers", paramLabel = "S=W,...", defaultValue = "ddim",
+            description = "ddim and ddpm with proportions, e.g. ddim=0.9,ddpm=0.1. Default: ${DEFAULT-VALUE}.")
+    String samplers;
+
+    @Option(names = "--steps", defaultValue = "25", description = "DDIM steps (DDPM requests name none). Default:"
+            + " ${DEFAULT-VALUE}.")
+    int steps;
+
+    @Option(names = "--guidance", paramLabel = "W", description = "Guidance weight in [0, 20]. Default: the worker's (0).")
+    Double guidance;
+
+    @Option(names = "--seed", description = "Seed of the mix (and of each request's image seed). Default: random,"
+            + " reported.")
+    Long seed;
+
+    @Option(names = "--timeout", defaultValue = "5m",
+            description = "How long to wait for events after the last send (at most 1h). Default: ${DEFAULT-VALUE}.")
+    String timeout;
+
+    @Option(names = "--linger", defaultValue = "2s",
+            description = "How long to keep reading after every request is answered, to see duplicate events."
+                    + " Default: ${DEFAULT-VALUE}.")
+    String linger;
+
+    @Option(names = "--out", paramLabel = "DIR", description = "Where the report goes. Default: loadgen-<timestamp>.")
+    Path out;
+
+    @ConfigProperty(name = "kafka.bootstrap.servers", defaultValue = "localhost:9092")
+    String configuredBootstrapServers;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter stdout = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        String servers = bootstrapServers != null ? bootstrapServers
+                : configuredBootstrapServers != null ? configuredBootstrapServers : "localhost:9092";
+        requireLoopback(servers, allowRemote);
+        LoadPlan plan = plan();
+        Duration wait = bounded("--timeout", timeout);
+        Duration lingering = bounded("--linger", linger);
+        Path directory = out != null ? out : Path.of("loadgen-"
+                + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss", Locale.ROOT)));
+        String run = UUID.randomUUID().toString().substring(0, 8);
+        LoadRun.Settings settings = new LoadRun.Settings(servers, requestsTopic, eventsTopic, group, wait, lingering);
+
+        err.printf(Locale.ROOT, "loadgen: run %s: %s to '%s' on %s (seed %d); events from '%s', lag of group '%s'%n",
+                run, plan.pacing().describe(), requestsTopic, servers, plan.seed(), eventsTopic, group);
+        err.flush();
+        LoadResults results = new LoadRun(settings, err).run(run, plan.requests(run), plan.pacing());
+        LoadReport report = new LoadReport(results, plan, settings, commandLine());
+        report.write(directory);
+        stdout.print(report.summary());
+        stdout.printf("wrote %s (%s, %s, %s, %s, %s)%n", directory.resolve(LoadReport.REPORT), LoadReport.EVENTS_CSV,
+                LoadReport.LAG_CSV, LoadReport.LATENCY_PLOT, LoadReport.LAG_PLOT, LoadReport.HISTOGRAM_PLOT);
+        stdout.flush();
+        return report.missing == 0 && report.sendErrors == 0 && report.sent == report.planned ? 0
+                : INCOMPLETE_EXIT_CODE;
+    }
+
+    /** The plan the options describe; every inconsistency is refused with the options named. */
+    LoadPlan plan() {
+        List<String> known = allLabels == null || allLabels.isEmpty() ? FASHION_MNIST_LABELS
+                : allLabels.stream().map(String::trim).toList();
+        if (labels != null && labelMix != null) {
+            throw new IllegalArgumentException("give --labels or --label-mix, not both");
+        }
+        Proportions<String> labelProportions = labelMix != null ? LoadPlan.labelMix(labelMix, known)
+                : LoadPlan.labelList(labels != null ? labels.stream().map(String::trim).toList() : known, known);
+        return new LoadPlan(labelProportions, LoadPlan.counts(counts), LoadPlan.samplers(samplers), steps, guidance,
+                seed != null ? seed : new SecureRandom().nextLong() & Long.MAX_VALUE, pacing());
+    }
+
+    private LoadPlan.Pacing pacing() {
+        if (burst != null) {
+            if (rate != null || duration != null || requests != null) {
+                throw new IllegalArgumentException("--burst sends everything at once: leave out --rate, --duration"
+                        + " and --requests");
+            }
+            return LoadPlan.Pacing.burst(burst);
+        }
+        if (rate == null) {
+            throw new IllegalArgumentException("say how much load: --rate R with --duration D or --requests N, or"
+                    + " --burst N");
+        }
+        if ((duration == null) == (requests == null)) {
+            throw new IllegalArgumentException("--rate needs exactly one of --duration D and --requests N");
+        }
+        return duration != null ? LoadPlan.Pacing.steady(rate, SubmitCommand.parseDuration(duration))
+                : LoadPlan.Pacing.steady(rate, requests);
+    }
+
+    private static Duration bounded(String option, String text) {
+        Duration d = SubmitCommand.parseDuration(text);
+        if (d.isNegative() || d.compareTo(LoadPlan.MAX_SPAN) > 0) {
+            throw new IllegalArgumentException(option + " must be 0..1h, got " + text);
+        }
+        return d;
+    }
+
+    /**
+     * Refuses bootstrap servers that are not on this machine: a load test is meant for a local or test worker, and
+     * pointing it at a shared cluster by mistake would flood it. {@code localhost}, 127.0.0.0/8 and ::1 are loopback;
+     * names are not resolved.
+     */
+    static void requireLoopback(String servers, boolean allowRemote) {
+        if (allowRemote) {
+            return;
+        }
+        List<String> remote = new ArrayList<>();
+        for (String server : servers.split(",")) {
+            String s = server.trim();
+            if (!s.isEmpty() && !isLoopback(host(s))) {
+                remote.add(s);
+            }
+        }
+        if (!remote.isEmpty()) {
+            throw new IllegalArgumentException("loadgen sends to loopback brokers only (localhost, 127.0.0.0/8, ::1);"
+                    + " not loopback: " + String.join(", ", remote) + ". Add --allow-remote to load a remote cluster"
+                    + " on purpose");
+        }
+    }
+
+    /** The host of {@code host:port}, {@code [v6]:port} or a bare host; a security-protocol prefix is dropped. */
+    static String host(String server) {
+        String s = server.replaceFirst("^[A-Za-z_]+://", "");
+        if (s.startsWith("[")) {
+            int close = s.indexOf(']');
+            return close > 0 ? s.substring(1, close) : s;
+        }
+        int colon = s.lastIndexOf(':');
+        return colon > 0 && s.indexOf(':') == colon ? s.substring(0, colon) : s;
+    }
+
+    private static boolean isLoopback(String host) {
+        String h = host.toLowerCase(Locale.ROOT);
+        Matcher v4 = LOOPBACK_IPV4.matcher(h);
+        return h.equals("localhost") || h.equals("::1") || h.equals("0:0:0:0:0:0:0:1") || v4.matches();
+    }
+
+    /** The command line as given, for the report. */
+    private String commandLine() {
+        List<String> args = spec.root().commandLine().getParseResult() != null
+                ? spec.root().commandLine().getParseResult().originalArgs() : List.of();
+        List<String> words = new ArrayList<>();
+        words.add("diffusion-worker");
+        if (spec.root() == spec) {
+            words.add(spec.name());
+        }
+        for (String a : args) {
+            words.add(a.matches("[A-Za-z0-9_./:=,@%+-]+") ? a : "'" + a.replace("'", "'\\''") + "'");
+        }
+        return String.join(" ", words);
+    }
+}
