@@ -173,4 +173,20 @@ public final class ContextUnet extends AbstractBlock {
             new Shape(batch, config.inChannels(), h, h), new Shape(batch), new Shape(batch, config.nCfeat())
         };
     }
+
+    /**
+     * Folds every BatchNorm into the convolution before it, for inference with final weights (see
+     * {@link ResidualConvBlock#foldBatchNormForInference}); the network can no longer train.
+     */
+    void foldBatchNormForInference(NDManager manager) {
+        fold(this, manager);
+    }
+
+    private static void fold(Block block, NDManager manager) {
+        if (block instanceof ResidualConvBlock residual) {
+            residual.foldBatchNormForInference(manager);
+            return;
+        }
+        block.getChildren().values().forEach(child -> fold(child, manager));
+    }
 }

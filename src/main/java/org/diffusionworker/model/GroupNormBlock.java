@@ -2,9 +2,11 @@ package org.diffusionworker.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Parameter;
+import ai.djl.nn.norm.LayerNorm;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 
@@ -23,6 +25,8 @@ public final class GroupNormBlock extends AbstractBlock {
     private final float epsilon;
     private final Parameter weight;
     private final Parameter bias;
+    /** {@link #unitAffine}'s pair for the last group size seen. */
+    private volatile NDArray[] identity;
 
     private GroupNormBlock(Builder builder) {
         super(VERSION);
@@ -57,15 +61,32 @@ public final class GroupNormBlock extends AbstractBlock {
         NDArray w = store.getValue(weight, x.getDevice(), training);
         NDArray b = store.getValue(bias, x.getDevice(), training);
         long batch = shape.get(0);
-        // Normalise each (sample, group) over its channels and pixels, biased variance as PyTorch.
-        NDArray grouped = x.reshape(batch, groups, -1);
-        NDArray mean = grouped.mean(new int[] {2}, true);
-        NDArray centred = grouped.sub(mean);
-        NDArray variance = centred.square().mean(new int[] {2}, true);
-        NDArray normalised = centred.div(variance.add(epsilon).sqrt()).reshape(shape);
+        long perGroup = shape.size() / (batch * groups);
+        // Normalise each (sample, group) over its channels and pixels, biased variance as PyTorch: layer_norm over
+        // the grouped view is group_norm without its affine, in one fused native call (and one in backward) where
+        // the mean, centring, variance and division took eight.
+        NDArray[] identity = unitAffine(x, perGroup);
+        NDArray normalised = LayerNorm.layerNorm(x.reshape(batch, groups, perGroup), new Shape(perGroup),
+                identity[0], identity[1], epsilon).singletonOrThrow().reshape(shape);
         // Per-channel affine.
         return new NDList(normalised.mul(BatchArrays.inManagerOf(x, w.reshape(1, channels, 1, 1)))
                 .add(BatchArrays.inManagerOf(x, b.reshape(1, channels, 1, 1))));
+    }
+
+    /**
+     * Ones and zeros of the group size, made once per size on the parameters' device and kept with them: layer_norm
+     * needs an affine, the per-channel one comes after.
+     */
+    private NDArray[] unitAffine(NDArray x, long perGroup) {
+        NDArray[] cached = identity;
+        if (cached != null && cached[0].size() == perGroup && cached[0].getDevice().equals(x.getDevice())) {
+            return cached;
+        }
+        NDManager owner = weight.getArray().getManager();
+        NDArray[] made = {owner.ones(new Shape(perGroup)), owner.zeros(new Shape(perGroup))};
+        // A replaced pair may still be read by a forward pass on another thread; it is freed with the model.
+        identity = made;
+        return made;
     }
 
     @Override

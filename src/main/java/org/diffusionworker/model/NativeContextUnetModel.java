@@ -16,12 +16,21 @@ final class NativeContextUnetModel implements LoadedModel {
     private final String weightsSha256;
 
     NativeContextUnetModel(ModelSpec spec, ContextUnet network, NDManager manager, String weightsSha256) {
+        this(spec, network, manager, weightsSha256, true);
+    }
+
+    /** @param foldBatchNorm fold each BatchNorm into its convolution (false only to measure what that saves) */
+    NativeContextUnetModel(ModelSpec spec, ContextUnet network, NDManager manager, String weightsSha256,
+            boolean foldBatchNorm) {
         this.spec = spec;
         this.network = network;
         this.manager = manager;
         this.weightsSha256 = weightsSha256;
         // Frozen parameters never record an autograd graph, whatever the thread's grad mode.
         network.freezeParameters(true);
+        if (foldBatchNorm) {
+            network.foldBatchNormForInference(manager);
+        }
         this.parameters = new ParameterStore(manager, false);
     }
 
