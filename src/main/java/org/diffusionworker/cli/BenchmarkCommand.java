@@ -1,185 +1,283 @@
 package org.diffusionworker.cli;
 
-import ai.djl.Device;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.Callable;
-import java.util.concurrent.TimeUnit;
-import org.diffusionworker.diffusion.ClassifierFreeGuidance;
 import org.diffusionworker.diffusion.SamplerKind;
-import org.diffusionworker.diffusion.SamplerSettings;
-import org.diffusionworker.generation.BatchPlan;
 import org.diffusionworker.generation.GenerationEngine;
-import org.diffusionworker.generation.ImageSlot;
-import org.diffusionworker.generation.SamplingProgress;
 import org.diffusionworker.model.DjlRuntime;
-import org.diffusionworker.model.ModelLoader;
 import org.diffusionworker.model.ModelSpec;
-import org.jboss.logging.Logger;
+import org.diffusionworker.model.NetworkFlops;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code benchmark}: sampling throughput of the Java path, and of the PyTorch reference in the
- * same run when {@code /usr/bin/python3} has torch, for the issue's two model sizes.
- *
- * <p>DDIM-20 is timed whole; DDPM is timed over its first {@code --ddpm-steps} steps and
- * extrapolated to T, as the reference script does.
+ * {@code benchmark}: throughput of the Java path against the PyTorch reference, measured side by
+ * side. Each case runs the Java blocks (what the worker runs), the same weights as one TorchScript
+ * graph, and the reference in turn, {@code --repeats} times, and reports medians with their range,
+ * the median of the paired ratios, and GFLOP/s beside an fp32 ceiling measured through the same
+ * engine. Sampling: DDIM-20 timed whole; DDPM over its first {@code --ddpm-steps} steps,
+ * extrapolated to T. Training: one optimiser step of the diffusion loss at batch 64 on 28x28x1,
+ * n_feat 64.
  */
 @Command(name = "benchmark", mixinStandardHelpOptions = true,
-        description = "Images/s of DDIM-20 and DDPM sampling on random-weight models, Java vs the PyTorch reference.")
+        description = "Images/s of sampling and training on random-weight models: Java blocks, TorchScript and the "
+                + "PyTorch reference, interleaved; medians and spreads (markdown on stdout, progress on stderr).")
 public class BenchmarkCommand implements Callable<Integer> {
 
-    private static final Logger LOG = Logger.getLogger(BenchmarkCommand.class);
-    private static final int DDIM_STEPS = 20;
     private static final int T = 500;
-    private static final int WARM_UP_STEPS = 150;
+    private static final int CEILING_RUNS = 5;
+    private static final int TRAINING_WARM_UP = 2;
+    /** The training case's model (issue 13): 28x28x1, n_feat 64. */
+    private static final String TRAINING_CONFIG = "gray28";
+    /** Forward and backward of a training step: the backward pass costs about two forward passes. */
+    private static final int TRAINING_FLOPS_PER_FORWARD = 3;
 
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--batches", split = ",", defaultValue = "1,16,64", description = "Batch sizes. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--cases", split = ",", defaultValue = "sampling,training",
+            description = "sampling and/or training. Default: ${DEFAULT-VALUE}.")
+    List<String> cases;
+
+    @Option(names = "--batches", split = ",", defaultValue = "1,16,64", description = "Sampling batch sizes. Default: ${DEFAULT-VALUE}.")
     List<Integer> batches;
 
     @Option(names = "--ddpm-steps", defaultValue = "50", description = "DDPM steps timed (extrapolated to 500). Default: ${DEFAULT-VALUE}.")
     int ddpmSteps;
 
-    @Option(names = "--repeats", defaultValue = "3", description = "Timed runs per case; the best is reported. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--repeats", defaultValue = "5",
+            description = "Interleaved repeats per case; medians and ranges are reported. Default: ${DEFAULT-VALUE}.")
     int repeats;
 
     @Option(names = "--configs", split = ",", defaultValue = "rgb16,gray28",
-            description = "rgb16 (16x16x3, n_feat 64, n_cfeat 5) and/or gray28 (28x28x1, n_feat 64, n_cfeat 10).")
+            description = "Sampling models: rgb16 (16x16x3, n_feat 64, n_cfeat 5) and/or gray28 (28x28x1, n_feat 64, n_cfeat 10).")
     List<String> configs;
+
+    @Option(names = "--training-batch", defaultValue = "64", description = "Training case batch size. Default: ${DEFAULT-VALUE}.")
+    int trainingBatch;
+
+    @Option(names = "--training-steps", defaultValue = "5",
+            description = "Optimiser steps timed per repeat (after 2 untimed). Default: ${DEFAULT-VALUE}.")
+    int trainingSteps;
+
+    @Option(names = "--threads",
+            description = "Intra-op threads for both sides (default: each side's own choice, as recorded in the output).")
+    Integer threads;
 
     @Option(names = "--reference", defaultValue = "tools/reference/bench_reference.py",
             description = "The PyTorch reference script; skipped when /usr/bin/python3 lacks torch.")
     Path referenceScript;
 
-    @Option(names = "--no-reference", description = "Time the Java path only.")
+    @Option(names = "--no-reference", description = "Time the Java blocks only (no reference, no TorchScript trace).")
     boolean noReference;
+
+    @Option(names = "--out", paramLabel = "MD", description = "Also write the markdown report to this file.")
+    Path outFile;
 
     @Override
     public Integer call() throws Exception {
-        boolean reference = !noReference && pythonHasTorch();
-        PrintWriter out = spec.commandLine().getOut();
-        out.printf(Locale.ROOT, "# diffusion-worker sampling benchmark (%d cores, DJL %s %s, device %s)%n",
-                Runtime.getRuntime().availableProcessors(), DjlRuntime.engine().getEngineName(),
-                DjlRuntime.engine().getVersion(), Device.cpu());
-        out.println();
-        out.println("| model | sampler | batch | Java images/s | PyTorch images/s | Java / PyTorch |");
-        out.println("|---|---|---:|---:|---:|---:|");
-        out.flush();
-        for (String config : configs) {
-            ModelSpec model = spec(config);
-            try (GenerationEngine engine = new GenerationEngine(ModelLoader.randomlyInitialised(model, 0, Device.cpu()))) {
-                warmUp(engine);
-                for (SamplerKind kind : SamplerKind.values()) {
-                    for (int batch : batches) {
-                        double java = javaImagesPerSecond(engine, kind, batch);
-                        Double torch = reference ? torchImagesPerSecond(model, kind, batch) : null;
-                        out.printf(Locale.ROOT, "| %s | %s | %d | %.2f | %s | %s |%n", describe(model), label(kind), batch, java,
-                                torch == null ? "n/a" : String.format(Locale.ROOT, "%.2f", torch),
-                                torch == null ? "n/a" : String.format(Locale.ROOT, "%.2f", java / torch));
-                        out.flush();
-                    }
-                }
+        EngineThreads.apply(threads);
+        checkOptions();
+        ReferenceProcess reference = !noReference && ReferenceProcess.available()
+                ? new ReferenceProcess(referenceScript, threads) : null;
+        MarkdownReport report = new MarkdownReport(spec.commandLine().getOut());
+        Set<ModelSpec> models = new LinkedHashSet<>();
+        if (cases.contains("sampling")) {
+            configs.forEach(c -> models.add(spec(c)));
+        }
+        if (cases.contains("training")) {
+            models.add(spec(TRAINING_CONFIG));
+        }
+        progress("exporting the weights through the reference ...");
+        try (BenchmarkWeights weights = BenchmarkWeights.export(reference, models)) {
+            progress("measuring the fp32 ceiling ...");
+            header(report, reference, weights, Fp32Ceiling.measure(CEILING_RUNS));
+            if (cases.contains("sampling")) {
+                sampling(report, reference, weights);
+            }
+            if (cases.contains("training")) {
+                training(report, reference, weights);
             }
         }
-        if (!reference) {
-            out.println();
-            out.println("PyTorch reference skipped (" + (noReference ? "--no-reference" : "/usr/bin/python3 has no torch") + ").");
+        progress("measuring the fp32 ceiling again ...");
+        Fp32Ceiling.Result after = Fp32Ceiling.measure(CEILING_RUNS);
+        report.line("");
+        report.line("Finished %s, load average %.2f; fp32 ceiling at the end: matmul %s, convolution %s GFLOP/s.",
+                Instant.now().truncatedTo(ChronoUnit.SECONDS), loadAverage(), after.matmul().format(1),
+                after.convolution().format(1));
+        if (outFile != null) {
+            report.writeTo(outFile);
         }
         return 0;
     }
 
-    /**
-     * Runs a few hundred untimed steps first: the JIT compiles DJL's per-call Java path (handle
-     * creation and registration) only after thousands of calls, and a long-running worker is past
-     * that point. Without it the first cases of a run measure the interpreter.
-     */
-    private void warmUp(GenerationEngine engine) {
-        engine.warmUp();
-        for (int batch : List.of(1, 4)) {
-            javaImagesPerSecond(engine, SamplerKind.DDPM, batch, WARM_UP_STEPS, 1);
-            javaImagesPerSecond(engine, SamplerKind.DDIM, batch, DDIM_STEPS, 1);
-        }
-    }
-
-    private double javaImagesPerSecond(GenerationEngine engine, SamplerKind kind, int batch) {
-        return javaImagesPerSecond(engine, kind, batch, kind == SamplerKind.DDIM ? DDIM_STEPS : ddpmSteps, repeats);
-    }
-
-    private double javaImagesPerSecond(GenerationEngine engine, SamplerKind kind, int batch, int timed, int runs) {
-        int fullRun = kind == SamplerKind.DDIM ? DDIM_STEPS : T;
-        SamplerSettings settings = kind == SamplerKind.DDIM ? SamplerSettings.ddim(DDIM_STEPS, 0) : SamplerSettings.ddpm(T);
-        float[] context = new float[engine.spec().config().nCfeat()];
-        context[0] = 1;
-        List<ImageSlot> slots = new ArrayList<>();
-        for (int i = 0; i < batch; i++) {
-            slots.add(new ImageSlot(context, 1, i));
-        }
-        BatchPlan plan = new BatchPlan(settings, new ClassifierFreeGuidance(0), 0, slots);
-        double bestPerStep = Double.MAX_VALUE;
-        for (int r = 0; r < runs; r++) {
-            StepClock clock = new StepClock(timed);
-            try {
-                engine.generate(plan, clock);
-            } catch (StepClock.Done done) {
-                // Reached the timed number of steps; the engine has released the batch.
+    private void checkOptions() {
+        for (String c : cases) {
+            if (!c.equals("sampling") && !c.equals("training")) {
+                throw new IllegalArgumentException("unknown --cases '" + c + "' (sampling, training)");
             }
-            bestPerStep = Math.min(bestPerStep, clock.seconds() / timed);
-            LOG.infof("java %s %s batch %d: %.4f s/step", engine.spec().name(), label(kind), batch, clock.seconds() / timed);
         }
-        return batch / (bestPerStep * fullRun);
+        if (repeats < 1 || ddpmSteps < 1 || trainingSteps < 1 || trainingBatch < 1 || batches.stream().anyMatch(b -> b < 1)) {
+            throw new IllegalArgumentException("--repeats, --ddpm-steps, --training-steps and batch sizes must be >= 1");
+        }
     }
 
-    private Double torchImagesPerSecond(ModelSpec model, SamplerKind kind, int batch) throws IOException, InterruptedException {
-        int timed = kind == SamplerKind.DDIM ? DDIM_STEPS : ddpmSteps;
-        double best = 0;
-        for (int r = 0; r < repeats; r++) {
-            List<String> command = List.of("/usr/bin/python3", referenceScript.toString(),
-                    "--height", String.valueOf(model.config().height()), "--channels", String.valueOf(model.config().inChannels()),
-                    "--n-feat", String.valueOf(model.config().nFeat()), "--n-cfeat", String.valueOf(model.config().nCfeat()),
-                    "--batch", String.valueOf(batch), "--sampler", kind.id(), "--steps", String.valueOf(timed),
-                    "--warmup", "2");
-            Process process = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-            String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-            if (!process.waitFor(10, TimeUnit.MINUTES) || process.exitValue() != 0) {
-                throw new IllegalStateException("reference script failed: " + String.join(" ", command));
+    private void header(MarkdownReport report, ReferenceProcess reference, BenchmarkWeights weights,
+            Fp32Ceiling.Result ceiling) {
+        int javaThreads = DjlRuntime.intraOpThreads();
+        report.line("# diffusion-worker benchmark (%d cores, %s, load average %.2f at the start)",
+                Runtime.getRuntime().availableProcessors(), Instant.now().truncatedTo(ChronoUnit.SECONDS), loadAverage());
+        report.line("");
+        report.line("Each case runs the Java blocks, TorchScript and PyTorch (those present) in turn, %d times; cells are the median"
+                + " (min-max) of the %d repeats, ratios the median (min-max) of the ratios of repeats run side by side.",
+                repeats, repeats);
+        report.line("");
+        report.line("- Java: DJL %s, %s engine %s, CPU, %d intra-op thread(s); Java %s.", ai.djl.engine.Engine.getDjlVersion(),
+                DjlRuntime.engine().getEngineName(), DjlRuntime.engine().getVersion(), javaThreads,
+                System.getProperty("java.version"));
+        Optional<JsonNode> env = weights.referenceEnvironment();
+        if (env.isPresent()) {
+            JsonNode e = env.get();
+            report.line("- PyTorch reference: torch %s, %d intra-op thread(s), BLAS %s%s; OPENBLAS_NUM_THREADS=%s;"
+                    + " OPENBLAS_CORETYPE=%s; OPENBLAS_L2_SIZE=%s.", text(e, "torch"), e.path("torch_num_threads").asInt(),
+                    text(e, "blas"), e.has("openblas_core") ? " (core " + text(e, "openblas_core") + ", "
+                            + e.path("openblas_threads_in_effect").asInt() + " thread(s) in effect)" : "",
+                    ReferenceProcess.openBlasThreadsSetting(), text(e, "OPENBLAS_CORETYPE"), text(e, "OPENBLAS_L2_SIZE"));
+            if (e.path("torch_num_threads").asInt() != javaThreads) {
+                report.line("- **Thread counts differ** (Java %d, reference %d): pass `--threads N` to give both sides"
+                        + " the same.", javaThreads, e.path("torch_num_threads").asInt());
             }
-            JsonNode line = new ObjectMapper().readTree(output.substring(output.lastIndexOf('\n') + 1));
-            double ips = line.get("images_per_s_for_full_run").asDouble();
-            LOG.infof("torch %s %s batch %d: %.2f images/s", model.name(), label(kind), batch, ips);
-            best = Math.max(best, ips);
+            report.line("- Weights: PyTorch's default initialisation from seed 0, exported by the reference (`--export`):"
+                    + " the Java blocks load its state dict, TorchScript its trace; every reference run reports the same"
+                    + " SHA-256 (checked).");
+        } else {
+            report.line("- PyTorch reference: skipped (%s); no TorchScript column without its trace. Java weights:"
+                    + " the project's seeded initialisation.", noReference ? "--no-reference" : "/usr/bin/python3 has no torch");
         }
-        return best;
+        report.line("- fp32 ceiling through the same engine at the start (median (min-max) of %d): matmul %dx%d %s GFLOP/s;"
+                + " 3x3 convolution %d->%d channels, %dx%d, batch %d: %s GFLOP/s.", CEILING_RUNS, Fp32Ceiling.MATRIX,
+                Fp32Ceiling.MATRIX, ceiling.matmul().format(1), Fp32Ceiling.CONV_CHANNELS, Fp32Ceiling.CONV_CHANNELS,
+                Fp32Ceiling.CONV_SIZE, Fp32Ceiling.CONV_SIZE, Fp32Ceiling.CONV_BATCH, ceiling.convolution().format(1));
+        report.line("- GFLOP/s: images/s x network calls per image x FLOPs per call (convolutions, transposed"
+                + " convolutions and linear layers from the layer shapes, `NetworkFlops`); training counts 3x the forward.");
     }
 
-    private static boolean pythonHasTorch() {
-        try {
-            Process p = new ProcessBuilder("/usr/bin/python3", "-c", "import torch").redirectErrorStream(true).start();
-            p.getInputStream().readAllBytes();
-            return p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0;
-        } catch (IOException e) {
-            return false;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
+    private void sampling(MarkdownReport report, ReferenceProcess reference, BenchmarkWeights weights)
+            throws IOException, InterruptedException {
+        report.line("");
+        report.line("## Sampling");
+        report.line("");
+        BenchmarkTables.samplingHeader(report);
+        for (String config : configs) {
+            ModelSpec model = spec(config);
+            long flopsPerCall = NetworkFlops.forwardPerImage(model.config());
+            try (GenerationEngine blocks = new GenerationEngine(weights.blocks(model));
+                    OptionalEngine script = new OptionalEngine(weights.torchScript(model).map(GenerationEngine::new))) {
+                SamplingTimer javaTimer = new SamplingTimer(blocks);
+                Optional<SamplingTimer> scriptTimer = script.engine().map(SamplingTimer::new);
+                progress("warming up " + config + " ...");
+                javaTimer.warmUp();
+                scriptTimer.ifPresent(SamplingTimer::warmUp);
+                for (SamplerKind kind : SamplerKind.values()) {
+                    int timed = kind == SamplerKind.DDIM ? SamplingTimer.DDIM_STEPS : ddpmSteps;
+                    for (int batch : batches) {
+                        List<Double> java = new ArrayList<>();
+                        List<Double> ts = new ArrayList<>();
+                        List<Double> torch = new ArrayList<>();
+                        for (int r = 0; r < repeats; r++) {
+                            java.add(javaTimer.imagesPerSecond(kind, batch, timed));
+                            if (scriptTimer.isPresent()) {
+                                ts.add(scriptTimer.get().imagesPerSecond(kind, batch, timed));
+                            }
+                            if (reference != null) {
+                                JsonNode run = reference.sample(model.config(), kind, batch, timed);
+                                weights.check(model, run);
+                                torch.add(run.get("images_per_s_for_full_run").asDouble());
+                            }
+                            progress(String.format(Locale.ROOT, "%s %s batch %d repeat %d/%d: Java %.3f, TorchScript %s,"
+                                    + " PyTorch %s images/s", config, label(kind), batch, r + 1, repeats, last(java),
+                                    lastOrNa(ts), lastOrNa(torch)));
+                        }
+                        BenchmarkTables.samplingRow(report, describe(model), label(kind), batch, new Spread(java),
+                                spread(ts), spread(torch),
+                                (double) flopsPerCall * SamplingTimer.fullRunSteps(kind, T));
+                    }
+                }
+            }
         }
     }
 
-    private static ModelSpec spec(String config) {
+    private void training(MarkdownReport report, ReferenceProcess reference, BenchmarkWeights weights)
+            throws IOException, InterruptedException {
+        report.line("");
+        report.line("## Training");
+        report.line("");
+        ModelSpec model = spec(TRAINING_CONFIG);
+        BenchmarkTables.trainingHeader(report);
+        List<Double> java = new ArrayList<>();
+        List<Double> torch = new ArrayList<>();
+        try (TrainingStepTimer timer = new TrainingStepTimer(model, weights.stateDict(model).orElse(null), trainingBatch, 0)) {
+            progress("warming up the training step ...");
+            timer.imagesPerSecond(0, TRAINING_WARM_UP + 1);
+            for (int r = 0; r < repeats; r++) {
+                java.add(timer.imagesPerSecond(TRAINING_WARM_UP, trainingSteps));
+                if (reference != null) {
+                    JsonNode run = reference.train(model.config(), trainingBatch, TRAINING_WARM_UP, trainingSteps);
+                    weights.check(model, run);
+                    torch.add(run.get("images_per_s").asDouble());
+                }
+                progress(String.format(Locale.ROOT, "training batch %d repeat %d/%d: Java %.1f, PyTorch %s images/s",
+                        trainingBatch, r + 1, repeats, last(java), lastOrNa(torch)));
+            }
+        }
+        BenchmarkTables.trainingRow(report, describe(model), "Adam, MSE of the noise (" + trainingSteps + " timed)",
+                trainingBatch, new Spread(java), spread(torch),
+                (double) TRAINING_FLOPS_PER_FORWARD * NetworkFlops.forwardPerImage(model.config()));
+    }
+
+    private void progress(String message) {
+        PrintWriter err = spec.commandLine().getErr();
+        err.println(message);
+        err.flush();
+    }
+
+    private static Optional<Spread> spread(List<Double> values) {
+        return values.isEmpty() ? Optional.empty() : Optional.of(new Spread(values));
+    }
+
+    private static double last(List<Double> values) {
+        return values.get(values.size() - 1);
+    }
+
+    private static String lastOrNa(List<Double> values) {
+        return values.isEmpty() ? "n/a" : String.format(Locale.ROOT, "%.3f", last(values));
+    }
+
+    private static String text(JsonNode node, String field) {
+        JsonNode value = node.get(field);
+        return value == null || value.isNull() ? "unset" : value.asText();
+    }
+
+    private static double loadAverage() {
+        return ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+    }
+
+    static ModelSpec spec(String config) {
         return switch (config) {
             case "rgb16" -> benchmarkSpec(config, 3, 5, 16);
             case "gray28" -> benchmarkSpec(config, 1, 10, 28);
@@ -205,33 +303,11 @@ public class BenchmarkCommand implements Callable<Integer> {
         return kind == SamplerKind.DDIM ? "DDIM-20" : "DDPM-500 (" + ddpmSteps + " timed)";
     }
 
-    /** Times steps and stops the run after {@code limit} of them. */
-    private static final class StepClock implements SamplingProgress {
-        private final int limit;
-        private final long start = System.nanoTime();
-        private long elapsed;
-
-        StepClock(int limit) {
-            this.limit = limit;
-        }
-
+    /** A generation engine when there is a model for it, closed with the try block. */
+    private record OptionalEngine(Optional<GenerationEngine> engine) implements AutoCloseable {
         @Override
-        public void onStep(int done, int total, long stepNanos) {
-            elapsed = System.nanoTime() - start;
-            if (done >= limit && done < total) {
-                throw new Done();
-            }
-        }
-
-        double seconds() {
-            return elapsed / 1e9;
-        }
-
-        /** Ends a run early; not an error. */
-        static final class Done extends RuntimeException {
-            Done() {
-                super(null, null, false, false);
-            }
+        public void close() {
+            engine.ifPresent(GenerationEngine::close);
         }
     }
 }

@@ -63,6 +63,11 @@ public final class DjlRuntime {
         }
     }
 
+    /** The engine's intra-op thread count (PyTorch's {@code get_num_threads}), or -1 for another engine. */
+    public static int intraOpThreads() {
+        return "PyTorch".equals(engine().getEngineName()) ? JniUtils.getNumThreads() : -1;
+    }
+
     /** Seeds the engine's global generator (weight initialisation, training noise). */
     public static void seed(int seed) {
         engine().setRandomSeed(seed);

@@ -1,0 +1,113 @@
+package org.diffusionworker.cli;
+
+import ai.djl.Device;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Stream;
+import org.diffusionworker.model.LoadedModel;
+import org.diffusionworker.model.ModelLoader;
+import org.diffusionworker.model.ModelSpec;
+
+/**
+ * The weights every side of the benchmark runs: PyTorch's default initialisation from seed 0,
+ * made once per model by the reference ({@code bench_reference.py --export}) and loaded by the
+ * Java side twice, as a state dict into its own blocks and as the traced TorchScript module. The
+ * reference rebuilds them from the same seed in every timed process; {@link #check} compares the
+ * SHA-256 it reports with the export's. Without the reference, the Java blocks get the project's
+ * seeded initialisation and there is no TorchScript module.
+ */
+final class BenchmarkWeights implements AutoCloseable {
+
+    private static final String STATE_DICT = "state_dict.npz";
+    private static final String TORCHSCRIPT = "contextunet.pt";
+
+    private final Path directory;
+    private final Map<String, JsonNode> exports;
+
+    private BenchmarkWeights(Path directory, Map<String, JsonNode> exports) {
+        this.directory = directory;
+        this.exports = exports;
+    }
+
+    /** Exports the weights of each model through {@code reference}; none when it is null. */
+    static BenchmarkWeights export(ReferenceProcess reference, Iterable<ModelSpec> models)
+            throws IOException, InterruptedException {
+        Map<String, JsonNode> exports = new LinkedHashMap<>();
+        if (reference == null) {
+            return new BenchmarkWeights(null, exports);
+        }
+        Path directory = Files.createTempDirectory("benchmark-weights");
+        BenchmarkWeights weights = new BenchmarkWeights(directory, exports);
+        try {
+            for (ModelSpec model : models) {
+                if (!exports.containsKey(model.name())) {
+                    exports.put(model.name(), reference.export(model.config(), directory.resolve(model.name())));
+                }
+            }
+            return weights;
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            weights.close();
+            throw e;
+        }
+    }
+
+    /** The reference's report of its first export: torch, threads, BLAS, OpenBLAS's variables. */
+    Optional<JsonNode> referenceEnvironment() {
+        return exports.values().stream().findFirst();
+    }
+
+    Optional<String> sha256(ModelSpec model) {
+        return Optional.ofNullable(exports.get(model.name())).map(e -> e.get("weights_sha256").asText());
+    }
+
+    /** The state dict for the Java blocks, when the reference made one. */
+    Optional<Path> stateDict(ModelSpec model) {
+        return exports.containsKey(model.name()) ? Optional.of(folder(model).resolve(STATE_DICT)) : Optional.empty();
+    }
+
+    /** The network as the project's own blocks (what the worker runs). */
+    LoadedModel blocks(ModelSpec model) {
+        return stateDict(model).map(file -> ModelLoader.fromStateDict(file, model, Device.cpu()))
+                .orElseGet(() -> ModelLoader.randomlyInitialised(model, 0, Device.cpu()));
+    }
+
+    /** The same network as one TorchScript graph, when the reference traced it. */
+    Optional<LoadedModel> torchScript(ModelSpec model) {
+        return exports.containsKey(model.name())
+                ? Optional.of(ModelLoader.fromTorchScript(folder(model).resolve(TORCHSCRIPT), model, Device.cpu()))
+                : Optional.empty();
+    }
+
+    /** Fails when a reference run timed other weights than the exported ones. */
+    void check(ModelSpec model, JsonNode run) {
+        String expected = sha256(model).orElseThrow();
+        String actual = run.get("weights_sha256").asText();
+        if (!expected.equals(actual)) {
+            throw new IllegalStateException("the reference timed weights " + actual + " for " + model.name()
+                    + ", not the exported " + expected);
+        }
+    }
+
+    private Path folder(ModelSpec model) {
+        return directory.resolve(model.name());
+    }
+
+    @Override
+    public void close() {
+        if (directory == null) {
+            return;
+        }
+        try (Stream<Path> files = Files.walk(directory)) {
+            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot delete " + directory, e);
+        }
+    }
+}
