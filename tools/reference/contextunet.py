@@ -54,7 +54,7 @@ class ResidualConvBlock(nn.Module):
         else:
             # minDiffusion's deterministic shortcut (fix 1): no fresh random 1x1 conv.
             out = x1 + x2
-        return out / RES_SCALE
+        return out / 1.414  # RES_SCALE, written out: TorchScript cannot read a module global
 
 
 class UnetDown(nn.Module):

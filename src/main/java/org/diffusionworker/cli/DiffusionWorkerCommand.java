@@ -10,6 +10,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         version = "diffusion-worker 0.1.0",
         description = "Generates images with a class-conditional diffusion model (ContextUnet on DJL).",
-        subcommands = {SampleCommand.class, ImportWeightsCommand.class, BenchmarkCommand.class, ServeCommand.class,
-                SubmitCommand.class, LoadgenCommand.class, TrainCommand.class, EvaluateCommand.class})
+        subcommands = {SampleCommand.class, ImportWeightsCommand.class, ExportStateDictCommand.class,
+                BenchmarkCommand.class, ServeCommand.class, SubmitCommand.class, LoadgenCommand.class,
+                TrainCommand.class, EvaluateCommand.class})
 public class DiffusionWorkerCommand {}

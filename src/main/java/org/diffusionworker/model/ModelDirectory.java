@@ -1,5 +1,8 @@
 package org.diffusionworker.model;
 
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDArray;
 import ai.djl.nn.Block;
 import java.io.BufferedOutputStream;
 import java.io.DataOutputStream;
@@ -67,5 +70,29 @@ public final class ModelDirectory {
         ModelSpec written = spec.withWeights(new ModelSpec.Weights(DEFAULT_WEIGHTS, DJL_FORMAT, WeightHashes.sha256(weights)));
         ModelCards.write(written, cardFile(directory));
         return written;
+    }
+
+    /**
+     * Writes the weights of the model directory {@code directory} as a PyTorch-style state dict ({@code .npz}, the
+     * seed's parameter names, BatchNorm statistics included): what {@code import-weights} reads back, and what
+     * tools/reference/export_torchscript.py turns into a TorchScript model.
+     */
+    public static void writeStateDict(Path directory, Path npz) throws IOException {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            ContextUnet network = ModelLoader.trainableNetwork(directory, manager);
+            NDList arrays = new NDList();
+            SeedParameterNames.of(network).forEach((name, parameter) -> {
+                NDArray copy = parameter.getArray().duplicate();
+                copy.setName(name);
+                arrays.add(copy);
+            });
+            Path parent = npz.toAbsolutePath().getParent();
+            if (parent != null) {
+                Files.createDirectories(parent);
+            }
+            try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(npz))) {
+                arrays.encode(out, NDList.Encoding.NPZ);
+            }
+        }
     }
 }

@@ -92,6 +92,11 @@ public final class ModelLoader {
         if (weights.getFileName().toString().endsWith(".npz")) {
             return fromStateDict(weights, spec, device, WeightHashes.verify(weights, spec.weights()));
         }
+        if (weights.getFileName().toString().endsWith(".pt")) {
+            // A TorchScript export (tools/reference/export_torchscript.py), e.g. bf16 inside with fp32 at its edges.
+            WeightHashes.verify(weights, spec.weights());
+            return fromTorchScript(weights, spec, device);
+        }
         NDManager manager = NDManager.newBaseManager(device);
         try {
             DirectoryWeights read = readDjlParameters(spec, weights, manager);
