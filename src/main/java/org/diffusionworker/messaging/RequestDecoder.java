@@ -41,10 +41,20 @@ final class RequestDecoder {
     static final Instant EARLIEST = Instant.parse("2000-01-01T00:00:00Z");
     static final Instant LATEST = Instant.parse("2100-01-01T00:00:00Z");
 
+    /** DDIM steps of the preset {@code fast} when the worker is not configured otherwise. */
+    static final int DEFAULT_FAST_STEPS = 15;
+
     private final ObjectMapper json;
     private final int maxPayloadBytes;
+    private final int fastSteps;
 
     RequestDecoder(ObjectMapper json, int maxPayloadBytes) {
+        this(json, maxPayloadBytes, DEFAULT_FAST_STEPS);
+    }
+
+    /** @param fastSteps DDIM steps that {@code "preset": "fast"} stands for (diffusionworker.limits.fast-steps) */
+    RequestDecoder(ObjectMapper json, int maxPayloadBytes, int fastSteps) {
+        this.fastSteps = fastSteps;
         // Duplicate keys make a request ambiguous: refuse rather than let the last one win.
         this.json = json.copy().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
         this.json.getFactory().setStreamReadConstraints(StreamReadConstraints.builder()
@@ -116,12 +126,17 @@ final class RequestDecoder {
         if (!id.isTextual()) {
             throw invalid("requestId must be a string, got " + describe(id));
         }
+        SamplerKind sampler = present(r, "sampler") ? sampler(r) : SamplerKind.DDIM;
+        boolean fast = present(r, "preset") && fast(r);
+        if (fast && sampler == SamplerKind.DDPM) {
+            throw invalid("preset \"fast\" is a number of DDIM steps; ddpm always takes all of the model's steps");
+        }
         return new GenerationRequest(
                 id.asText(),
                 conditioning(r),
                 present(r, "count") ? integer(r, "count") : 16,
-                present(r, "sampler") ? sampler(r) : SamplerKind.DDIM,
-                present(r, "steps") ? integer(r, "steps") : null,
+                sampler,
+                present(r, "steps") ? Integer.valueOf(integer(r, "steps")) : fast ? Integer.valueOf(fastSteps) : null,
                 present(r, "eta") ? number(r, "eta") : 0,
                 present(r, "guidance") ? number(r, "guidance") : 0,
                 present(r, "seed") ? longValue(r, "seed") : null,
@@ -171,6 +186,19 @@ final class RequestDecoder {
             }
         }
         return Conditioning.unconditional();
+    }
+
+    /**
+     * {@code "fast"}: DDIM with the fewest steps measured to keep accuracy and FD within 1 point / 10% of the
+     * default steps (docs/performance.md); {@code "standard"}: the default. Explicit {@code steps} win.
+     */
+    private static boolean fast(ObjectNode r) {
+        JsonNode p = r.get("preset");
+        if (!p.isTextual() || !(p.asText().equals("fast") || p.asText().equals("standard"))) {
+            throw invalid("preset must be \"fast\" or \"standard\", got " + (p.isTextual()
+                    ? "\"" + shorten(p.asText()) + "\"" : describe(p)));
+        }
+        return p.asText().equals("fast");
     }
 
     private static SamplerKind sampler(ObjectNode r) {

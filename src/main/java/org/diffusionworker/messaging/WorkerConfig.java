@@ -147,6 +147,15 @@ public interface WorkerConfig {
         @Max(10000)
         int defaultSteps();
 
+        /**
+         * DDIM steps of {@code "preset": "fast"}: for the shipped model, the fewest that kept conditional accuracy
+         * within 1 point and FD within 10% of default-steps at guidance 0 and 1 (docs/performance.md).
+         */
+        @WithDefault("15")
+        @Min(1)
+        @Max(10000)
+        int fastSteps();
+
         /** Largest request record value in bytes; larger ones fail with LIMIT_EXCEEDED unread. */
         @WithDefault("16384")
         @Min(256)

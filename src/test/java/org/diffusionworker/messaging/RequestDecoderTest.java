@@ -80,6 +80,22 @@ class RequestDecoderTest {
     }
 
     @Test
+    void presetFastStandsForTheConfiguredDdimStepsAndExplicitStepsWin() {
+        RequestDecoder configured = new RequestDecoder(new ObjectMapper(), 4096, 12);
+        GenerationRequest fast = assertInstanceOf(DecodedRequest.Valid.class, configured.decode(
+                "{\"requestId\": \"a\", \"preset\": \"fast\"}".getBytes(StandardCharsets.UTF_8), null, null))
+                .request();
+        assertEquals(12, fast.steps());
+        assertEquals(15, valid("{\"requestId\": \"a\", \"preset\": \"fast\"}").steps(), "the default fast-steps");
+        assertEquals(40, valid("{\"requestId\": \"a\", \"preset\": \"fast\", \"steps\": 40}").steps());
+        assertNull(valid("{\"requestId\": \"a\", \"preset\": \"standard\"}").steps(), "the worker's default steps");
+        assertTrue(refused("{\"requestId\": \"a\", \"preset\": \"turbo\"}").message().contains("\"turbo\""));
+        assertTrue(refused("{\"requestId\": \"a\", \"preset\": 3}").message().startsWith("preset must be"));
+        assertTrue(refused("{\"requestId\": \"a\", \"preset\": \"fast\", \"sampler\": \"ddpm\"}").message()
+                .contains("ddpm"));
+    }
+
+    @Test
     void wrongTypesAndValuesNameTheField() {
         assertTrue(refused("{\"requestId\": \"a\", \"count\": \"four\"}").message().startsWith("count must be an integer"));
         assertTrue(refused("{\"requestId\": \"a\", \"count\": 1.5}").message().startsWith("count must be an integer"));
