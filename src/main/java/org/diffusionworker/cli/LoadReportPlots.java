@@ -15,6 +15,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import javax.imageio.ImageIO;
+import org.diffusionworker.imaging.ChartFrame;
 
 /**
  * The plots of a load run, drawn with Java2D in the style of the training's loss plot: latency against send time (a
@@ -22,16 +23,16 @@ import javax.imageio.ImageIO;
  */
 final class LoadReportPlots {
 
-    static final int WIDTH = 960;
-    static final int HEIGHT = 540;
-    private static final int LEFT = 90;
-    private static final int RIGHT = 30;
-    private static final int TOP = 56;
-    private static final int BOTTOM = 70;
-    private static final Color COMPLETED = new Color(20, 70, 160);
-    private static final Color FAILED = new Color(200, 40, 30);
-    private static final Color MARKER = new Color(220, 110, 20);
-    private static final Color GRID = new Color(225, 225, 225);
+    static final int WIDTH = ChartFrame.WIDTH;
+    static final int HEIGHT = ChartFrame.HEIGHT;
+    private static final int LEFT = ChartFrame.LEFT;
+    private static final int RIGHT = ChartFrame.RIGHT;
+    private static final int TOP = ChartFrame.TOP;
+    private static final int BOTTOM = ChartFrame.BOTTOM;
+    private static final Color GRID = ChartFrame.GRID;
+    private static final Color COMPLETED = ChartFrame.SERIES;
+    private static final Color FAILED = ChartFrame.FAILURE;
+    private static final Color MARKER = ChartFrame.ACCENT;
 
     private LoadReportPlots() {}
 

@@ -13,6 +13,7 @@ import java.math.MathContext;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import org.diffusionworker.imaging.ChartFrame;
 
 /**
  * Draws the training loss with Java2D: every batch's loss (faint), a moving average over a window
@@ -21,16 +22,16 @@ import java.util.Locale;
  */
 public final class LossPlot {
 
-    static final int WIDTH = 960;
-    static final int HEIGHT = 540;
-    private static final int LEFT = 90;
-    private static final int RIGHT = 30;
-    private static final int TOP = 56;
-    private static final int BOTTOM = 70;
-    private static final Color RAW = new Color(150, 180, 220);
-    private static final Color SMOOTH = new Color(20, 70, 160);
-    private static final Color EPOCH = new Color(220, 110, 20);
-    private static final Color GRID = new Color(225, 225, 225);
+    static final int WIDTH = ChartFrame.WIDTH;
+    static final int HEIGHT = ChartFrame.HEIGHT;
+    private static final int LEFT = ChartFrame.LEFT;
+    private static final int RIGHT = ChartFrame.RIGHT;
+    private static final int TOP = ChartFrame.TOP;
+    private static final int BOTTOM = ChartFrame.BOTTOM;
+    private static final Color GRID = ChartFrame.GRID;
+    private static final Color RAW = ChartFrame.SERIES_LIGHT;
+    private static final Color SMOOTH = ChartFrame.SERIES;
+    private static final Color EPOCH = ChartFrame.ACCENT;
 
     private LossPlot() {}
 
