@@ -1,5 +1,13 @@
 package org.diffusionworker.training;
 
+import static org.diffusionworker.imaging.ChartFrame.BOTTOM;
+import static org.diffusionworker.imaging.ChartFrame.GRID;
+import static org.diffusionworker.imaging.ChartFrame.HEIGHT;
+import static org.diffusionworker.imaging.ChartFrame.LEFT;
+import static org.diffusionworker.imaging.ChartFrame.RIGHT;
+import static org.diffusionworker.imaging.ChartFrame.TOP;
+import static org.diffusionworker.imaging.ChartFrame.WIDTH;
+
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;
@@ -22,13 +30,7 @@ import org.diffusionworker.imaging.ChartFrame;
  */
 public final class LossPlot {
 
-    static final int WIDTH = ChartFrame.WIDTH;
-    static final int HEIGHT = ChartFrame.HEIGHT;
-    private static final int LEFT = ChartFrame.LEFT;
-    private static final int RIGHT = ChartFrame.RIGHT;
-    private static final int TOP = ChartFrame.TOP;
-    private static final int BOTTOM = ChartFrame.BOTTOM;
-    private static final Color GRID = ChartFrame.GRID;
+    // Size, margins and grid colour: ChartFrame's, shared by every chart.
     private static final Color RAW = ChartFrame.SERIES_LIGHT;
     private static final Color SMOOTH = ChartFrame.SERIES;
     private static final Color EPOCH = ChartFrame.ACCENT;

@@ -133,18 +133,19 @@ public final class WeightAverage implements AutoCloseable {
             arrays.forEach(a -> byName.put(a.getName(), a));
             List<String> problems = new ArrayList<>();
             parameters.forEach((name, p) -> {
-                NDArray saved = byName.remove(name);
+                NDArray saved = byName.get(name);
                 if (saved == null || !saved.getShape().equals(p.getArray().getShape())) {
                     problems.add(name + (saved == null ? " is missing" : " has shape " + saved.getShape()));
                 }
             });
-            if (!byName.isEmpty()) {
-                problems.add("weights the network lacks: " + new TreeSet<>(byName.keySet()));
+            TreeSet<String> extra = new TreeSet<>(byName.keySet());
+            extra.removeAll(parameters.keySet());
+            if (!extra.isEmpty()) {
+                problems.add("weights the network lacks: " + extra);
             }
             if (!problems.isEmpty()) {
                 throw new MalformedModelException("trained weights do not fit the network: " + problems);
             }
-            arrays.forEach(a -> byName.put(a.getName(), a));
             parameters.forEach((name, p) -> byName.get(name).copyTo(p.getArray()));
         }
     }

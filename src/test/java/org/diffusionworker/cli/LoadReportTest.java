@@ -14,6 +14,7 @@ import java.util.List;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.diffusionworker.imaging.ChartFrame;
 
 /** The report's figures from hand-made results, where every number is known. */
 class LoadReportTest {
@@ -153,8 +154,8 @@ class LoadReportTest {
 
         for (String png : List.of(LoadReport.LATENCY_PLOT, LoadReport.LAG_PLOT, LoadReport.HISTOGRAM_PLOT)) {
             BufferedImage image = ImageIO.read(temp.resolve(png).toFile());
-            assertEquals(LoadReportPlots.WIDTH, image.getWidth(), png);
-            assertEquals(LoadReportPlots.HEIGHT, image.getHeight(), png);
+            assertEquals(ChartFrame.WIDTH, image.getWidth(), png);
+            assertEquals(ChartFrame.HEIGHT, image.getHeight(), png);
         }
     }
 }

@@ -25,6 +25,7 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
+import org.diffusionworker.imaging.ChartFrame;
 
 /**
  * {@code loadgen} against a real worker: the application under {@code @QuarkusTest} runs the worker (its Kafka
@@ -106,7 +107,7 @@ class LoadgenCommandTest {
         assertTrue(lag.size() >= 2, "at least one lag sample: " + lag);
         for (String png : List.of("latency-over-time.png", "lag-over-time.png", "latency-histogram.png")) {
             BufferedImage image = ImageIO.read(dir.resolve(png).toFile());
-            assertEquals(LoadReportPlots.WIDTH, image.getWidth(), png);
+            assertEquals(ChartFrame.WIDTH, image.getWidth(), png);
         }
     }
 

@@ -13,6 +13,7 @@ import org.diffusionworker.training.data.ImageDataset;
 import org.diffusionworker.training.data.SyntheticShapes;
 import org.diffusionworker.training.data.TrainingOrder;
 import org.junit.jupiter.api.Test;
+import org.diffusionworker.imaging.ChartFrame;
 
 /** The trainer's pure-Java parts: schedule, noising, loss plot (the data order: {@code TrainingOrderTest}). */
 class TrainingPiecesTest {
@@ -78,8 +79,8 @@ class TrainingPiecesTest {
             losses[i] = (float) (0.05 + 0.9 * Math.exp(-i / 20.0));
         }
         BufferedImage plot = LossPlot.render(losses, new double[] {0.4, 0.1, 0.06, 0.055}, 50, 8, "test");
-        assertEquals(LossPlot.WIDTH, plot.getWidth());
-        assertEquals(LossPlot.HEIGHT, plot.getHeight());
+        assertEquals(ChartFrame.WIDTH, plot.getWidth());
+        assertEquals(ChartFrame.HEIGHT, plot.getHeight());
         LossPlot.Axes axes = LossPlot.Axes.of(losses, new double[0], 50, 8);
         assertTrue(axes.yTicks().contains(0.1) && axes.yTicks().contains(0.5), axes.yTicks().toString());
         assertEquals(java.util.List.of(0, 1, 2, 3, 4, 5, 6, 7, 8), axes.xTicks());
