@@ -50,7 +50,7 @@ class GenerationRequestConsumer {
 
     @PostConstruct
     void init() {
-        decoder = new RequestDecoder(json, config.limits().maxPayloadBytes(), config.limits().fastSteps());
+        decoder = new RequestDecoder(json, config.limits().maxPayloadBytes());
     }
 
     @Incoming("generation-requests")

@@ -19,6 +19,7 @@ import org.diffusionworker.storage.ObjectKeys;
 import org.diffusionworker.worker.ErrorCode;
 import org.diffusionworker.worker.GenerationRequest;
 import org.diffusionworker.worker.RequestRejectedException;
+import org.diffusionworker.worker.SamplingPreset;
 
 /**
  * Reads a request record (docs/messages.md, schemas/generation-request.schema.json). Never throws: every way a
@@ -41,20 +42,10 @@ final class RequestDecoder {
     static final Instant EARLIEST = Instant.parse("2000-01-01T00:00:00Z");
     static final Instant LATEST = Instant.parse("2100-01-01T00:00:00Z");
 
-    /** DDIM steps of the preset {@code fast} when the worker is not configured otherwise. */
-    static final int DEFAULT_FAST_STEPS = 15;
-
     private final ObjectMapper json;
     private final int maxPayloadBytes;
-    private final int fastSteps;
 
     RequestDecoder(ObjectMapper json, int maxPayloadBytes) {
-        this(json, maxPayloadBytes, DEFAULT_FAST_STEPS);
-    }
-
-    /** @param fastSteps DDIM steps that {@code "preset": "fast"} stands for (diffusionworker.limits.fast-steps) */
-    RequestDecoder(ObjectMapper json, int maxPayloadBytes, int fastSteps) {
-        this.fastSteps = fastSteps;
         // Duplicate keys make a request ambiguous: refuse rather than let the last one win.
         this.json = json.copy().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
         this.json.getFactory().setStreamReadConstraints(StreamReadConstraints.builder()
@@ -126,17 +117,13 @@ final class RequestDecoder {
         if (!id.isTextual()) {
             throw invalid("requestId must be a string, got " + describe(id));
         }
-        SamplerKind sampler = present(r, "sampler") ? sampler(r) : SamplerKind.DDIM;
-        boolean fast = present(r, "preset") && fast(r);
-        if (fast && sampler == SamplerKind.DDPM) {
-            throw invalid("preset \"fast\" is a number of DDIM steps; ddpm always takes all of the model's steps");
-        }
         return new GenerationRequest(
                 id.asText(),
                 conditioning(r),
                 present(r, "count") ? integer(r, "count") : 16,
-                sampler,
-                present(r, "steps") ? Integer.valueOf(integer(r, "steps")) : fast ? Integer.valueOf(fastSteps) : null,
+                present(r, "sampler") ? sampler(r) : SamplerKind.DDIM,
+                present(r, "steps") ? Integer.valueOf(integer(r, "steps")) : null,
+                present(r, "preset") ? preset(r) : SamplingPreset.STANDARD,
                 present(r, "eta") ? number(r, "eta") : 0,
                 present(r, "guidance") ? number(r, "guidance") : 0,
                 present(r, "seed") ? longValue(r, "seed") : null,
@@ -188,17 +175,14 @@ final class RequestDecoder {
         return Conditioning.unconditional();
     }
 
-    /**
-     * {@code "fast"}: DDIM with the fewest steps measured to keep accuracy and FD within 1 point / 10% of the
-     * default steps (docs/performance.md); {@code "standard"}: the default. Explicit {@code steps} win.
-     */
-    private static boolean fast(ObjectNode r) {
+    /** {@code "fast"} or {@code "standard"}; the worker's settings say how many steps each is. */
+    private static SamplingPreset preset(ObjectNode r) {
         JsonNode p = r.get("preset");
         if (!p.isTextual() || !(p.asText().equals("fast") || p.asText().equals("standard"))) {
             throw invalid("preset must be \"fast\" or \"standard\", got " + (p.isTextual()
                     ? "\"" + shorten(p.asText()) + "\"" : describe(p)));
         }
-        return p.asText().equals("fast");
+        return p.asText().equals("fast") ? SamplingPreset.FAST : SamplingPreset.STANDARD;
     }
 
     private static SamplerKind sampler(ObjectNode r) {

@@ -181,12 +181,13 @@ public class WorkerRuntime {
         try {
             return new WorkerSettings(c.batching().maxImages(), c.batching().maxQueueDelay(), c.batching().policy(),
                     c.batching().maxPendingImages(), c.limits().maxCount(), c.limits().maxSteps(),
-                    Math.min(c.limits().defaultSteps(), c.limits().maxSteps()), c.storage().outageLimit(),
+                    Math.min(c.limits().defaultSteps(), c.limits().maxSteps()),
+                    Math.min(c.limits().fastSteps(), c.limits().maxSteps()), c.storage().outageLimit(),
                     c.storage().outageRetryInterval(), c.worker().uploadThreads(), c.worker().samplingAttempts(),
                     c.worker().samplingRetryBackoff());
         } catch (IllegalArgumentException e) {
-            throw new IllegalStateException("invalid worker configuration (diffusionworker.batching.max-pending-images"
-                    + " must be at least diffusionworker.limits.max-count): " + e.getMessage(), e);
+            // What the mapping's per-field bounds cannot see: e.g. max-pending-images below limits.max-count.
+            throw new IllegalStateException("invalid worker configuration (diffusionworker.*): " + e.getMessage(), e);
         }
     }
 

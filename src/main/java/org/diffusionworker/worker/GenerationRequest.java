@@ -19,7 +19,8 @@ import org.diffusionworker.storage.ObjectKeys;
  * @param conditioning a label, a weighted mix of labels, or unconditional
  * @param count       images to generate
  * @param sampler     DDIM or DDPM
- * @param steps       DDIM steps; null for the worker's default (DDPM always takes the model's T)
+ * @param steps       DDIM steps; null for the worker's default or the preset's (DDPM always takes the model's T)
+ * @param preset      what a request without {@code steps} gets; null for {@link SamplingPreset#STANDARD}
  * @param eta         DDIM eta in [0, 1] (0 for DDPM)
  * @param guidance    classifier-free guidance weight in [0, 20]
  * @param seed        the seed; null to let the worker draw one (and report it)
@@ -35,6 +36,7 @@ public record GenerationRequest(
         int count,
         SamplerKind sampler,
         Integer steps,
+        SamplingPreset preset,
         double eta,
         double guidance,
         Long seed,
@@ -60,6 +62,10 @@ public record GenerationRequest(
         if (steps != null && steps < 1) {
             throw invalid("steps must be at least 1, got " + steps);
         }
+        preset = preset == null ? SamplingPreset.STANDARD : preset;
+        if (preset == SamplingPreset.FAST && sampler == SamplerKind.DDPM) {
+            throw invalid("preset \"fast\" is a number of DDIM steps; ddpm always takes all of the model's steps");
+        }
         if (sampler == SamplerKind.DDPM && eta != 0) {
             throw invalid("eta applies to DDIM only; leave it out (or 0) for ddpm");
         }
@@ -80,33 +86,38 @@ public record GenerationRequest(
 
     /** A request with the defaults for everything but id and conditioning (DDIM, 16 images). */
     public static GenerationRequest of(String requestId, Conditioning conditioning) {
-        return new GenerationRequest(requestId, conditioning, 16, SamplerKind.DDIM, null, 0, 0, null, null, false, null,
-                Map.of(), null);
+        return new GenerationRequest(requestId, conditioning, 16, SamplerKind.DDIM, null, SamplingPreset.STANDARD, 0, 0, null,
+                null, false, null, Map.of(), null);
     }
 
     public GenerationRequest withCount(int newCount) {
-        return new GenerationRequest(requestId, conditioning, newCount, sampler, steps, eta, guidance, seed, columns,
-                trajectory, deadline, attributes, submittedAt);
+        return new GenerationRequest(requestId, conditioning, newCount, sampler, steps, preset, eta, guidance, seed,
+                columns, trajectory, deadline, attributes, submittedAt);
     }
 
     public GenerationRequest withSampler(SamplerKind newSampler, Integer newSteps) {
-        return new GenerationRequest(requestId, conditioning, count, newSampler, newSteps, eta, guidance, seed, columns,
-                trajectory, deadline, attributes, submittedAt);
+        return new GenerationRequest(requestId, conditioning, count, newSampler, newSteps, preset, eta, guidance,
+                seed, columns, trajectory, deadline, attributes, submittedAt);
     }
 
     public GenerationRequest withSeed(Long newSeed) {
-        return new GenerationRequest(requestId, conditioning, count, sampler, steps, eta, guidance, newSeed, columns,
-                trajectory, deadline, attributes, submittedAt);
+        return new GenerationRequest(requestId, conditioning, count, sampler, steps, preset, eta, guidance, newSeed,
+                columns, trajectory, deadline, attributes, submittedAt);
     }
 
     public GenerationRequest withGuidance(double newGuidance) {
-        return new GenerationRequest(requestId, conditioning, count, sampler, steps, eta, newGuidance, seed, columns,
-                trajectory, deadline, attributes, submittedAt);
+        return new GenerationRequest(requestId, conditioning, count, sampler, steps, preset, eta, newGuidance, seed,
+                columns, trajectory, deadline, attributes, submittedAt);
+    }
+
+    public GenerationRequest withPreset(SamplingPreset newPreset) {
+        return new GenerationRequest(requestId, conditioning, count, sampler, steps, newPreset, eta, guidance, seed,
+                columns, trajectory, deadline, attributes, submittedAt);
     }
 
     public GenerationRequest withDeadline(Instant newDeadline) {
-        return new GenerationRequest(requestId, conditioning, count, sampler, steps, eta, guidance, seed, columns,
-                trajectory, newDeadline, attributes, submittedAt);
+        return new GenerationRequest(requestId, conditioning, count, sampler, steps, preset, eta, guidance, seed,
+                columns, trajectory, newDeadline, attributes, submittedAt);
     }
 
     private static RequestRejectedException invalid(String message) {

@@ -59,7 +59,9 @@ final class RequestResolver {
             }
             sampler = SamplerSettings.ddpm(timesteps);
         } else {
-            int steps = request.steps() != null ? request.steps() : Math.min(settings.defaultDdimSteps(), timesteps);
+            int preferred = request.preset() == SamplingPreset.FAST ? settings.fastDdimSteps()
+                    : settings.defaultDdimSteps();
+            int steps = request.steps() != null ? request.steps() : Math.min(preferred, timesteps);
             int maxSteps = Math.min(settings.maxSteps(), timesteps);
             if (steps > maxSteps) {
                 throw new RequestRejectedException(ErrorCode.LIMIT_EXCEEDED, "ddim steps must be at most " + maxSteps

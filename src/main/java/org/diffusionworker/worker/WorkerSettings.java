@@ -15,6 +15,7 @@ import java.util.Objects;
  * @param maxCount           images one request may ask for
  * @param maxSteps           DDIM steps one request may ask for (never more than the model's T)
  * @param defaultDdimSteps   DDIM steps when the request names none
+ * @param fastDdimSteps      DDIM steps when the request names none but asks for {@link SamplingPreset#FAST}
  * @param storageOutageLimit how long a request waits for an unreachable object store before it fails
  * @param storageRetryInterval how often a request whose storage call failed tries again (and readiness re-probes)
  * @param uploadThreads      threads that encode PNG/GIF and upload, so the model never waits for the store
@@ -30,6 +31,7 @@ public record WorkerSettings(
         int maxCount,
         int maxSteps,
         int defaultDdimSteps,
+        int fastDdimSteps,
         Duration storageOutageLimit,
         Duration storageRetryInterval,
         int uploadThreads,
@@ -47,6 +49,7 @@ public record WorkerSettings(
         requireRange("maxCount", maxCount, 1, 4096);
         requireRange("maxSteps", maxSteps, 1, 10_000);
         requireRange("defaultDdimSteps", defaultDdimSteps, 1, maxSteps);
+        requireRange("fastDdimSteps", fastDdimSteps, 1, maxSteps);
         Objects.requireNonNull(storageOutageLimit, "storageOutageLimit");
         Objects.requireNonNull(storageRetryInterval, "storageRetryInterval");
         if (storageRetryInterval.isNegative() || storageRetryInterval.isZero()) {
@@ -67,24 +70,24 @@ public record WorkerSettings(
 
     /** Defaults for tests and code that builds a worker by hand (the service reads its configuration). */
     public static WorkerSettings defaults() {
-        return new WorkerSettings(64, Duration.ofMillis(100), BatchingPolicy.MIXED, 256, 64, 1000, 25,
+        return new WorkerSettings(64, Duration.ofMillis(100), BatchingPolicy.MIXED, 256, 64, 1000, 25, 15,
                 Duration.ofMinutes(5), Duration.ofSeconds(2), 2, 3, Duration.ofSeconds(1));
     }
 
     public WorkerSettings withBatching(int batchImages, Duration delay, BatchingPolicy newPolicy) {
         return new WorkerSettings(batchImages, delay, newPolicy, Math.max(maxPendingImages, maxCount), maxCount, maxSteps,
-                defaultDdimSteps, storageOutageLimit, storageRetryInterval, uploadThreads, samplingAttempts,
+                defaultDdimSteps, fastDdimSteps, storageOutageLimit, storageRetryInterval, uploadThreads, samplingAttempts,
                 samplingRetryBackoff);
     }
 
     public WorkerSettings withSamplingRetry(int attempts, Duration backoff) {
         return new WorkerSettings(maxBatchImages, maxQueueDelay, policy, maxPendingImages, maxCount, maxSteps,
-                defaultDdimSteps, storageOutageLimit, storageRetryInterval, uploadThreads, attempts, backoff);
+                defaultDdimSteps, fastDdimSteps, storageOutageLimit, storageRetryInterval, uploadThreads, attempts, backoff);
     }
 
     public WorkerSettings withStorageOutage(Duration limit, Duration retryInterval) {
         return new WorkerSettings(maxBatchImages, maxQueueDelay, policy, maxPendingImages, maxCount, maxSteps,
-                defaultDdimSteps, limit, retryInterval, uploadThreads, samplingAttempts, samplingRetryBackoff);
+                defaultDdimSteps, fastDdimSteps, limit, retryInterval, uploadThreads, samplingAttempts, samplingRetryBackoff);
     }
 
     private static void requireRange(String name, int value, int min, int max) {

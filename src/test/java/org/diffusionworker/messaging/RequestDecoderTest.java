@@ -14,6 +14,7 @@ import org.diffusionworker.diffusion.SamplerKind;
 import org.diffusionworker.generation.Conditioning;
 import org.diffusionworker.worker.ErrorCode;
 import org.diffusionworker.worker.GenerationRequest;
+import org.diffusionworker.worker.SamplingPreset;
 import org.junit.jupiter.api.Test;
 
 /** Reading request records: the documented examples, defaults, and every way a record can be wrong. */
@@ -80,15 +81,14 @@ class RequestDecoderTest {
     }
 
     @Test
-    void presetFastStandsForTheConfiguredDdimStepsAndExplicitStepsWin() {
-        RequestDecoder configured = new RequestDecoder(new ObjectMapper(), 4096, 12);
-        GenerationRequest fast = assertInstanceOf(DecodedRequest.Valid.class, configured.decode(
-                "{\"requestId\": \"a\", \"preset\": \"fast\"}".getBytes(StandardCharsets.UTF_8), null, null))
-                .request();
-        assertEquals(12, fast.steps());
-        assertEquals(15, valid("{\"requestId\": \"a\", \"preset\": \"fast\"}").steps(), "the default fast-steps");
-        assertEquals(40, valid("{\"requestId\": \"a\", \"preset\": \"fast\", \"steps\": 40}").steps());
-        assertNull(valid("{\"requestId\": \"a\", \"preset\": \"standard\"}").steps(), "the worker's default steps");
+    void presetIsCarriedForTheWorkerToResolveAndExplicitStepsStayAsSent() {
+        GenerationRequest fast = valid("{\"requestId\": \"a\", \"preset\": \"fast\"}");
+        assertEquals(SamplingPreset.FAST, fast.preset());
+        assertNull(fast.steps(), "the worker's settings say how many steps fast is");
+        GenerationRequest both = valid("{\"requestId\": \"a\", \"preset\": \"fast\", \"steps\": 40}");
+        assertEquals(40, both.steps());
+        assertEquals(SamplingPreset.STANDARD, valid("{\"requestId\": \"a\", \"preset\": \"standard\"}").preset());
+        assertEquals(SamplingPreset.STANDARD, valid("{\"requestId\": \"a\"}").preset());
         assertTrue(refused("{\"requestId\": \"a\", \"preset\": \"turbo\"}").message().contains("\"turbo\""));
         assertTrue(refused("{\"requestId\": \"a\", \"preset\": 3}").message().startsWith("preset must be"));
         assertTrue(refused("{\"requestId\": \"a\", \"preset\": \"fast\", \"sampler\": \"ddpm\"}").message()

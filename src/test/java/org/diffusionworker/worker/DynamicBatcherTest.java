@@ -29,7 +29,7 @@ class DynamicBatcherTest {
     }
 
     private Job job(String id, String label, int count, int steps, Long deadlineInNanos) {
-        GenerationRequest r = new GenerationRequest(id, Conditioning.label(label), count, SamplerKind.DDIM, steps, 0, 0,
+        GenerationRequest r = new GenerationRequest(id, Conditioning.label(label), count, SamplerKind.DDIM, steps, null, 0, 0,
                 1L, null, false, null, Map.of(), null);
         SamplerSettings sampler = SamplerSettings.ddim(steps, 0);
         var p = new Outcome.EffectiveParameters(label, count, sampler, 0, 1, false, 4, false);

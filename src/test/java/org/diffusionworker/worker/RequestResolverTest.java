@@ -1,0 +1,58 @@
+package org.diffusionworker.worker;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.diffusionworker.diffusion.SamplerKind;
+import org.diffusionworker.generation.Conditioning;
+import org.diffusionworker.model.ModelSpec;
+import org.junit.jupiter.api.Test;
+
+/** Defaults a request leaves to the worker: where the preset's and the standard steps come from. */
+class RequestResolverTest {
+
+    private static final ModelSpec SPEC = new ModelSpec("resolver", new ModelSpec.Architecture("ContextUnet", 1, 16, 2,
+            16), List.of("a", "b"), new ModelSpec.Schedule(100, 1e-4, 0.02), null, Map.of(), null, null);
+
+    private static WorkerSettings settings(int defaultSteps, int fastSteps) {
+        WorkerSettings d = WorkerSettings.defaults();
+        return new WorkerSettings(d.maxBatchImages(), d.maxQueueDelay(), d.policy(), d.maxPendingImages(),
+                d.maxCount(), d.maxSteps(), defaultSteps, fastSteps, d.storageOutageLimit(),
+                d.storageRetryInterval(), d.uploadThreads(), d.samplingAttempts(), d.samplingRetryBackoff());
+    }
+
+    private static int stepsOf(WorkerSettings settings, GenerationRequest request) {
+        return new RequestResolver(settings, SPEC).resolve(request, outcome -> {}, 0).sampler().steps();
+    }
+
+    @Test
+    void theFastPresetTakesTheWorkersFastStepsAndExplicitStepsWin() {
+        GenerationRequest plain = GenerationRequest.of("r", Conditioning.label("a"));
+        GenerationRequest fast = plain.withPreset(SamplingPreset.FAST);
+        assertEquals(30, stepsOf(settings(30, 12), plain));
+        assertEquals(12, stepsOf(settings(30, 12), fast));
+        assertEquals(9, stepsOf(settings(30, 9), fast), "a worker configured otherwise retunes the preset");
+        assertEquals(40, stepsOf(settings(30, 12), fast.withSampler(SamplerKind.DDIM, 40)));
+        // Never more than the model's T (100 here), as for the standard steps.
+        assertEquals(100, stepsOf(settings(500, 200).withBatching(64, Duration.ZERO, BatchingPolicy.MIXED), fast));
+    }
+
+    @Test
+    void fastStepsOutsideOneToTheStepLimitAreRefusedWhenTheWorkerIsBuilt() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> settings(25, 0));
+        assertTrue(e.getMessage().contains("fastDdimSteps"), e.getMessage());
+    }
+
+    @Test
+    void ddpmCannotBeFast() {
+        RequestRejectedException e = assertThrows(RequestRejectedException.class,
+                () -> GenerationRequest.of("r", Conditioning.label("a")).withPreset(SamplingPreset.FAST)
+                        .withSampler(SamplerKind.DDPM, null));
+        assertEquals(ErrorCode.INVALID_REQUEST, e.code());
+        assertTrue(e.getMessage().contains("ddpm"), e.getMessage());
+    }
+}
