@@ -100,9 +100,14 @@ public class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--batch-size", defaultValue = "100", description = "Images per generation batch (default: ${DEFAULT-VALUE}).")
     int batchSize;
 
-    @Option(names = "--classifier-epochs", defaultValue = "3",
+    @Option(names = "--classifier-epochs", defaultValue = "15",
             description = "Epochs of the classifier, when it is not cached (default: ${DEFAULT-VALUE}).")
     int classifierEpochs;
+
+    @Option(names = "--classifier-mirror", negatable = true, defaultValue = "false",
+            description = "Also mirror the classifier's training images left-right: for classes that survive a"
+                    + " mirror, like Fashion-MNIST's; not for digits (default: ${DEFAULT-VALUE}).")
+    boolean classifierMirror;
 
     @Option(names = "--classifier-cache", paramLabel = "<dir>",
             description = "Where trained classifiers are kept (default: ~/.cache/diffusion-worker/classifiers).")
@@ -151,7 +156,8 @@ public class EvaluateCommand implements Callable<Integer> {
                 train = train.withLabelNames(card.labels());
                 test = test.withLabelNames(card.labels());
             }
-            ClassifierSettings classifierSettings = ClassifierSettings.DEFAULT.withEpochs(classifierEpochs);
+            ClassifierSettings classifierSettings = ClassifierSettings.DEFAULT.withEpochs(classifierEpochs)
+                    .withMirror(classifierMirror);
             ClassifierCache cache = new ClassifierCache(
                     classifierCache != null ? classifierCache : ClassifierCache.defaultRoot());
             ClassifierCache.Obtained obtained;
@@ -190,7 +196,9 @@ public class EvaluateCommand implements Callable<Integer> {
                             ddpmSamplesPerLabel), output, console));
                 }
                 String classifierLine = String.format(Locale.ROOT, "CNN %s trained on %d real training images for %d"
-                        + " epochs (%s, `%s`)", FeatureClassifier.VERSION, train.count(), classifierSettings.epochs(),
+                        + " epochs, shifted up to %d pixels%s (%s, `%s`)", FeatureClassifier.VERSION, train.count(),
+                        classifierSettings.epochs(), classifierSettings.augmentation().maxShift(),
+                        classifierSettings.augmentation().mirror() ? " and mirrored" : "",
                         obtained.fromCache() ? "loaded from the cache" : "trained for this run", obtained.directory());
                 EvaluationReport report = new EvaluationReport(card.name(), model.toString(),
                         EvaluationReport.summarise(card.training()), classifierLine, testScores.accuracy(),

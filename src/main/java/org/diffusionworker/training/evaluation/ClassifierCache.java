@@ -120,6 +120,9 @@ public final class ClassifierCache {
         p.setProperty("batchSize", Integer.toString(settings.batchSize()));
         p.setProperty("learningRate", Double.toString(settings.learningRate()));
         p.setProperty("seed", Integer.toString(settings.seed()));
+        p.setProperty("learningRateSchedule", "cosine-to-0");
+        p.setProperty("shift", Integer.toString(settings.augmentation().maxShift()));
+        p.setProperty("mirror", Boolean.toString(settings.augmentation().mirror()));
         return p;
     }
 }

@@ -1,16 +1,22 @@
 package org.diffusionworker.training.evaluation;
 
+import java.util.Objects;
+
 /**
  * How the evaluation classifier is trained.
  *
  * @param epochs passes over the real training images
  * @param batchSize images per step
- * @param learningRate Adam's (constant) learning rate
- * @param seed weight initialisation and data order
+ * @param learningRate Adam's learning rate at the start; it falls to 0 along a cosine by the last step
+ * @param seed weight initialisation, data order and augmentation
+ * @param augmentation how training images are shifted and mirrored
  */
-public record ClassifierSettings(int epochs, int batchSize, double learningRate, int seed) {
+public record ClassifierSettings(int epochs, int batchSize, double learningRate, int seed,
+        ImageAugmentation augmentation) {
 
-    public static final ClassifierSettings DEFAULT = new ClassifierSettings(3, 128, 1e-3, 1);
+    /** Shifts of up to 2 pixels, no mirror (the {@code evaluate} command turns it on per dataset). */
+    public static final ClassifierSettings DEFAULT =
+            new ClassifierSettings(15, 128, 1e-3, 1, new ImageAugmentation(2, false, -1f));
 
     public ClassifierSettings {
         if (epochs < 1 || epochs > 1000) {
@@ -22,9 +28,20 @@ public record ClassifierSettings(int epochs, int batchSize, double learningRate,
         if (!(learningRate > 0 && learningRate < 1)) {
             throw new IllegalArgumentException("classifier learning rate must be in (0, 1), got " + learningRate);
         }
+        Objects.requireNonNull(augmentation, "augmentation");
+    }
+
+    /** Without augmentation. */
+    public ClassifierSettings(int epochs, int batchSize, double learningRate, int seed) {
+        this(epochs, batchSize, learningRate, seed, ImageAugmentation.NONE);
     }
 
     public ClassifierSettings withEpochs(int newEpochs) {
-        return new ClassifierSettings(newEpochs, batchSize, learningRate, seed);
+        return new ClassifierSettings(newEpochs, batchSize, learningRate, seed, augmentation);
+    }
+
+    public ClassifierSettings withMirror(boolean mirror) {
+        return new ClassifierSettings(epochs, batchSize, learningRate, seed,
+                new ImageAugmentation(augmentation.maxShift(), mirror, augmentation.background()));
     }
 }
