@@ -81,9 +81,13 @@ final class TestKafka implements AutoCloseable {
 
     /** Sends a record and returns its offset. */
     long sendAt(String key, byte[] value) {
+        return sendTo(WorkerTestConfig.REQUESTS, key, value);
+    }
+
+    /** Sends a record to another requests topic and returns its offset. */
+    long sendTo(String topic, String key, byte[] value) {
         try {
-            return producer.send(new ProducerRecord<>(WorkerTestConfig.REQUESTS, key, value)).get(30, TimeUnit.SECONDS)
-                    .offset();
+            return producer.send(new ProducerRecord<>(topic, key, value)).get(30, TimeUnit.SECONDS).offset();
         } catch (Exception e) {
             throw new IllegalStateException("could not send " + key, e);
         }

@@ -16,7 +16,7 @@ public record ClassifierSettings(int epochs, int batchSize, double learningRate,
 
     /** Shifts of up to 2 pixels, no mirror (the {@code evaluate} command turns it on per dataset). */
     public static final ClassifierSettings DEFAULT =
-            new ClassifierSettings(15, 128, 1e-3, 1, new ImageAugmentation(2, false, -1f));
+            new ClassifierSettings(10, 128, 1e-3, 1, new ImageAugmentation(2, false, -1f));
 
     public ClassifierSettings {
         if (epochs < 1 || epochs > 1000) {

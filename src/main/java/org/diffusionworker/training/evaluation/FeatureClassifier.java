@@ -41,14 +41,14 @@ import org.diffusionworker.training.data.TrainingOrder;
  * Inception network that fits 28 x 28 greyscale data and trains in minutes on a CPU.
  *
  * <p>conv 3x3 (32) - BatchNorm - ReLU - max-pool 2 - conv 3x3 (64) - BatchNorm - ReLU - max-pool 2
- * - dense (128) - ReLU [features] - dense (labels); Adam with a cosine-decayed learning rate, on images
+ * - conv 3x3 (128) - BatchNorm - ReLU - max-pool 2 - dense (128) - ReLU [features] - dense (labels); Adam with a cosine-decayed learning rate, on images
  * shifted (and, per dataset, mirrored) at random by {@link ImageAugmentation}. Not thread-safe.
  */
 public final class FeatureClassifier implements AutoCloseable {
 
     public static final int FEATURES = 128;
     /** Bumped whenever the architecture or its training changes, so cached classifiers are retrained. */
-    public static final String VERSION = "cnn-32-64-128/v2";
+    public static final String VERSION = "cnn-32-64-128-128/v3";
     private static final int INFERENCE_BATCH = 256;
 
     private final NDManager manager;
@@ -71,6 +71,8 @@ public final class FeatureClassifier implements AutoCloseable {
                 .add(ChannelPaddedConv2d.threeByThree(32)).add(BatchNorm.builder().build()).add(Activation::relu)
                 .add(Pool.maxPool2dBlock(new Shape(2, 2)))
                 .add(ChannelPaddedConv2d.threeByThree(64)).add(BatchNorm.builder().build()).add(Activation::relu)
+                .add(Pool.maxPool2dBlock(new Shape(2, 2)))
+                .add(ChannelPaddedConv2d.threeByThree(128)).add(BatchNorm.builder().build()).add(Activation::relu)
                 .add(Pool.maxPool2dBlock(new Shape(2, 2)))
                 .add(Blocks.batchFlattenBlock())
                 .add(Linear.builder().setUnits(FEATURES).build()).add(Activation::relu);

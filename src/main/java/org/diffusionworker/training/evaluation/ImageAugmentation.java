@@ -8,8 +8,9 @@ import java.util.SplittableRandom;
  * when {@code mirror} is set, a left-right flip half of the time. Fashion-MNIST's classes survive
  * both; digits do not survive a mirror, so mirroring is a choice made per dataset.
  *
- * <p>They are what lets the small CNN pass 92% on Fashion-MNIST's test images: without them it
- * overfits and stops near 91.5% however long it trains.
+ * <p>Measured on Fashion-MNIST (docs/training.md): they did not lift the small CNN past about 91.5% on
+ * the real test images by themselves; they are kept because a classifier that has seen shifted items
+ * judges samples by shape rather than by exact position.
  *
  * @param maxShift largest shift in pixels, 0 for none
  * @param mirror whether to flip left-right with probability one half
