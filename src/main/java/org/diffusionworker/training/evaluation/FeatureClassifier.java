@@ -41,8 +41,9 @@ import org.diffusionworker.training.data.TrainingOrder;
  * Inception network that fits 28 x 28 greyscale data and trains in minutes on a CPU.
  *
  * <p>conv 3x3 (32) - BatchNorm - ReLU - max-pool 2 - conv 3x3 (64) - BatchNorm - ReLU - max-pool 2
- * - conv 3x3 (128) - BatchNorm - ReLU - max-pool 2 - dense (128) - ReLU [features] - dense (labels); Adam with a cosine-decayed learning rate, on images
- * shifted (and, per dataset, mirrored) at random by {@link ImageAugmentation}. Not thread-safe.
+ * - conv 3x3 (128) - BatchNorm - ReLU - max-pool 2 - dense (128) - ReLU [features] - dense (labels);
+ * Adam with a cosine-decayed learning rate, on images shifted (and, per dataset, mirrored) at random
+ * by {@link ImageAugmentation}. Not thread-safe.
  */
 public final class FeatureClassifier implements AutoCloseable {
 
@@ -108,7 +109,7 @@ public final class FeatureClassifier implements AutoCloseable {
 
     private void fit(ImageDataset data, ClassifierSettings settings, IntConsumer progress) {
         int steps = settings.epochs() * batchesPerEpoch(data.count(), settings);
-        // Cosine decay to 0: the last epochs settle instead of bouncing at a fixed rate (+0.5 to 1 point).
+        // Cosine decay to 0, so that the last epochs settle instead of moving at the full rate.
         Optimizer adam = Optimizer.adam().optLearningRateTracker(Tracker.cosine()
                 .setBaseValue((float) settings.learningRate()).optFinalValue(0f).setMaxUpdates(steps).build())
                 .build();

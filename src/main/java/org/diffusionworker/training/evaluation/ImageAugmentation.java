@@ -34,8 +34,8 @@ public record ImageAugmentation(int maxShift, boolean mirror, float background) 
     /**
      * Writes an augmented copy of one image ({@code channels x height x width} values from
      * {@code from[fromOffset]}) to {@code to[toOffset]}; the same shift and flip apply to every
-     * channel. Draws from {@code random} whether or not it changes anything, so a run's stream of
-     * draws does not depend on the images.
+     * channel. How many values it draws from {@code random} depends on the settings only, never on
+     * the pixels, so a seeded run draws the same transforms whatever the images.
      */
     public void apply(float[] from, int fromOffset, float[] to, int toOffset, int channels, int height, int width,
             SplittableRandom random) {
