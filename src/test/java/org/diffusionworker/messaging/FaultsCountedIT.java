@@ -283,7 +283,7 @@ class FaultsCountedIT extends ProcessTestInfrastructure {
         }
         Tally tally = new Tally(fault, ids.size());
         for (String id : ids) {
-            List<TestKafka.Event> events = k.all().stream().filter(e -> id.equals(e.key())).toList();
+            List<TestKafka.Event> events = k.eventsOf(id);
             tally.events += events.size();
             tally.duplicates += Math.max(0, events.size() - 1);
             if (events.isEmpty()) {

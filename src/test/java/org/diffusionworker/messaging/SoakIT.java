@@ -168,7 +168,7 @@ class SoakIT extends ProcessTestInfrastructure {
                 Duration interval) {
             Report r = new Report(samples, warmUpSeconds);
             for (String id : ids) {
-                List<TestKafka.Event> events = clients.all().stream().filter(e -> id.equals(e.key())).toList();
+                List<TestKafka.Event> events = clients.eventsOf(id);
                 r.duplicates += Math.max(0, events.size() - 1);
                 if (!events.isEmpty() && "COMPLETED".equals(events.get(events.size() - 1).status())) {
                     r.completed++;

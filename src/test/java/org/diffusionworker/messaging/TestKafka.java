@@ -137,6 +137,11 @@ final class TestKafka implements AutoCloseable {
         return received.getOrDefault(id, List.of()).size();
     }
 
+    /** The events of one request received so far, in order (empty when none). */
+    List<Event> eventsOf(String id) {
+        return List.copyOf(received.getOrDefault(id, List.of()));
+    }
+
     private static Event event(ConsumerRecord<String, String> r) {
         Map<String, String> headers = new HashMap<>();
         for (Header h : r.headers()) {

@@ -120,7 +120,7 @@ class WorkerPairThroughputIT extends ProcessTestInfrastructure {
             int lost = 0;
             Map<String, Integer> answeredBy = new TreeMap<>();
             for (String id : ids) {
-                List<TestKafka.Event> events = clients.all().stream().filter(e -> id.equals(e.key())).toList();
+                List<TestKafka.Event> events = clients.eventsOf(id);
                 duplicates += Math.max(0, events.size() - 1);
                 if (events.isEmpty() || !"COMPLETED".equals(events.get(events.size() - 1).status())) {
                     lost++;
