@@ -100,7 +100,7 @@ public class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--batch-size", defaultValue = "100", description = "Images per generation batch (default: ${DEFAULT-VALUE}).")
     int batchSize;
 
-    @Option(names = "--classifier-epochs", defaultValue = "10",
+    @Option(names = "--classifier-epochs", defaultValue = "15",
             description = "Epochs of the classifier, when it is not cached (default: ${DEFAULT-VALUE}).")
     int classifierEpochs;
 
@@ -161,10 +161,24 @@ public class EvaluateCommand implements Callable<Integer> {
             ClassifierCache cache = new ClassifierCache(
                     classifierCache != null ? classifierCache : ClassifierCache.defaultRoot());
             ClassifierCache.Obtained obtained;
+            List<String> byEpoch = new ArrayList<>();
+            ImageDataset heldOut = test;
             try (ProgressBar bar = bar("classifier",
                     (long) classifierSettings.epochs() * FeatureClassifier.batchesPerEpoch(train.count(),
                             classifierSettings))) {
-                obtained = cache.obtain(train, classifierSettings, target, step -> step(bar));
+                // The test accuracy after each epoch shows whether more epochs would still help;
+                // it is reported, never used to choose the classifier.
+                obtained = cache.obtain(train, classifierSettings, target, step -> step(bar), (trained, epoch) -> {
+                    String accuracy = String.format(Locale.ROOT, "%.2f%%", 100 * trained.score(heldOut).accuracy());
+                    byEpoch.add(accuracy);
+                    if (bar != null) {
+                        bar.setExtraMessage("epoch " + epoch + " test " + accuracy);
+                    }
+                });
+            }
+            if (!byEpoch.isEmpty()) {
+                console.printf(Locale.ROOT, "classifier test accuracy after each epoch: %s%n",
+                        String.join(" ", byEpoch));
             }
             try (FeatureClassifier classifier = obtained.classifier()) {
                 ClassificationScores testScores = classifier.score(test);

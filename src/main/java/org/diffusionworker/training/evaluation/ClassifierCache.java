@@ -12,6 +12,7 @@ import java.util.Comparator;
 import java.util.Objects;
 import java.util.Properties;
 import java.util.function.IntConsumer;
+import java.util.function.ObjIntConsumer;
 import java.util.stream.Stream;
 import org.diffusionworker.training.data.ImageDataset;
 
@@ -53,6 +54,15 @@ public final class ClassifierCache {
     /** The classifier for {@code train}, loaded from the cache or trained (and cached) now. */
     public Obtained obtain(ImageDataset train, ClassifierSettings settings, Device device, IntConsumer batches)
             throws IOException {
+        return obtain(train, settings, device, batches, (classifier, epoch) -> { });
+    }
+
+    /**
+     * As {@link #obtain(ImageDataset, ClassifierSettings, Device, IntConsumer)}; when it trains,
+     * {@code epochs} sees the classifier after each epoch.
+     */
+    public Obtained obtain(ImageDataset train, ClassifierSettings settings, Device device, IntConsumer batches,
+            ObjIntConsumer<FeatureClassifier> epochs) throws IOException {
         // Digests every pixel (one to two seconds for Fashion-MNIST): once per call.
         String dataHash = train.contentHash();
         Path directory = root.resolve(dataHash);
@@ -71,7 +81,7 @@ public final class ClassifierCache {
                     directory);
         }
         long start = System.nanoTime();
-        FeatureClassifier classifier = FeatureClassifier.train(train, settings, device, batches);
+        FeatureClassifier classifier = FeatureClassifier.train(train, settings, device, batches, epochs);
         double seconds = (System.nanoTime() - start) / 1e9;
         try {
             store(directory, classifier, wanted);

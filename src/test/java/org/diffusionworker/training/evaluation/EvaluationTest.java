@@ -10,7 +10,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.TreeMap;
 import org.diffusionworker.diffusion.ClassifierFreeGuidance;
 import org.diffusionworker.diffusion.SamplerSettings;
 import org.diffusionworker.imaging.ImageBatch;
@@ -30,6 +32,7 @@ class EvaluationTest {
     private static ImageDataset train;
     private static ImageDataset heldOut;
     private static FeatureClassifier classifier;
+    private static final Map<Integer, Double> accuracyByEpoch = new TreeMap<>();
 
     @TempDir
     Path temp;
@@ -38,7 +41,8 @@ class EvaluationTest {
     static void trainClassifier() {
         train = SyntheticShapes.make(300, 16, 1);
         heldOut = SyntheticShapes.make(150, 16, 2);
-        classifier = FeatureClassifier.train(train, SETTINGS, Device.cpu(), step -> {});
+        classifier = FeatureClassifier.train(train, SETTINGS, Device.cpu(), step -> {},
+                (trained, epoch) -> accuracyByEpoch.put(epoch, trained.score(heldOut).accuracy()));
     }
 
     @AfterAll
@@ -61,6 +65,15 @@ class EvaluationTest {
                 SyntheticShapes.LABELS).accuracy();
         // Whatever it calls noise, it cannot match labels that cycle independently of the images.
         assertTrue(onNoise > 0.2 && onNoise < 0.47, "accuracy on noise " + onNoise);
+    }
+
+    @Test
+    void trainingShowsTheClassifierAfterEveryEpoch() {
+        assertEquals(List.of(1, 2, 3, 4), List.copyOf(accuracyByEpoch.keySet()));
+        // The last look is at the classifier that training returns, and scoring it changed nothing.
+        assertEquals(classifier.score(heldOut).accuracy(), accuracyByEpoch.get(4));
+        assertTrue(accuracyByEpoch.get(4) > accuracyByEpoch.get(1) || accuracyByEpoch.get(1) == 1.0,
+                "accuracy by epoch " + accuracyByEpoch);
     }
 
     @Test
