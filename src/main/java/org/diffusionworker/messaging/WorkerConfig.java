@@ -151,7 +151,7 @@ public interface WorkerConfig {
          * DDIM steps of {@code "preset": "fast"}: for the shipped model, the fewest that kept conditional accuracy
          * within 1 point and FD within 10% of default-steps at guidance 0 and 1 (docs/performance.md).
          */
-        @WithDefault("20")
+        @WithDefault("15")
         @Min(1)
         @Max(10000)
         int fastSteps();
