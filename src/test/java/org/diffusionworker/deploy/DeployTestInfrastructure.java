@@ -1,15 +1,11 @@
 package org.diffusionworker.deploy;
 
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Map;
 import org.diffusionworker.embedded.EmbeddedKafkaBroker;
 import org.diffusionworker.embedded.EmbeddedS3Server;
+import org.diffusionworker.testing.EmbeddedServers;
 
 /**
  * A real Kafka broker (KRaft, in process) and S3 server (S3Proxy) for {@link DeployedWorkerTest}, with the three
@@ -21,22 +17,16 @@ public class DeployTestInfrastructure implements QuarkusTestResourceLifecycleMan
     static final String EVENTS = "generation-events";
     static final String DEAD_LETTERS = "generation-requests-dead-letter";
 
-    private EmbeddedKafkaBroker kafka;
-    private EmbeddedS3Server s3;
-    private Path data;
+    private EmbeddedServers servers;
 
     @Override
     public Map<String, String> start() {
-        try {
-            data = Files.createTempDirectory("deploy-e2e-");
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        kafka = EmbeddedKafkaBroker.builder(data.resolve("kafka")).build().start();
+        servers = EmbeddedServers.inTemporaryDirectory("deploy-e2e-");
+        EmbeddedKafkaBroker kafka = servers.kafka();
+        EmbeddedS3Server s3 = servers.s3();
         // Two request partitions: the per-partition lag gauge then has more than one series, as in a deployment.
         kafka.createTopics(2, REQUESTS, EVENTS);
         kafka.createTopics(1, DEAD_LETTERS);
-        s3 = EmbeddedS3Server.builder(data.resolve("s3")).build().start();
 
         Map<String, String> c = new HashMap<>();
         c.put("kafka.bootstrap.servers", kafka.bootstrapServers());
@@ -60,18 +50,8 @@ public class DeployTestInfrastructure implements QuarkusTestResourceLifecycleMan
 
     @Override
     public void stop() {
-        if (s3 != null) {
-            s3.close();
-        }
-        if (kafka != null) {
-            kafka.close();
-        }
-        if (data != null) {
-            try (var paths = Files.walk(data)) {
-                paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            } catch (IOException e) {
-                // A temporary directory left behind is not worth failing a test run for.
-            }
+        if (servers != null) {
+            servers.close();
         }
     }
 }

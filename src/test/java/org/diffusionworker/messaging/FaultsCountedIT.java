@@ -274,23 +274,11 @@ class FaultsCountedIT extends ProcessTestInfrastructure {
 
     /** Waits until every id has an event (or the time is up), then counts; checks every stored image. */
     private static Tally count(TestKafka k, String fault, List<String> ids) throws Exception {
-        long deadline = System.nanoTime() + ALL_ANSWERED.toNanos();
-        while (ids.stream().anyMatch(id -> k.eventsFor(id) == 0) && System.nanoTime() < deadline) {
-            k.poll();
-        }
-        for (int i = 0; i < 10; i++) {
-            k.poll(); // late duplicates show up too
-        }
-        Tally tally = new Tally(fault, ids.size());
-        for (String id : ids) {
-            List<TestKafka.Event> events = k.eventsOf(id);
-            tally.events += events.size();
-            tally.duplicates += Math.max(0, events.size() - 1);
-            if (events.isEmpty()) {
-                tally.lost++;
-                continue;
-            }
-            TestKafka.Event last = events.get(events.size() - 1);
+        k.awaitAnswered(ids, System.nanoTime() + ALL_ANSWERED.toNanos());
+        k.pollForLateDuplicates();
+        TestKafka.Delivery delivery = k.deliveryOf(ids);
+        Tally tally = new Tally(fault, ids.size(), delivery);
+        for (TestKafka.Event last : delivery.lastEvents()) {
             if ("COMPLETED".equals(last.status())) {
                 tally.completed++;
                 checkImage(last);
@@ -316,15 +304,18 @@ class FaultsCountedIT extends ProcessTestInfrastructure {
     static final class Tally {
         final String fault;
         final int sent;
-        int events;
+        final int events;
+        final int duplicates;
+        final int lost;
         int completed;
-        int duplicates;
-        int lost;
         final Map<String, Integer> failed = new TreeMap<>();
 
-        Tally(String fault, int sent) {
+        Tally(String fault, int sent, TestKafka.Delivery delivery) {
             this.fault = fault;
             this.sent = sent;
+            this.events = delivery.events();
+            this.duplicates = delivery.duplicates();
+            this.lost = delivery.lost();
         }
 
         @Override

@@ -3,6 +3,7 @@ package org.diffusionworker.messaging;
 import java.nio.file.Path;
 import org.diffusionworker.embedded.EmbeddedKafkaBroker;
 import org.diffusionworker.embedded.EmbeddedS3Server;
+import org.diffusionworker.testing.EmbeddedServers;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.io.TempDir;
@@ -16,15 +17,17 @@ abstract class ProcessTestInfrastructure {
     @TempDir
     static Path directory;
 
+    static EmbeddedServers servers;
     static EmbeddedKafkaBroker kafka;
     static EmbeddedS3Server s3;
     static TestKafka clients;
 
     @BeforeAll
     static void startInfrastructure() {
-        kafka = EmbeddedKafkaBroker.builder(directory.resolve("kafka")).build().start();
+        servers = EmbeddedServers.in(directory);
+        kafka = servers.kafka();
+        s3 = servers.s3();
         kafka.createTopics(WorkerTestConfig.REQUESTS, WorkerTestConfig.EVENTS, WorkerTestConfig.DEAD_LETTERS);
-        s3 = EmbeddedS3Server.builder(directory.resolve("s3")).build().start();
         clients = new TestKafka(kafka.bootstrapServers());
     }
 
@@ -33,11 +36,8 @@ abstract class ProcessTestInfrastructure {
         if (clients != null) {
             clients.close();
         }
-        if (s3 != null) {
-            s3.close();
-        }
-        if (kafka != null) {
-            kafka.close();
+        if (servers != null) {
+            servers.close();
         }
     }
 }

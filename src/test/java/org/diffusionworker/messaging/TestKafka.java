@@ -142,6 +142,48 @@ final class TestKafka implements AutoCloseable {
         return List.copyOf(received.getOrDefault(id, List.of()));
     }
 
+    /** Polls until every id has an event or {@code deadline} ({@link System#nanoTime}) passes. */
+    void awaitAnswered(Collection<String> ids, long deadline) {
+        while (ids.stream().anyMatch(id -> eventsFor(id) == 0) && System.nanoTime() < deadline) {
+            poll();
+        }
+    }
+
+    /** A couple of seconds more of polling, so that a duplicate answer that comes late is counted too. */
+    void pollForLateDuplicates() {
+        for (int i = 0; i < 10; i++) {
+            poll();
+        }
+    }
+
+    /**
+     * How the answers to {@code ids} were delivered, from the events received so far.
+     *
+     * @param events every event of those ids
+     * @param duplicates events beyond the first of an id (delivery is at-least-once)
+     * @param lost ids without any event
+     * @param lastEvents the last event of each id that has one, in the order of {@code ids}
+     */
+    record Delivery(int events, int duplicates, int lost, List<Event> lastEvents) {}
+
+    Delivery deliveryOf(Collection<String> ids) {
+        int events = 0;
+        int duplicates = 0;
+        int lost = 0;
+        List<Event> last = new ArrayList<>();
+        for (String id : ids) {
+            List<Event> of = received.getOrDefault(id, List.of());
+            events += of.size();
+            duplicates += Math.max(0, of.size() - 1);
+            if (of.isEmpty()) {
+                lost++;
+            } else {
+                last.add(of.get(of.size() - 1));
+            }
+        }
+        return new Delivery(events, duplicates, lost, List.copyOf(last));
+    }
+
     private static Event event(ConsumerRecord<String, String> r) {
         Map<String, String> headers = new HashMap<>();
         for (Header h : r.headers()) {

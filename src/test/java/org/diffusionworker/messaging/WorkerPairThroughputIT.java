@@ -108,25 +108,20 @@ class WorkerPairThroughputIT extends ProcessTestInfrastructure {
                 clients.sendTo(TOPIC, id, r.toString().getBytes(StandardCharsets.UTF_8));
                 ids.add(id);
             }
-            long deadline = start + ALL_ANSWERED.toNanos();
-            while (ids.stream().anyMatch(id -> clients.eventsFor(id) == 0) && System.nanoTime() < deadline) {
-                clients.poll();
-            }
+            clients.awaitAnswered(ids, start + ALL_ANSWERED.toNanos());
             double seconds = (System.nanoTime() - start) / 1e9;
-            for (int i = 0; i < 10; i++) {
-                clients.poll(); // a duplicate would come late
-            }
-            int duplicates = 0;
-            int lost = 0;
+            clients.pollForLateDuplicates();
+            TestKafka.Delivery delivery = clients.deliveryOf(ids);
+            int duplicates = delivery.duplicates();
+            // A request that failed counts as lost here: every request of this load is valid.
+            int lost = delivery.lost();
             Map<String, Integer> answeredBy = new TreeMap<>();
-            for (String id : ids) {
-                List<TestKafka.Event> events = clients.eventsOf(id);
-                duplicates += Math.max(0, events.size() - 1);
-                if (events.isEmpty() || !"COMPLETED".equals(events.get(events.size() - 1).status())) {
+            for (TestKafka.Event last : delivery.lastEvents()) {
+                if (!"COMPLETED".equals(last.status())) {
                     lost++;
                     continue;
                 }
-                String source = events.get(0).headers().getOrDefault("ce_source", "?");
+                String source = last.headers().getOrDefault("ce_source", "?");
                 answeredBy.merge(source.substring(source.lastIndexOf('-') + 1), 1, Integer::sum);
             }
             return new Round(setup, repeat, requests, seconds, duplicates, lost, answeredBy);
