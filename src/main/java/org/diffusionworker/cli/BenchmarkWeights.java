@@ -18,7 +18,8 @@ import org.diffusionworker.model.ModelSpec;
 /**
  * The weights every side of the benchmark runs: PyTorch's default initialisation from seed 0,
  * made once per model by the reference ({@code bench_reference.py --export}) and loaded by the
- * Java side twice, as a state dict into its own blocks and as the traced TorchScript module. The
+ * Java side three times: as a state dict into its own blocks, as the traced TorchScript module, and
+ * scripted in bf16 ({@code export_torchscript.py}). The
  * reference rebuilds them from the same seed in every timed process; {@link #check} compares the
  * SHA-256 it reports with the export's. Without the reference, the Java blocks get the project's
  * seeded initialisation and there is no TorchScript module.
@@ -27,9 +28,11 @@ final class BenchmarkWeights implements AutoCloseable {
 
     private static final String STATE_DICT = "state_dict.npz";
     private static final String TORCHSCRIPT = "contextunet.pt";
+    private static final String BF16 = "bf16";
 
     private final Path directory;
     private final Map<String, JsonNode> exports;
+    private final Map<String, Path> bf16Modules = new LinkedHashMap<>();
 
     private BenchmarkWeights(Path directory, Map<String, JsonNode> exports) {
         this.directory = directory;
@@ -48,7 +51,10 @@ final class BenchmarkWeights implements AutoCloseable {
         try {
             for (ModelSpec model : models) {
                 if (!exports.containsKey(model.name())) {
-                    exports.put(model.name(), reference.export(model.config(), directory.resolve(model.name())));
+                    Path folder = directory.resolve(model.name());
+                    exports.put(model.name(), reference.export(model.config(), folder));
+                    weights.bf16Modules.put(model.name(),
+                            reference.exportBf16(model.config(), folder.resolve(STATE_DICT), folder.resolve(BF16)));
                 }
             }
             return weights;
@@ -83,6 +89,15 @@ final class BenchmarkWeights implements AutoCloseable {
         return exports.containsKey(model.name())
                 ? Optional.of(ModelLoader.fromTorchScript(folder(model).resolve(TORCHSCRIPT), model, Device.cpu()))
                 : Optional.empty();
+    }
+
+    /**
+     * The same network scripted with bf16 weights and arithmetic inside, fp32 at its edges (what
+     * {@code models/fashion-mnist-bf16} is), when the reference exported the weights.
+     */
+    Optional<LoadedModel> torchScriptBf16(ModelSpec model) {
+        return Optional.ofNullable(bf16Modules.get(model.name()))
+                .map(file -> ModelLoader.fromTorchScript(file, model, Device.cpu()));
     }
 
     /** Fails when a reference run timed other weights than the exported ones. */

@@ -2,8 +2,10 @@ package org.diffusionworker.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -58,6 +60,23 @@ final class ReferenceProcess {
         return run(config, List.of("--export", directory.toString()));
     }
 
+    /**
+     * Scripts the state dict that {@link #export} wrote with bf16 inside and fp32 at the edges, into
+     * {@code directory}, as {@code export_torchscript.py --precision bf16} (beside the reference
+     * script) makes {@code models/fashion-mnist-bf16}; returns the module's file.
+     */
+    Path exportBf16(ContextUnetConfig config, Path stateDict, Path directory) throws IOException, InterruptedException {
+        Files.createDirectories(directory);
+        Path card = directory.resolve("source-card.json");
+        ObjectNode architecture = JSON.createObjectNode().put("inChannels", config.inChannels())
+                .put("nFeat", config.nFeat()).put("nCfeat", config.nCfeat()).put("height", config.height());
+        Files.writeString(card, JSON.createObjectNode().put("name", "benchmark").set("architecture", architecture)
+                .toString());
+        execute(List.of(PYTHON, script.resolveSibling("export_torchscript.py").toString(), "--state-dict",
+                stateDict.toString(), "--card", card.toString(), "--precision", "bf16", "--out", directory.toString()));
+        return directory.resolve("contextunet-bf16.pt");
+    }
+
     /** One timed sampling run: {@code steps} network steps after 2 untimed ones. */
     JsonNode sample(ContextUnetConfig config, SamplerKind kind, int batch, int steps)
             throws IOException, InterruptedException {
@@ -79,6 +98,10 @@ final class ReferenceProcess {
             command.addAll(List.of("--threads", threads.toString()));
         }
         command.addAll(arguments);
+        return execute(command);
+    }
+
+    private static JsonNode execute(List<String> command) throws IOException, InterruptedException {
         ProcessBuilder builder = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT);
         builder.environment().putIfAbsent(OPENBLAS_THREADS, "1");
         Process process = builder.start();
