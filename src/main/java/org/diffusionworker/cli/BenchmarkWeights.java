@@ -30,11 +30,12 @@ final class BenchmarkWeights implements AutoCloseable {
     private static final String TORCHSCRIPT = "contextunet.pt";
     private static final String BF16 = "bf16";
 
+    private final ReferenceProcess reference;
     private final Path directory;
     private final Map<String, JsonNode> exports;
-    private final Map<String, Path> bf16Modules = new LinkedHashMap<>();
 
-    private BenchmarkWeights(Path directory, Map<String, JsonNode> exports) {
+    private BenchmarkWeights(ReferenceProcess reference, Path directory, Map<String, JsonNode> exports) {
+        this.reference = reference;
         this.directory = directory;
         this.exports = exports;
     }
@@ -44,17 +45,14 @@ final class BenchmarkWeights implements AutoCloseable {
             throws IOException, InterruptedException {
         Map<String, JsonNode> exports = new LinkedHashMap<>();
         if (reference == null) {
-            return new BenchmarkWeights(null, exports);
+            return new BenchmarkWeights(null, null, exports);
         }
         Path directory = Files.createTempDirectory("benchmark-weights");
-        BenchmarkWeights weights = new BenchmarkWeights(directory, exports);
+        BenchmarkWeights weights = new BenchmarkWeights(reference, directory, exports);
         try {
             for (ModelSpec model : models) {
                 if (!exports.containsKey(model.name())) {
-                    Path folder = directory.resolve(model.name());
-                    exports.put(model.name(), reference.export(model.config(), folder));
-                    weights.bf16Modules.put(model.name(),
-                            reference.exportBf16(model.config(), folder.resolve(STATE_DICT), folder.resolve(BF16)));
+                    exports.put(model.name(), reference.export(model.config(), directory.resolve(model.name())));
                 }
             }
             return weights;
@@ -93,11 +91,18 @@ final class BenchmarkWeights implements AutoCloseable {
 
     /**
      * The same network scripted with bf16 weights and arithmetic inside, fp32 at its edges (what
-     * {@code models/fashion-mnist-bf16} is), when the reference exported the weights.
+     * {@code models/fashion-mnist-bf16} is), when the reference exported the weights. Scripted on
+     * first use, so that a run of the training case alone does not make one.
      */
-    Optional<LoadedModel> torchScriptBf16(ModelSpec model) {
-        return Optional.ofNullable(bf16Modules.get(model.name()))
-                .map(file -> ModelLoader.fromTorchScript(file, model, Device.cpu()));
+    Optional<LoadedModel> torchScriptBf16(ModelSpec model) throws IOException, InterruptedException {
+        if (!exports.containsKey(model.name())) {
+            return Optional.empty();
+        }
+        Path module = folder(model).resolve(BF16).resolve(ReferenceProcess.BF16_MODULE);
+        if (!Files.isRegularFile(module)) {
+            module = reference.exportBf16(model.config(), folder(model).resolve(STATE_DICT), module.getParent());
+        }
+        return Optional.of(ModelLoader.fromTorchScript(module, model, Device.cpu()));
     }
 
     /** Fails when a reference run timed other weights than the exported ones. */

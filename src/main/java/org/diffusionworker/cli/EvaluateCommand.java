@@ -100,7 +100,7 @@ public class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--batch-size", defaultValue = "100", description = "Images per generation batch (default: ${DEFAULT-VALUE}).")
     int batchSize;
 
-    @Option(names = "--classifier-epochs", defaultValue = "15",
+    @Option(names = "--classifier-epochs", defaultValue = "" + ClassifierSettings.DEFAULT_EPOCHS,
             description = "Epochs of the classifier, when it is not cached (default: ${DEFAULT-VALUE}).")
     int classifierEpochs;
 

@@ -23,6 +23,8 @@ import org.diffusionworker.model.ContextUnetConfig;
 final class ReferenceProcess {
 
     static final String PYTHON = "/usr/bin/python3";
+    /** The file {@code export_torchscript.py --precision bf16} writes. */
+    static final String BF16_MODULE = "contextunet-bf16.pt";
     private static final String OPENBLAS_THREADS = "OPENBLAS_NUM_THREADS";
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -74,7 +76,7 @@ final class ReferenceProcess {
                 .toString());
         execute(List.of(PYTHON, script.resolveSibling("export_torchscript.py").toString(), "--state-dict",
                 stateDict.toString(), "--card", card.toString(), "--precision", "bf16", "--out", directory.toString()));
-        return directory.resolve("contextunet-bf16.pt");
+        return directory.resolve(BF16_MODULE);
     }
 
     /** One timed sampling run: {@code steps} network steps after 2 untimed ones. */

@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -29,23 +27,14 @@ class BenchmarkCommandTest {
     @TempDir
     Path temp;
 
-    /** Exit code, the report on stdout, and the progress on stderr. */
-    record Run(int code, String out, String err) {}
-
-    private static Run benchmark(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine line = new CommandLine(new BenchmarkCommand());
-        line.setOut(new PrintWriter(out, true));
-        line.setErr(new PrintWriter(err, true));
-        int code = line.execute(args);
-        return new Run(code, out.toString(), err.toString());
+    private static CommandRun benchmark(String... args) {
+        return CommandRun.of(new CommandLine(new BenchmarkCommand()), args);
     }
 
     @Test
     void theJavaBlocksAloneFillTheirColumnsAndMarkTheOthersMissing() throws Exception {
         Path md = temp.resolve("report.md");
-        Run r = benchmark("--no-reference", "--configs", "rgb16", "--batches", "1", "--repeats", "1",
+        CommandRun r = benchmark("--no-reference", "--configs", "rgb16", "--batches", "1", "--repeats", "1",
                 "--ddpm-steps", "1", "--training-steps", "1", "--training-batch", "2", "--threads", "2",
                 "--out", md.toString());
 
@@ -71,7 +60,7 @@ class BenchmarkCommandTest {
     @Test
     void withTheReferenceEverySideIsTimedOnTheSameWeights() {
         assumeTrue(ReferenceProcess.available(), "needs /usr/bin/python3 with torch (Debian's python3-torch)");
-        Run r = benchmark("--configs", "rgb16", "--cases", "sampling", "--batches", "1", "--repeats", "1",
+        CommandRun r = benchmark("--configs", "rgb16", "--cases", "sampling", "--batches", "1", "--repeats", "1",
                 "--ddpm-steps", "1", "--threads", "2");
 
         assertEquals(0, r.code(), r.out() + r.err());

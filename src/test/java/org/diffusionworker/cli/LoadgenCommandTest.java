@@ -10,8 +10,6 @@ import io.quarkus.test.junit.QuarkusTest;
 import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Inject;
 import java.awt.image.BufferedImage;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -47,23 +45,14 @@ class LoadgenCommandTest {
     @TempDir
     Path temp;
 
-    /** Exit code, stdout and stderr of one run of the command line. */
-    record Run(int code, String out, String err) {}
-
-    private Run run(String... args) {
-        CommandLine line = commandLines.get();
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        line.setOut(new PrintWriter(out, true));
-        line.setErr(new PrintWriter(err, true));
-        int code = line.execute(args);
-        return new Run(code, out.toString(), err.toString());
+    private CommandRun run(String... args) {
+        return CommandRun.of(commandLines.get(), args);
     }
 
     @Test
     void aBurstOfTwelveSmallRequestsAllCompleteAndTheReportSaysHowItWent() throws Exception {
         Path dir = temp.resolve("burst");
-        Run r = run("loadgen", "--bootstrap-servers", bootstrapServers, "--burst", "12", "--counts", "1=0.5,2=0.5",
+        CommandRun r = run("loadgen", "--bootstrap-servers", bootstrapServers, "--burst", "12", "--counts", "1=0.5,2=0.5",
                 "--samplers", "ddim", "--steps", "5", "--label-mix", "sneaker=0.5,*=0.5", "--seed", "7",
                 "--timeout", "3m", "--linger", "1s", "--out", dir.toString());
 
@@ -114,7 +103,7 @@ class LoadgenCommandTest {
     @Test
     void brokersOffThisMachineAreRefusedWithoutAllowRemote() {
         Path dir = temp.resolve("remote");
-        Run r = run("loadgen", "--bootstrap-servers", "10.1.2.3:9092", "--burst", "1", "--out", dir.toString());
+        CommandRun r = run("loadgen", "--bootstrap-servers", "10.1.2.3:9092", "--burst", "1", "--out", dir.toString());
         assertEquals(CommandLineSetup.USAGE_ERROR, r.code(), r.err());
         assertTrue(r.err().contains("loadgen sends to loopback brokers only (localhost, 127.0.0.0/8, ::1); not"
                 + " loopback: 10.1.2.3:9092. Add --allow-remote to load a remote cluster on purpose"), r.err());
@@ -142,7 +131,7 @@ class LoadgenCommandTest {
         String[] full = new String[args.length + 1];
         full[0] = "loadgen";
         System.arraycopy(args, 0, full, 1, args.length);
-        Run r = run(full);
+        CommandRun r = run(full);
         assertEquals(CommandLineSetup.USAGE_ERROR, r.code(), r.err());
         assertTrue(r.err().contains("error: " + message), "expected '" + message + "' in: " + r.err());
     }

@@ -14,9 +14,12 @@ import java.util.Objects;
 public record ClassifierSettings(int epochs, int batchSize, double learningRate, int seed,
         ImageAugmentation augmentation) {
 
+    /** Epochs of {@link #DEFAULT}, and of {@code evaluate --classifier-epochs} unless given. */
+    public static final int DEFAULT_EPOCHS = 15;
+
     /** 15 epochs, shifts of up to 2 pixels, no mirror ({@code evaluate --classifier-mirror} adds it). */
     public static final ClassifierSettings DEFAULT =
-            new ClassifierSettings(15, 128, 1e-3, 1, new ImageAugmentation(2, false, -1f));
+            new ClassifierSettings(DEFAULT_EPOCHS, 128, 1e-3, 1, new ImageAugmentation(2, false, -1f));
 
     public ClassifierSettings {
         if (epochs < 1 || epochs > 1000) {

@@ -72,8 +72,6 @@ class EvaluationTest {
         assertEquals(List.of(1, 2, 3, 4), List.copyOf(accuracyByEpoch.keySet()));
         // The last look is at the classifier that training returns, and scoring it changed nothing.
         assertEquals(classifier.score(heldOut).accuracy(), accuracyByEpoch.get(4));
-        assertTrue(accuracyByEpoch.get(4) > accuracyByEpoch.get(1) || accuracyByEpoch.get(1) == 1.0,
-                "accuracy by epoch " + accuracyByEpoch);
     }
 
     @Test
