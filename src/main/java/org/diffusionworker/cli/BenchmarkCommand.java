@@ -17,6 +17,7 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 import org.diffusionworker.diffusion.SamplerKind;
 import org.diffusionworker.generation.GenerationEngine;
+import org.diffusionworker.model.CpuFeatures;
 import org.diffusionworker.model.DjlRuntime;
 import org.diffusionworker.model.ModelSpec;
 import org.diffusionworker.model.NetworkFlops;
@@ -86,6 +87,14 @@ public class BenchmarkCommand implements Callable<Integer> {
     @Option(names = "--no-reference", description = "Time the Java blocks only (no reference, no TorchScript trace).")
     boolean noReference;
 
+    /** Whether the bf16 export is timed; the constants are the option's values as typed. */
+    enum Bf16Column { auto, on, off }
+
+    @Option(names = "--bf16", defaultValue = "auto", paramLabel = "auto|on|off",
+            description = "Time the bf16 export beside fp32: auto (only where the CPU has bf16 units; oneDNN's emulation"
+                    + " elsewhere is many times slower than fp32), on, off. Default: ${DEFAULT-VALUE}.")
+    Bf16Column bf16;
+
     @Option(names = "--out", paramLabel = "MD", description = "Also write the markdown report to this file.")
     Path outFile;
 
@@ -137,6 +146,24 @@ public class BenchmarkCommand implements Callable<Integer> {
         }
     }
 
+    /**
+     * Why the bf16 export is not timed, if it is not: {@code --bf16 off}, or {@code auto} on a CPU without bf16 units
+     * (there oneDNN emulates bf16: about 20x slower than fp32 at batch 1 on an AVX2 CPU, and a benchmark of hours).
+     */
+    static Optional<String> bf16Skipped(Bf16Column mode, Optional<List<String>> cpuBf16Flags) {
+        return switch (mode) {
+            case off -> Optional.of("--bf16 off");
+            case on -> Optional.empty();
+            case auto -> cpuBf16Flags.isPresent() && cpuBf16Flags.get().isEmpty()
+                    ? Optional.of("no bf16 units, where emulated bf16 is many times slower than fp32; --bf16 on times it")
+                    : Optional.empty();
+        };
+    }
+
+    private boolean bf16Timed() {
+        return bf16Skipped(bf16, CpuFeatures.bf16Flags()).isEmpty();
+    }
+
     private void header(MarkdownReport report, ReferenceProcess reference, BenchmarkWeights weights,
             Fp32Ceiling.Result ceiling) {
         int javaThreads = DjlRuntime.intraOpThreads();
@@ -167,7 +194,8 @@ public class BenchmarkCommand implements Callable<Integer> {
                     + " the Java blocks load its state dict, TorchScript its trace, bf16 the same state dict scripted with"
                     + " bf16 weights and arithmetic inside and fp32 at its edges (`export_torchscript.py --precision bf16`,"
                     + " as `models/fashion-mnist-bf16`); every reference run reports the same SHA-256 (checked).");
-            report.line("- bf16 units on this CPU: %s (without them bf16 runs slower than fp32).", CpuFeatures.bf16());
+            report.line("- bf16 units on this CPU: %s; bf16 column: %s.", CpuFeatures.bf16(),
+                    bf16Skipped(bf16, CpuFeatures.bf16Flags()).map(why -> "not timed (" + why + ")").orElse("timed"));
         } else {
             report.line("- PyTorch reference: skipped (%s); no TorchScript columns without its export. Java weights:"
                     + " the project's seeded initialisation.", noReference ? "--no-reference" : "/usr/bin/python3 has no torch");
@@ -191,8 +219,8 @@ public class BenchmarkCommand implements Callable<Integer> {
             long flopsPerCall = NetworkFlops.forwardPerImage(model.config());
             try (GenerationEngine blocks = new GenerationEngine(weights.blocks(model));
                     OptionalEngine script = new OptionalEngine(weights.torchScript(model).map(GenerationEngine::new));
-                    OptionalEngine bf16Script = new OptionalEngine(
-                            weights.torchScriptBf16(model).map(GenerationEngine::new))) {
+                    OptionalEngine bf16Script = new OptionalEngine(bf16Timed()
+                            ? weights.torchScriptBf16(model).map(GenerationEngine::new) : Optional.empty())) {
                 SamplingTimer javaTimer = new SamplingTimer(blocks);
                 Optional<SamplingTimer> scriptTimer = script.engine().map(SamplingTimer::new);
                 Optional<SamplingTimer> bf16Timer = bf16Script.engine().map(SamplingTimer::new);

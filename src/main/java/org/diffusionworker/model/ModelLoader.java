@@ -18,6 +18,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeSet;
 
 /**
@@ -28,6 +29,8 @@ import java.util.TreeSet;
  * <p>Weights of the wrong architecture fail with the parameter named and both shapes.
  */
 public final class ModelLoader {
+
+    private static final System.Logger LOG = System.getLogger(ModelLoader.class.getName());
 
     private ModelLoader() {}
 
@@ -178,7 +181,24 @@ public final class ModelLoader {
             model.close();
             throw new InvalidModelException("cannot load TorchScript " + file + ": " + e.getMessage(), e);
         }
+        bf16Warning(spec, CpuFeatures.bf16Flags()).ifPresent(w -> LOG.log(System.Logger.Level.WARNING, w));
         return new TorchScriptContextUnetModel(spec, model, WeightHashes.sha256(file));
+    }
+
+    /**
+     * A warning when a model declares bf16 arithmetic (its card's {@code provenance.precision}, as
+     * tools/reference/export_torchscript.py writes it) and the CPU has no bf16 units: oneDNN then emulates bf16 and
+     * the export runs slower than the fp32 model it came from. Nothing when the CPU's flags cannot be read.
+     */
+    static Optional<String> bf16Warning(ModelSpec spec, Optional<List<String>> cpuBf16Flags) {
+        String precision = spec.provenance().getOrDefault("precision", "");
+        if (!precision.startsWith("bf16") || cpuBf16Flags.isEmpty() || !cpuBf16Flags.get().isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of("model " + spec.name() + " runs bf16 arithmetic, but this CPU has none of the bf16"
+                + " units oneDNN uses (" + String.join(", ", CpuFeatures.BF16_FLAGS) + "): it emulates them, and"
+                + " this export runs slower than the fp32 model it was made from; serve the fp32 model on this CPU"
+                + " (docs/performance.md, Reduced precision)");
     }
 
     private static ContextUnet initialised(ModelSpec spec, NDManager manager) {

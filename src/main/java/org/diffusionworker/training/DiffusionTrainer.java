@@ -54,11 +54,15 @@ import org.diffusionworker.training.data.TrainingOrder;
  *
  * <p>Output: {@code <out>/model.json}, {@code contextunet.params}, {@code samples.png},
  * {@code loss.png} and {@code training-log.csv}, refreshed at every checkpoint, and
- * {@code <out>/checkpoints/epoch-NNNNN/} holding the same plus the optimiser state.
+ * {@code <out>/checkpoints/epoch-NNNNN/} holding the same plus the optimiser state. A run that averages its
+ * weights publishes the average; each checkpoint then also holds the trained weights as a model directory of their
+ * own ({@code trained/}), so that {@code sample} and {@code evaluate} can tell what the average adds.
  */
 public final class DiffusionTrainer {
 
     static final String OPTIMIZER_FILE = "optimizer.params";
+    /** A checkpoint's model directory of the trained (not averaged) weights, when the run averages them. */
+    public static final String TRAINED_MODEL_DIRECTORY = "trained";
     public static final String SAMPLES_FILE = "samples.png";
     public static final String LOSS_FILE = "loss.png";
     public static final String LOG_FILE = TrainingHistory.LOG_FILE;
@@ -265,7 +269,7 @@ public final class DiffusionTrainer {
         private ModelSpec checkpoint(int epoch, boolean complete, TrainingListener listener) throws IOException {
             Path partial = checkpoints.begin(epoch);
             ModelSpec card = published(() -> ModelDirectory.write(partial,
-                    spec.withTraining(trainingRecord(epoch, complete)), network));
+                    spec.withTraining(trainingRecord(epoch, complete, average != null)), network));
             try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(partial.resolve(OPTIMIZER_FILE)))) {
                 adam.save(parameters, out);
             }
@@ -274,6 +278,8 @@ public final class DiffusionTrainer {
                         partial.resolve(WeightAverage.TRAINED_WEIGHTS_FILE)))) {
                     average.saveTrainedWeights(out);
                 }
+                ModelDirectory.write(partial.resolve(TRAINED_MODEL_DIRECTORY),
+                        spec.withTraining(trainingRecord(epoch, complete, false)), network);
             }
             history.write(partial);
             state.write(partial);
@@ -326,7 +332,8 @@ public final class DiffusionTrainer {
             return new ImageBatch(labels * perLabel, config.inChannels(), config.height(), config.height(), pixels);
         }
 
-        private Map<String, Object> trainingRecord(int epochsCompleted, boolean complete) {
+        /** The card's training record; {@code averaged}: whether the weights it goes with are the moving average. */
+        private Map<String, Object> trainingRecord(int epochsCompleted, boolean complete, boolean averaged) {
             Map<String, Object> record = new LinkedHashMap<>();
             record.put("status", complete ? "complete" : "in progress");
             record.put("epochsCompleted", epochsCompleted);
@@ -337,13 +344,16 @@ public final class DiffusionTrainer {
             record.put("optimizer", "Adam (beta1 0.9, beta2 0.999, epsilon 1e-8)");
             record.put("loss", "MSE of the predicted noise; x_t = sqrt(ab_t) x + sqrt(1 - ab_t) z, t ~ U{1..T}");
             record.put("contextDropout", settings.contextDropout());
-            if (average != null) {
+            if (averaged) {
                 Map<String, Object> ema = new LinkedHashMap<>();
                 ema.put("decay", average.decay());
                 ema.put("weights", "these weights are the exponential moving average of the trained ones: after"
                         + " step n, average -= (1 - d_n) (average - weight), d_n = min(decay, n / (9 + n)); BatchNorm"
                         + " statistics as trained");
                 record.put("ema", ema);
+            } else if (average != null) {
+                record.put("ema", "none: these are the trained weights of a run that publishes their moving average"
+                        + " (decay " + average.decay() + ") as its model");
             } else {
                 record.put("ema", "none: these are the trained weights");
             }

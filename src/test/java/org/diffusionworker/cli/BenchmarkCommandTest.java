@@ -1,5 +1,6 @@
 package org.diffusionworker.cli;
 
+import static org.diffusionworker.cli.BenchmarkCommand.bf16Skipped;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -8,10 +9,13 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.diffusionworker.cli.BenchmarkCommand.Bf16Column;
+import org.diffusionworker.model.CpuFeatures;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
@@ -22,6 +26,9 @@ import picocli.CommandLine;
 @Tag("native-memory")
 class BenchmarkCommandTest {
 
+    /** The bf16 columns of a sampling row (cells from 0): images/s and the ratio to PyTorch. */
+    private static final int BF16 = 5;
+    private static final int BF16_RATIO = 10;
     private static final Pattern NUMBER = Pattern.compile("\\d+\\.\\d+ \\(\\d+\\.\\d+-\\d+\\.\\d+\\)");
 
     @TempDir
@@ -65,24 +72,35 @@ class BenchmarkCommandTest {
 
         assertEquals(0, r.code(), r.out() + r.err());
         assertTrue(r.out().contains("every reference run reports the same SHA-256 (checked)"), r.out());
-        assertTrue(r.out().contains("bf16 units on this CPU: "), r.out());
+        // bf16 is timed where the CPU has bf16 units (--bf16 auto); elsewhere emulated bf16 would take minutes here.
+        boolean bf16Timed = bf16Skipped(Bf16Column.auto, CpuFeatures.bf16Flags()).isEmpty();
+        assertTrue(r.out().contains("bf16 column: " + (bf16Timed ? "timed" : "not timed (no bf16 units")), r.out());
         List<String> sampling = rows(r.out(), "| 16x16x3");
         assertEquals(2, sampling.size(), r.out());
         for (String row : sampling) {
             String[] cells = cells(row);
             for (int i = 3; i <= 10; i++) {
-                assertTrue(NUMBER.matcher(cells[i]).matches(), "column " + i + " measured: " + row);
+                if (!bf16Timed && (i == BF16 || i == BF16_RATIO)) {
+                    assertEquals("n/a", cells[i], "bf16 column " + i + " not timed: " + row);
+                } else {
+                    assertTrue(NUMBER.matcher(cells[i]).matches(), "column " + i + " measured: " + row);
+                }
             }
             assertFalse(cells[11].contains("n/a"), row);
         }
     }
 
     @Test
-    void theBf16FlagsAreReadFromTheCpuFlags() {
-        assertEquals("yes (avx512_bf16)", CpuFeatures.bf16("flags\t\t: fpu sse2 avx512f avx512_bf16 avx512vl"));
-        assertEquals("yes (avx512_bf16, amx_bf16)", CpuFeatures.bf16("flags : amx_bf16 avx512_bf16"));
-        assertEquals("none", CpuFeatures.bf16("flags : fpu sse2 avx2 avx512f"));
-        assertEquals("none", CpuFeatures.bf16(""));
+    void bf16IsTimedWhereTheCpuHasBf16UnitsOrWhenAskedFor() {
+        assertEquals(Optional.empty(), bf16Skipped(Bf16Column.auto, Optional.of(List.of("avx512_bf16"))));
+        assertTrue(bf16Skipped(Bf16Column.auto, Optional.of(List.of())).orElseThrow().contains("no bf16 units"));
+        assertEquals(Optional.empty(), bf16Skipped(Bf16Column.auto, Optional.empty()), "flags unknown: timed");
+        assertEquals(Optional.empty(), bf16Skipped(Bf16Column.on, Optional.of(List.of())));
+        assertEquals(Optional.of("--bf16 off"), bf16Skipped(Bf16Column.off, Optional.of(List.of("amx_bf16"))));
+
+        CommandRun r = benchmark("--bf16", "fast");
+        assertEquals(CommandLine.ExitCode.USAGE, r.code(), r.out() + r.err());
+        assertTrue(r.err().contains("--bf16") && r.err().contains("auto, on, off"), r.err());
     }
 
     private static List<String> rows(String report, String prefix) {

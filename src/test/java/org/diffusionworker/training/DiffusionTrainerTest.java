@@ -7,6 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.nn.Parameter;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,6 +20,7 @@ import org.diffusionworker.model.LoadedModel;
 import org.diffusionworker.model.ModelDirectory;
 import org.diffusionworker.model.ModelLoader;
 import org.diffusionworker.model.ModelSpec;
+import org.diffusionworker.model.SeedParameterNames;
 import org.diffusionworker.training.data.ImageDataset;
 import org.diffusionworker.training.data.SyntheticShapes;
 import org.junit.jupiter.api.BeforeAll;
@@ -158,6 +163,32 @@ class DiffusionTrainerTest {
                 Files.readAllBytes(out.resolve("checkpoints/epoch-00002").resolve(ModelDirectory.DEFAULT_WEIGHTS)));
         try (var leftovers = Files.list(out)) {
             assertTrue(leftovers.noneMatch(p -> p.getFileName().toString().endsWith(".partial")));
+        }
+    }
+
+    @Test
+    void anAveragingRunKeepsItsTrainedWeightsAsAModelDirectoryBesideTheAverage() throws Exception {
+        Path out = temp.resolve("averaged");
+        new DiffusionTrainer().train(job(out, settings(2), false), TrainingListener.NONE);
+        Path checkpoint = out.resolve("checkpoints/epoch-00002");
+        Path trained = checkpoint.resolve(DiffusionTrainer.TRAINED_MODEL_DIRECTORY);
+
+        try (LoadedModel model = ModelLoader.fromDirectory(trained, Device.cpu());
+                LoadedModel average = ModelLoader.fromDirectory(out, Device.cpu())) {
+            assertTrue(String.valueOf(model.spec().training().get("ema")).startsWith("none: these are the trained"),
+                    "card: " + model.spec().training().get("ema"));
+            assertEquals(0.999, ((Map<?, ?>) average.spec().training().get("ema")).get("decay"));
+            assertNotEquals(average.weightsSha256(), model.weightsSha256(), "the average is not the trained weights");
+        }
+        // The same weights as the file a resumed run goes on from, parameter by parameter.
+        try (NDManager manager = NDManager.newBaseManager(Device.cpu())) {
+            Map<String, Parameter> loaded = SeedParameterNames.of(ModelLoader.trainableNetwork(trained, manager));
+            NDList saved = NDList.decode(manager, Files.readAllBytes(checkpoint.resolve(WeightAverage.TRAINED_WEIGHTS_FILE)));
+            assertEquals(loaded.values().stream().filter(Parameter::requiresGradient).count(), saved.size());
+            for (NDArray array : saved) {
+                assertArrayEquals(array.toFloatArray(), loaded.get(array.getName()).getArray().toFloatArray(),
+                        array.getName());
+            }
         }
     }
 }
