@@ -100,6 +100,10 @@ def environment():
         blas = facts["openblas_config"].split(" ")[0] + " " + facts["openblas_config"].split(" ")[1]
     elif any("mkl" in os.path.basename(p) for p in libraries) or (blas_info and blas_info.group(1) == "mkl"):
         blas = "MKL"
+    elif any("/blas/libblas.so" in p for p in libraries):
+        # Debian's alternatives point libblas.so.3 at netlib's reference BLAS when no optimised one is installed:
+        # a reference timed on it is not one a user would tune (several times slower on these convolutions).
+        blas = "netlib reference BLAS (unoptimised; install libopenblas0-pthread)"
     else:
         blas = blas_info.group(1) if blas_info else "unknown"
     env = {

@@ -186,6 +186,10 @@ public class BenchmarkCommand implements Callable<Integer> {
                     text(e, "blas"), e.has("openblas_core") ? " (core " + text(e, "openblas_core") + ", "
                             + e.path("openblas_threads_in_effect").asInt() + " thread(s) in effect)" : "",
                     ReferenceProcess.openBlasThreadsSetting(), text(e, "OPENBLAS_CORETYPE"), text(e, "OPENBLAS_L2_SIZE"));
+            if (text(e, "blas").contains("unoptimised")) {
+                report.line("- **The reference runs on an unoptimised BLAS**: its figures are not those of a tuned"
+                        + " PyTorch; `apt-get install libopenblas0-pthread` and run again.");
+            }
             if (e.path("torch_num_threads").asInt() != javaThreads) {
                 report.line("- **Thread counts differ** (Java %d, reference %d): pass `--threads N` to give both sides"
                         + " the same.", javaThreads, e.path("torch_num_threads").asInt());

@@ -113,6 +113,11 @@ public class EvaluateCommand implements Callable<Integer> {
             description = "Where trained classifiers are kept (default: ~/.cache/diffusion-worker/classifiers).")
     Path classifierCache;
 
+    @Option(names = "--shipped-classifiers", paramLabel = "<dir>", defaultValue = "models/evaluation-classifiers",
+            description = "Classifiers kept with the models, read-only and looked at before the cache: the ones the"
+                    + " model cards' figures were scored with (default: ${DEFAULT-VALUE}; ignored where missing).")
+    Path shippedClassifiers;
+
     @Option(names = "--device", defaultValue = "cpu", description = "cpu, gpu, gpu:N or auto (default: ${DEFAULT-VALUE}).")
     String device;
 
@@ -158,8 +163,8 @@ public class EvaluateCommand implements Callable<Integer> {
             }
             ClassifierSettings classifierSettings = ClassifierSettings.DEFAULT.withEpochs(classifierEpochs)
                     .withMirror(classifierMirror);
-            ClassifierCache cache = new ClassifierCache(
-                    classifierCache != null ? classifierCache : ClassifierCache.defaultRoot());
+            Path cacheRoot = classifierCache != null ? classifierCache : ClassifierCache.defaultRoot();
+            ClassifierCache cache = new ClassifierCache(cacheRoot, List.of(shippedClassifiers));
             ClassifierCache.Obtained obtained;
             List<String> byEpoch = new ArrayList<>();
             ImageDataset heldOut = test;
@@ -183,7 +188,8 @@ public class EvaluateCommand implements Callable<Integer> {
             try (FeatureClassifier classifier = obtained.classifier()) {
                 ClassificationScores testScores = classifier.score(test);
                 console.printf(Locale.ROOT, "classifier (%s): test accuracy %.2f%% on %d images%n",
-                        obtained.fromCache() ? "cached" : "trained", 100 * testScores.accuracy(), test.count());
+                        obtained.fromCache() ? "loaded from " + obtained.directory() : "trained",
+                        100 * testScores.accuracy(), test.count());
                 Evaluator evaluator = new Evaluator(classifier, test);
                 List<Evaluator.Row> rows = new ArrayList<>();
                 // The floor of each N: real images scored as if generated.
@@ -213,7 +219,7 @@ public class EvaluateCommand implements Callable<Integer> {
                         + " epochs, shifted up to %d pixels%s (%s, `%s`)", FeatureClassifier.VERSION, train.count(),
                         classifierSettings.epochs(), classifierSettings.augmentation().maxShift(),
                         classifierSettings.augmentation().mirror() ? " and mirrored" : "",
-                        obtained.fromCache() ? "loaded from the cache" : "trained for this run", obtained.directory());
+                        obtained.fromCache() ? "loaded, not trained" : "trained for this run", obtained.directory());
                 EvaluationReport report = new EvaluationReport(card.name(), model.toString(),
                         EvaluationReport.summarise(card.training()), classifierLine, testScores.accuracy(),
                         test.count(), seed, rows);

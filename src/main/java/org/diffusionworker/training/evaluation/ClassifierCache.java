@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Comparator;
+import java.util.List;
 import java.util.Objects;
 import java.util.Properties;
 import java.util.function.IntConsumer;
@@ -22,6 +23,11 @@ import org.diffusionworker.training.data.ImageDataset;
  * training settings, input shape, number of labels). A classifier is reused only when all of these
  * match; otherwise it is trained again and replaced (written in a temporary directory, then renamed).
  * Label names are not part of it: renaming the classes does not change what the classifier learns.
+ *
+ * <p>Shipped roots (the repository's {@code models/evaluation-classifiers}) are laid out the same way and consulted
+ * first, read-only: a classifier kept there pins the evaluation's instrument, so that models scored in different
+ * sessions, on different CPUs, are scored by the very same weights (a classifier retrained on another CPU differs in
+ * its last bits, and FD with it).
  */
 public final class ClassifierCache {
 
@@ -30,9 +36,16 @@ public final class ClassifierCache {
     private static final System.Logger LOG = System.getLogger(ClassifierCache.class.getName());
 
     private final Path root;
+    private final List<Path> shipped;
 
     public ClassifierCache(Path root) {
+        this(root, List.of());
+    }
+
+    /** A cache in {@code root} that first looks in the read-only {@code shipped} roots (those that exist). */
+    public ClassifierCache(Path root, List<Path> shipped) {
         this.root = Objects.requireNonNull(root, "root");
+        this.shipped = List.copyOf(shipped);
     }
 
     /** {@code $XDG_CACHE_HOME/diffusion-worker/classifiers}, or {@code ~/.cache/...} without it. */
@@ -65,18 +78,18 @@ public final class ClassifierCache {
             ObjIntConsumer<FeatureClassifier> epochs) throws IOException {
         // Digests every pixel (one to two seconds for Fashion-MNIST): once per call.
         String dataHash = train.contentHash();
-        Path directory = root.resolve(dataHash);
         Properties wanted = describe(train, dataHash, settings);
-        Path properties = directory.resolve(PROPERTIES);
-        if (Files.isRegularFile(properties) && Files.isRegularFile(directory.resolve(PARAMS))) {
-            Properties found = new Properties();
-            try (Reader in = Files.newBufferedReader(properties, StandardCharsets.UTF_8)) {
-                found.load(in);
+        for (Path shippedRoot : shipped) {
+            Path directory = shippedRoot.resolve(dataHash);
+            if (holds(directory, wanted)) {
+                return new Obtained(load(directory, train, device), true, directory, 0);
             }
-            if (found.equals(wanted)) {
-                return new Obtained(FeatureClassifier.load(directory.resolve(PARAMS), device, train.channels(),
-                        train.height(), train.width(), train.labelNames()), true, directory, 0);
-            }
+        }
+        Path directory = root.resolve(dataHash);
+        if (holds(directory, wanted)) {
+            return new Obtained(load(directory, train, device), true, directory, 0);
+        }
+        if (Files.isRegularFile(directory.resolve(PROPERTIES))) {
             LOG.log(System.Logger.Level.INFO, "cached classifier in {0} was made differently; training again",
                     directory);
         }
@@ -90,6 +103,24 @@ public final class ClassifierCache {
             LOG.log(System.Logger.Level.WARNING, "cannot cache the classifier in " + directory, e);
         }
         return new Obtained(classifier, false, directory, seconds);
+    }
+
+    /** Whether {@code directory} holds a classifier made as {@code wanted} describes. */
+    private static boolean holds(Path directory, Properties wanted) throws IOException {
+        Path properties = directory.resolve(PROPERTIES);
+        if (!Files.isRegularFile(properties) || !Files.isRegularFile(directory.resolve(PARAMS))) {
+            return false;
+        }
+        Properties found = new Properties();
+        try (Reader in = Files.newBufferedReader(properties, StandardCharsets.UTF_8)) {
+            found.load(in);
+        }
+        return found.equals(wanted);
+    }
+
+    private static FeatureClassifier load(Path directory, ImageDataset train, Device device) throws IOException {
+        return FeatureClassifier.load(directory.resolve(PARAMS), device, train.channels(), train.height(),
+                train.width(), train.labelNames());
     }
 
     private static void store(Path directory, FeatureClassifier classifier, Properties description)

@@ -104,6 +104,37 @@ class EvaluationTest {
     }
 
     @Test
+    void aShippedClassifierIsUsedReadOnlyBeforeTheCache() throws IOException {
+        ImageDataset small = train.take(90);
+        ClassifierSettings quick = SETTINGS.withEpochs(1);
+        Path shipped = temp.resolve("shipped");
+        int[] first;
+        try (FeatureClassifier trained = new ClassifierCache(shipped).obtain(small, quick, Device.cpu(), step -> {})
+                .classifier()) {
+            first = trained.classify(heldOut.pixels(), heldOut.count()).predicted();
+        }
+        Path shippedDirectory = shipped.resolve(small.contentHash());
+        byte[] shippedWeights = Files.readAllBytes(shippedDirectory.resolve(ClassifierCache.PARAMS));
+        Path cacheRoot = temp.resolve("user-cache");
+        ClassifierCache cache = new ClassifierCache(cacheRoot, List.of(temp.resolve("missing"), shipped));
+
+        ClassifierCache.Obtained found = cache.obtain(small, quick, Device.cpu(), step -> {});
+        try (FeatureClassifier loaded = found.classifier()) {
+            assertTrue(found.fromCache());
+            assertEquals(shippedDirectory, found.directory());
+            assertArrayEquals(first, loaded.classify(heldOut.pixels(), heldOut.count()).predicted());
+        }
+        assertFalse(Files.exists(cacheRoot), "nothing trained, nothing written");
+        ClassifierCache.Obtained other = cache.obtain(small, quick.withEpochs(2), Device.cpu(), step -> {});
+        try (FeatureClassifier trained = other.classifier()) {
+            assertFalse(other.fromCache(), "other settings are trained, not taken from the shipped one");
+            assertEquals(cacheRoot.resolve(small.contentHash()), other.directory());
+        }
+        assertArrayEquals(shippedWeights, Files.readAllBytes(shippedDirectory.resolve(ClassifierCache.PARAMS)),
+                "the shipped classifier is never replaced");
+    }
+
+    @Test
     void theEvaluatorScoresGoodBadAndMislabelledSourcesAsTheyDeserve() throws IOException {
         Evaluator evaluator = new Evaluator(classifier, heldOut);
         ImageDataset pool = SyntheticShapes.make(600, 16, 9);
