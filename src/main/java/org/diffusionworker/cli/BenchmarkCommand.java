@@ -98,10 +98,14 @@ public class BenchmarkCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "MD", description = "Also write the markdown report to this file.")
     Path outFile;
 
+    /** Why the bf16 column is not timed in this run, if it is not; decided once, from --bf16 and the CPU's flags. */
+    private Optional<String> bf16NotTimed = Optional.empty();
+
     @Override
     public Integer call() throws Exception {
         EngineThreads.apply(threads);
         checkOptions();
+        bf16NotTimed = bf16Skipped(bf16, CpuFeatures.bf16Flags());
         ReferenceProcess reference = !noReference && ReferenceProcess.available()
                 ? new ReferenceProcess(referenceScript, threads) : null;
         MarkdownReport report = new MarkdownReport(spec.commandLine().getOut());
@@ -160,10 +164,6 @@ public class BenchmarkCommand implements Callable<Integer> {
         };
     }
 
-    private boolean bf16Timed() {
-        return bf16Skipped(bf16, CpuFeatures.bf16Flags()).isEmpty();
-    }
-
     private void header(MarkdownReport report, ReferenceProcess reference, BenchmarkWeights weights,
             Fp32Ceiling.Result ceiling) {
         int javaThreads = DjlRuntime.intraOpThreads();
@@ -199,7 +199,7 @@ public class BenchmarkCommand implements Callable<Integer> {
                     + " bf16 weights and arithmetic inside and fp32 at its edges (`export_torchscript.py --precision bf16`,"
                     + " as `models/fashion-mnist-bf16`); every reference run reports the same SHA-256 (checked).");
             report.line("- bf16 units on this CPU: %s; bf16 column: %s.", CpuFeatures.bf16(),
-                    bf16Skipped(bf16, CpuFeatures.bf16Flags()).map(why -> "not timed (" + why + ")").orElse("timed"));
+                    bf16NotTimed.map(why -> "not timed (" + why + ")").orElse("timed"));
         } else {
             report.line("- PyTorch reference: skipped (%s); no TorchScript columns without its export. Java weights:"
                     + " the project's seeded initialisation.", noReference ? "--no-reference" : "/usr/bin/python3 has no torch");
@@ -223,7 +223,7 @@ public class BenchmarkCommand implements Callable<Integer> {
             long flopsPerCall = NetworkFlops.forwardPerImage(model.config());
             try (GenerationEngine blocks = new GenerationEngine(weights.blocks(model));
                     OptionalEngine script = new OptionalEngine(weights.torchScript(model).map(GenerationEngine::new));
-                    OptionalEngine bf16Script = new OptionalEngine(bf16Timed()
+                    OptionalEngine bf16Script = new OptionalEngine(bf16NotTimed.isEmpty()
                             ? weights.torchScriptBf16(model).map(GenerationEngine::new) : Optional.empty())) {
                 SamplingTimer javaTimer = new SamplingTimer(blocks);
                 Optional<SamplingTimer> scriptTimer = script.engine().map(SamplingTimer::new);
