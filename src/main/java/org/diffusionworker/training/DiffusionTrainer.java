@@ -109,6 +109,7 @@ public final class DiffusionTrainer {
             NDManager root) throws IOException {
         RunState state = RunState.read(checkpoint);
         state.requireResumableWith(job.settings(), dataHash, job.data().count(), checkpoint);
+        requireSameAverage(checkpoint, job.settings().emaDecay());
         ContextUnet network = ModelLoader.trainableNetwork(checkpoint, root);
         ContextUnetConfig saved = network.config();
         if (!saved.equals(spec.config())) {
@@ -118,7 +119,22 @@ public final class DiffusionTrainer {
         LOG.log(System.Logger.Level.INFO, "resuming {0} after epoch {1} of {2}", job.output(),
                 state.epochsCompleted(), state.epochs());
         return new Session(network, state, TrainingHistory.read(checkpoint), checkpoint.resolve(OPTIMIZER_FILE),
-                checkpoint.resolve(WeightAverage.TRAINED_WEIGHTS_FILE));
+                checkpoint.resolve(TRAINED_MODEL_DIRECTORY));
+    }
+
+    /**
+     * Refuses a resume that changes {@code --ema-decay}: an averaging run's checkpoint model is the average, so
+     * switching the average off would train on from it, and switching it on would start a new average mid-run.
+     */
+    private static void requireSameAverage(Path checkpoint, double emaDecay) {
+        Map<String, Object> training = ModelCards.read(ModelDirectory.cardFile(checkpoint)).training();
+        Object ema = training == null ? null : training.get("ema");
+        double then = ema instanceof Map<?, ?> m && m.get("decay") instanceof Number decay ? decay.doubleValue() : 0;
+        if (then != emaDecay) {
+            throw new IllegalArgumentException("cannot --resume from " + checkpoint + ": it was trained with"
+                    + " --ema-decay " + then + " (this run asks for " + emaDecay + "). Resume with the original"
+                    + " settings, or train afresh into another --out");
+        }
     }
 
     /** The card of the network before training: architecture from the data, labels, schedule. */
@@ -133,7 +149,8 @@ public final class DiffusionTrainer {
 
     /**
      * The network and where the run stands when a session starts. A checkpoint's model holds the averaged weights
-     * when the run averages them; {@code trainedWeights} then holds the weights training goes on from.
+     * when the run averages them; {@code trainedWeights}, a model directory, then holds the weights training goes on
+     * from.
      */
     private record Session(ContextUnet network, RunState state, TrainingHistory history, Path optimizerState,
             Path trainedWeights) {}
@@ -194,17 +211,25 @@ public final class DiffusionTrainer {
                 }
             }
             this.average = settings.emaDecay() > 0 ? new WeightAverage(parameters, settings.emaDecay(), root) : null;
-            if (average != null && session.trainedWeights() != null && Files.isRegularFile(session.trainedWeights())) {
-                // The checkpoint's model is the average (it became the average above); training goes on from these.
-                try (InputStream in = new BufferedInputStream(Files.newInputStream(session.trainedWeights()))) {
-                    average.restoreTrainedWeights(in);
-                } catch (MalformedModelException e) {
-                    throw new InvalidModelException("cannot restore " + session.trainedWeights() + ": "
-                            + e.getMessage(), e);
-                }
+            if (average != null && session.trainedWeights() != null) {
+                restoreTrainedWeights(session.trainedWeights());
             }
             this.trainingStep = new TrainingStep(network, adam, root);
             this.store = trainingStep.store();
+        }
+
+        /** The network holds the checkpoint's average, which became the average above; training goes on from these. */
+        private void restoreTrainedWeights(Path directory) {
+            if (!Files.isDirectory(directory)) {
+                throw new InvalidModelException("cannot --resume: " + directory + " is missing, the trained weights"
+                        + " of this averaging run (checkpoints of older versions kept them in trained-weights.params:"
+                        + " resume those with the version that wrote them)");
+            }
+            try (NDManager read = root.newSubManager()) {
+                average.restoreTrainedWeights(SeedParameterNames.of(ModelLoader.trainableNetwork(directory, read)));
+            } catch (MalformedModelException e) {
+                throw new InvalidModelException("cannot restore " + directory + ": " + e.getMessage(), e);
+            }
         }
 
         TrainingResult run(TrainingListener listener) throws IOException {
@@ -274,10 +299,7 @@ public final class DiffusionTrainer {
                 adam.save(parameters, out);
             }
             if (average != null) {
-                try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(
-                        partial.resolve(WeightAverage.TRAINED_WEIGHTS_FILE)))) {
-                    average.saveTrainedWeights(out);
-                }
+                // Training goes on from these on --resume; evaluate and sample load them like any model.
                 ModelDirectory.write(partial.resolve(TRAINED_MODEL_DIRECTORY),
                         spec.withTraining(trainingRecord(epoch, complete, false)), network);
             }

@@ -2,12 +2,8 @@ package org.diffusionworker.training;
 
 import ai.djl.MalformedModelException;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Parameter;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -29,9 +25,6 @@ import org.diffusionworker.model.DjlRuntime;
  * of one action (writing the model, drawing the preview) and then puts the trained weights back.
  */
 public final class WeightAverage implements AutoCloseable {
-
-    /** The checkpoint file of the trained (not averaged) weights, for resuming. */
-    static final String TRAINED_WEIGHTS_FILE = "trained-weights.params";
 
     private final double decay;
     private final NDManager manager;
@@ -106,48 +99,33 @@ public final class WeightAverage implements AutoCloseable {
         }
     }
 
-    /** Writes the trained weights (the network's, while the checkpoint holds the averages as the model). */
-    void saveTrainedWeights(OutputStream out) throws IOException {
-        NDList arrays = new NDList();
-        parameters.forEach((name, p) -> {
-            NDArray a = p.getArray().duplicate();
-            a.setName(name);
-            arrays.add(a);
-        });
-        try {
-            out.write(arrays.encode());
-        } finally {
-            arrays.close();
-        }
-    }
-
     /**
      * Resumes from a checkpoint: the network holds the averages (the checkpoint's model); they become the averages
-     * again, and the trained weights read from {@code in} go back into the network.
+     * again, and the trained weights, the trainable ones among {@code saved} (a network loaded from the checkpoint's
+     * model directory of trained weights), go back into the network.
      */
-    void restoreTrainedWeights(InputStream in) throws IOException, MalformedModelException {
+    void restoreTrainedWeights(Map<String, Parameter> saved) throws MalformedModelException {
         DjlRuntime.disableGradientsOnThisThread();
-        try (NDManager read = manager.newSubManager()) {
-            NDList arrays = NDList.decode(read, in.readAllBytes());
-            Map<String, NDArray> byName = new HashMap<>();
-            arrays.forEach(a -> byName.put(a.getName(), a));
-            List<String> problems = new ArrayList<>();
-            parameters.forEach((name, p) -> {
-                NDArray saved = byName.get(name);
-                if (saved == null || !saved.getShape().equals(p.getArray().getShape())) {
-                    problems.add(name + (saved == null ? " is missing" : " has shape " + saved.getShape()));
-                }
-            });
-            TreeSet<String> extra = new TreeSet<>(byName.keySet());
-            extra.removeAll(parameters.keySet());
-            if (!extra.isEmpty()) {
-                problems.add("weights the network lacks: " + extra);
+        List<String> problems = new ArrayList<>();
+        parameters.forEach((name, p) -> {
+            Parameter s = saved.get(name);
+            if (s == null || !s.getArray().getShape().equals(p.getArray().getShape())) {
+                problems.add(name + (s == null ? " is missing" : " has shape " + s.getArray().getShape()));
             }
-            if (!problems.isEmpty()) {
-                throw new MalformedModelException("trained weights do not fit the network: " + problems);
+        });
+        TreeSet<String> extra = new TreeSet<>();
+        saved.forEach((name, s) -> {
+            if (s.requiresGradient() && !parameters.containsKey(name)) {
+                extra.add(name);
             }
-            parameters.forEach((name, p) -> byName.get(name).copyTo(p.getArray()));
+        });
+        if (!extra.isEmpty()) {
+            problems.add("weights the network lacks: " + extra);
         }
+        if (!problems.isEmpty()) {
+            throw new MalformedModelException("trained weights do not fit the network: " + problems);
+        }
+        parameters.forEach((name, p) -> saved.get(name).getArray().copyTo(p.getArray()));
     }
 
     @Override

@@ -3,12 +3,12 @@ package org.diffusionworker.training;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.djl.MalformedModelException;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Parameter;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Random;
@@ -72,14 +72,21 @@ class WeightAverageTest {
             assertEquals(identity, w.getArray(), "in place: the parameter keeps its array");
             assertEquals(start[0] + (2f - start[0]) * 9f / 11f, averaged[0], 1e-6f);
 
-            ByteArrayOutputStream saved = new ByteArrayOutputStream();
-            average.saveTrainedWeights(saved);
-            // A resumed run: the network holds the averages (the checkpoint's model), then the trained weights return.
+            // A resumed run: the network holds the averages (the checkpoint's model); the trained weights come back
+            // from the network of the checkpoint's trained/ model directory.
+            Parameter saved = parameter(manager, "w", true);
+            saved.getArray().set(trained);
+            Parameter savedStatistic = parameter(manager, "running_mean", false);
             w.getArray().set(averaged);
             WeightAverage resumed = new WeightAverage(Map.of("w", w), 0.5, manager);
-            resumed.restoreTrainedWeights(new ByteArrayInputStream(saved.toByteArray()));
+            resumed.restoreTrainedWeights(Map.of("w", saved, "running_mean", savedStatistic));
             assertArrayEquals(trained, w.getArray().toFloatArray());
             assertArrayEquals(averaged, resumed.averageOf("w").toFloatArray());
+
+            MalformedModelException missing = assertThrows(MalformedModelException.class,
+                    () -> resumed.restoreTrainedWeights(Map.of("v", saved)));
+            assertTrue(missing.getMessage().contains("w is missing")
+                    && missing.getMessage().contains("weights the network lacks: [v]"), missing.getMessage());
             average.close();
             resumed.close();
         }
