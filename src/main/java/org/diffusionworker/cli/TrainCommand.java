@@ -67,8 +67,8 @@ public class TrainCommand implements Callable<Integer> {
     double contextDropout;
 
     @Option(names = "--ema-decay", defaultValue = "" + TrainingSettings.DEFAULT_EMA_DECAY,
-            description = "Decay of the moving average of the weights published as the model; 0 publishes the"
-                    + " trained weights (default: ${DEFAULT-VALUE}).")
+            description = "Decay of a moving average of the weights to publish as the model, e.g. 0.999 (diffusers'"
+                    + " EMAModel); 0 publishes the trained weights (default: ${DEFAULT-VALUE}).")
     double emaDecay;
 
     @Option(names = "--checkpoint-every", defaultValue = "" + TrainingSettings.DEFAULT_CHECKPOINT_EVERY,
