@@ -31,8 +31,9 @@ public record TrainingSettings(int epochs, int batchSize, double learningRate, d
     public static final int DEFAULT_PREVIEW_PER_LABEL = 8;
     /**
      * Off: with the learning rate decaying linearly to zero the last epochs barely move the weights, and a 0.999
-     * average of them (a horizon of 1,000 steps) was measured worse than the weights it averages at guidance 1
-     * (distance +23% on an 8-epoch Fashion-MNIST run, +18% on a 10-epoch one; docs/training.md).
+     * average of them (a horizon of 1,000 steps) was measured worse than the weights it averages (an 8-epoch
+     * Fashion-MNIST run: distance +23% at guidance 1); a 10-epoch averaged run was also worse than the shipped model
+     * there (+18%). docs/training.md has both.
      */
     public static final double DEFAULT_EMA_DECAY = 0;
 
