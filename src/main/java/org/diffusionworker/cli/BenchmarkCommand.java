@@ -170,7 +170,8 @@ public class BenchmarkCommand implements Callable<Integer> {
         report.line("# diffusion-worker benchmark (%d cores, %s, load average %.2f at the start)",
                 Runtime.getRuntime().availableProcessors(), Instant.now().truncatedTo(ChronoUnit.SECONDS), loadAverage());
         report.line("");
-        report.line("Each case runs the Java blocks, TorchScript (fp32, then bf16) and PyTorch (those present) in turn, %d times;"
+        report.line("Each case runs the Java blocks, TorchScript (fp32 traced, fp32 packed, bf16) and PyTorch (those present)"
+                + " in turn, %d times;"
                 + " cells are the median"
                 + " (min-max) of the %d repeats, ratios the median (min-max) of the ratios of repeats run side by side.",
                 repeats, repeats);
@@ -195,9 +196,11 @@ public class BenchmarkCommand implements Callable<Integer> {
                         + " the same.", javaThreads, e.path("torch_num_threads").asInt());
             }
             report.line("- Weights: PyTorch's default initialisation from seed 0, exported by the reference (`--export`):"
-                    + " the Java blocks load its state dict, TorchScript its trace, bf16 the same state dict scripted with"
-                    + " bf16 weights and arithmetic inside and fp32 at its edges (`export_torchscript.py --precision bf16`,"
-                    + " as `models/fashion-mnist-bf16`); every reference run reports the same SHA-256 (checked).");
+                    + " the Java blocks load its state dict, TorchScript its trace, packed the same state dict scripted in"
+                    + " fp32 with BatchNorm folded and the convolution weights in oneDNN's layout (`export_torchscript.py"
+                    + " --precision fp32-packed`), bf16 scripted with bf16 weights and arithmetic inside and fp32 at its"
+                    + " edges (`--precision bf16`, as `models/fashion-mnist-bf16`); every reference run reports the same"
+                    + " SHA-256 (checked).");
             report.line("- bf16 units on this CPU: %s; bf16 column: %s.", CpuFeatures.bf16(),
                     bf16NotTimed.map(why -> "not timed (" + why + ")").orElse("timed"));
         } else {
@@ -223,26 +226,34 @@ public class BenchmarkCommand implements Callable<Integer> {
             long flopsPerCall = NetworkFlops.forwardPerImage(model.config());
             try (GenerationEngine blocks = new GenerationEngine(weights.blocks(model));
                     OptionalEngine script = new OptionalEngine(weights.torchScript(model).map(GenerationEngine::new));
+                    OptionalEngine packedScript = new OptionalEngine(
+                            weights.torchScriptPacked(model).map(GenerationEngine::new));
                     OptionalEngine bf16Script = new OptionalEngine(bf16NotTimed.isEmpty()
                             ? weights.torchScriptBf16(model).map(GenerationEngine::new) : Optional.empty())) {
                 SamplingTimer javaTimer = new SamplingTimer(blocks);
                 Optional<SamplingTimer> scriptTimer = script.engine().map(SamplingTimer::new);
+                Optional<SamplingTimer> packedTimer = packedScript.engine().map(SamplingTimer::new);
                 Optional<SamplingTimer> bf16Timer = bf16Script.engine().map(SamplingTimer::new);
                 progress("warming up " + config + " ...");
                 javaTimer.warmUp();
                 scriptTimer.ifPresent(SamplingTimer::warmUp);
+                packedTimer.ifPresent(SamplingTimer::warmUp);
                 bf16Timer.ifPresent(SamplingTimer::warmUp);
                 for (SamplerKind kind : SamplerKind.values()) {
                     int timed = kind == SamplerKind.DDIM ? SamplingTimer.DDIM_STEPS : ddpmSteps;
                     for (int batch : batches) {
                         List<Double> java = new ArrayList<>();
                         List<Double> ts = new ArrayList<>();
+                        List<Double> packed = new ArrayList<>();
                         List<Double> bf16 = new ArrayList<>();
                         List<Double> torch = new ArrayList<>();
                         for (int r = 0; r < repeats; r++) {
                             java.add(javaTimer.imagesPerSecond(kind, batch, timed));
                             if (scriptTimer.isPresent()) {
                                 ts.add(scriptTimer.get().imagesPerSecond(kind, batch, timed));
+                            }
+                            if (packedTimer.isPresent()) {
+                                packed.add(packedTimer.get().imagesPerSecond(kind, batch, timed));
                             }
                             if (bf16Timer.isPresent()) {
                                 bf16.add(bf16Timer.get().imagesPerSecond(kind, batch, timed));
@@ -253,11 +264,11 @@ public class BenchmarkCommand implements Callable<Integer> {
                                 torch.add(run.get("images_per_s_for_full_run").asDouble());
                             }
                             progress(String.format(Locale.ROOT, "%s %s batch %d repeat %d/%d: Java %.3f, TorchScript %s,"
-                                    + " bf16 %s, PyTorch %s images/s", config, label(kind), batch, r + 1, repeats,
-                                    last(java), lastOrNa(ts), lastOrNa(bf16), lastOrNa(torch)));
+                                    + " packed %s, bf16 %s, PyTorch %s images/s", config, label(kind), batch, r + 1,
+                                    repeats, last(java), lastOrNa(ts), lastOrNa(packed), lastOrNa(bf16), lastOrNa(torch)));
                         }
                         BenchmarkTables.samplingRow(report, describe(model), label(kind), batch, new Spread(java),
-                                spread(ts), spread(bf16), spread(torch),
+                                spread(ts), spread(packed), spread(bf16), spread(torch),
                                 (double) flopsPerCall * SamplingTimer.fullRunSteps(kind, T));
                     }
                 }

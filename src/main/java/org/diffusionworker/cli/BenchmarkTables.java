@@ -13,20 +13,21 @@ final class BenchmarkTables {
     private BenchmarkTables() {}
 
     static void samplingHeader(MarkdownReport report) {
-        report.line("| model | sampler | batch | Java blocks images/s | TorchScript images/s | bf16 TorchScript images/s"
-                + " | PyTorch images/s | Java / PyTorch | TorchScript / PyTorch | Java / TorchScript | bf16 / PyTorch"
-                + " | GFLOP/s Java / TorchScript / PyTorch |");
-        report.line("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        report.line("| model | sampler | batch | Java blocks images/s | TorchScript images/s | packed TorchScript images/s"
+                + " | bf16 TorchScript images/s | PyTorch images/s | Java / PyTorch | TorchScript / PyTorch"
+                + " | packed / PyTorch | Java / TorchScript | bf16 / PyTorch | GFLOP/s Java / TorchScript / packed / PyTorch |");
+        report.line("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     }
 
     /** {@code flopsPerImage}: FLOPs to make one image (network calls of a full run x FLOPs per call). */
     static void samplingRow(MarkdownReport report, String model, String sampler, int batch, Spread java,
-            Optional<Spread> script, Optional<Spread> bf16, Optional<Spread> torch, double flopsPerImage) {
-        report.line("| %s | %s | %d | %s | %s | %s | %s | %s | %s | %s | %s | %s / %s / %s |", model, sampler, batch,
-                java.format(2), format(script, 2), format(bf16, 2), format(torch, 2),
-                ratio(Optional.of(java), torch), ratio(script, torch), ratio(Optional.of(java), script),
-                ratio(bf16, torch),
-                gflops(Optional.of(java), flopsPerImage), gflops(script, flopsPerImage), gflops(torch, flopsPerImage));
+            Optional<Spread> script, Optional<Spread> packed, Optional<Spread> bf16, Optional<Spread> torch,
+            double flopsPerImage) {
+        report.line("| %s | %s | %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s / %s / %s / %s |", model,
+                sampler, batch, java.format(2), format(script, 2), format(packed, 2), format(bf16, 2), format(torch, 2),
+                ratio(Optional.of(java), torch), ratio(script, torch), ratio(packed, torch),
+                ratio(Optional.of(java), script), ratio(bf16, torch), gflops(Optional.of(java), flopsPerImage),
+                gflops(script, flopsPerImage), gflops(packed, flopsPerImage), gflops(torch, flopsPerImage));
     }
 
     static void trainingHeader(MarkdownReport report) {

@@ -18,8 +18,8 @@ import org.diffusionworker.model.ModelSpec;
 /**
  * The weights every side of the benchmark runs: PyTorch's default initialisation from seed 0,
  * made once per model by the reference ({@code bench_reference.py --export}) and loaded by the
- * Java side three times: as a state dict into its own blocks, as the traced TorchScript module, and
- * scripted in bf16 ({@code export_torchscript.py}). The
+ * Java side four times: as a state dict into its own blocks, as the traced TorchScript module, and
+ * scripted in bf16 and in fp32 with its convolution weights prepacked ({@code export_torchscript.py}). The
  * reference rebuilds them from the same seed in every timed process; {@link #check} compares the
  * SHA-256 it reports with the export's. Without the reference, the Java blocks get the project's
  * seeded initialisation and there is no TorchScript module.
@@ -28,7 +28,6 @@ final class BenchmarkWeights implements AutoCloseable {
 
     private static final String STATE_DICT = "state_dict.npz";
     private static final String TORCHSCRIPT = "contextunet.pt";
-    private static final String BF16 = "bf16";
 
     private final ReferenceProcess reference;
     private final Path directory;
@@ -95,12 +94,25 @@ final class BenchmarkWeights implements AutoCloseable {
      * first use, so that a run of the training case alone does not make one.
      */
     Optional<LoadedModel> torchScriptBf16(ModelSpec model) throws IOException, InterruptedException {
+        return scripted(model, "bf16");
+    }
+
+    /**
+     * The same network scripted in fp32 with BatchNorm folded and the convolution weights in oneDNN's blocked layout,
+     * reordered once at load instead of at every call ({@code export_torchscript.py --precision fp32-packed}).
+     */
+    Optional<LoadedModel> torchScriptPacked(ModelSpec model) throws IOException, InterruptedException {
+        return scripted(model, "fp32-packed");
+    }
+
+    private Optional<LoadedModel> scripted(ModelSpec model, String precision) throws IOException, InterruptedException {
         if (!exports.containsKey(model.name())) {
             return Optional.empty();
         }
-        Path module = folder(model).resolve(BF16).resolve(ReferenceProcess.BF16_MODULE);
+        Path module = folder(model).resolve(precision).resolve("contextunet-" + precision + ".pt");
         if (!Files.isRegularFile(module)) {
-            module = reference.exportBf16(model.config(), folder(model).resolve(STATE_DICT), module.getParent());
+            module = reference.exportScript(model.config(), folder(model).resolve(STATE_DICT), precision,
+                    module.getParent());
         }
         return Optional.of(ModelLoader.fromTorchScript(module, model, Device.cpu()));
     }

@@ -23,8 +23,6 @@ import org.diffusionworker.model.ContextUnetConfig;
 final class ReferenceProcess {
 
     static final String PYTHON = "/usr/bin/python3";
-    /** The file {@code export_torchscript.py --precision bf16} writes. */
-    static final String BF16_MODULE = "contextunet-bf16.pt";
     private static final String OPENBLAS_THREADS = "OPENBLAS_NUM_THREADS";
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -63,11 +61,13 @@ final class ReferenceProcess {
     }
 
     /**
-     * Scripts the state dict that {@link #export} wrote with bf16 inside and fp32 at the edges, into
-     * {@code directory}, as {@code export_torchscript.py --precision bf16} (beside the reference
-     * script) makes {@code models/fashion-mnist-bf16}; returns the module's file.
+     * Scripts the state dict that {@link #export} wrote into {@code directory} as {@code export_torchscript.py
+     * --precision <precision>} (beside the reference script) makes {@code models/fashion-mnist-bf16}: {@code bf16}
+     * inside with fp32 at the edges, or {@code fp32-packed} (BatchNorm folded, convolution weights in oneDNN's
+     * layout); returns the module's file.
      */
-    Path exportBf16(ContextUnetConfig config, Path stateDict, Path directory) throws IOException, InterruptedException {
+    Path exportScript(ContextUnetConfig config, Path stateDict, String precision, Path directory)
+            throws IOException, InterruptedException {
         Files.createDirectories(directory);
         Path card = directory.resolve("source-card.json");
         ObjectNode architecture = JSON.createObjectNode().put("inChannels", config.inChannels())
@@ -75,8 +75,8 @@ final class ReferenceProcess {
         Files.writeString(card, JSON.createObjectNode().put("name", "benchmark").set("architecture", architecture)
                 .toString());
         execute(List.of(PYTHON, script.resolveSibling("export_torchscript.py").toString(), "--state-dict",
-                stateDict.toString(), "--card", card.toString(), "--precision", "bf16", "--out", directory.toString()));
-        return directory.resolve(BF16_MODULE);
+                stateDict.toString(), "--card", card.toString(), "--precision", precision, "--out", directory.toString()));
+        return directory.resolve("contextunet-" + precision + ".pt");
     }
 
     /** One timed sampling run: {@code steps} network steps after 2 untimed ones. */

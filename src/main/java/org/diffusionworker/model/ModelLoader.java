@@ -31,6 +31,8 @@ import java.util.TreeSet;
 public final class ModelLoader {
 
     private static final System.Logger LOG = System.getLogger(ModelLoader.class.getName());
+    /** How tools/reference/export_torchscript.py begins {@code provenance.precision} of a packed export. */
+    static final String PACKED_PRECISION = "fp32-packed";
 
     private ModelLoader() {}
 
@@ -173,6 +175,9 @@ public final class ModelLoader {
         if (!Files.isRegularFile(file)) {
             throw new InvalidModelException("no TorchScript file at " + file);
         }
+        cpuOnlyRefusal(spec, device).ifPresent(why -> {
+            throw new InvalidModelException(why);
+        });
         DjlRuntime.engine();
         Model model = Model.newInstance(spec.name(), device, "PyTorch");
         try {
@@ -183,6 +188,21 @@ public final class ModelLoader {
         }
         bf16Warning(spec, CpuFeatures.bf16Flags()).ifPresent(w -> LOG.log(System.Logger.Level.WARNING, w));
         return new TorchScriptContextUnetModel(spec, model, WeightHashes.sha256(file));
+    }
+
+    /**
+     * Why a model cannot run on {@code device}, if it cannot: an export whose card says {@code fp32-packed} (its
+     * convolution weights are prepacked for oneDNN, which libtorch runs on the CPU only; on a GPU it would fail inside
+     * libtorch at load with an opaque message).
+     */
+    static Optional<String> cpuOnlyRefusal(ModelSpec spec, Device device) {
+        String precision = spec.provenance().getOrDefault("precision", "");
+        if (!precision.startsWith(PACKED_PRECISION) || Device.Type.CPU.equals(device.getDeviceType())) {
+            return Optional.empty();
+        }
+        return Optional.of("model " + spec.name() + " is an fp32-packed export (convolution weights prepacked for"
+                + " oneDNN), which runs on the CPU only, not on " + device + "; serve the model it was exported from"
+                + " (the same weights) there");
     }
 
     /**
