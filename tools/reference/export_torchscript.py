@@ -1,15 +1,17 @@
 #!/usr/bin/python3
 """Turns a state dict into a TorchScript model directory the worker loads (developer tool).
 
-    java -jar target/quarkus-app/quarkus-run.jar export-state-dict --model models/fashion-mnist --out /tmp/sd.npz
-    /usr/bin/python3 tools/reference/export_torchscript.py --state-dict /tmp/sd.npz \
+    java -jar target/quarkus-app/quarkus-run.jar export-state-dict --model models/fashion-mnist --out /tmp/fm.npz
+    PYTHONHASHSEED=0 /usr/bin/python3 tools/reference/export_torchscript.py --state-dict /tmp/fm.npz \
         --card models/fashion-mnist/model.json --precision bf16 --out models/fashion-mnist-bf16
-    /usr/bin/python3 tools/reference/export_torchscript.py --state-dict /tmp/sd.npz \
+    PYTHONHASHSEED=0 /usr/bin/python3 tools/reference/export_torchscript.py --state-dict /tmp/fm.npz \
         --card models/fashion-mnist/model.json --precision fp32-packed --out models/fashion-mnist-packed
 
-The module is scripted (not traced, so nothing runs in this torch), with fp32 inputs and outputs at its edges and,
-for --precision bf16, bfloat16 weights and arithmetic inside: the route to the CPU's bf16 units that DJL cannot
-take with bf16 arrays of its own. Writes <out>/contextunet-<precision>.pt and <out>/model.json (the card of the
+(PYTHONHASHSEED=0 makes the file byte-reproducible: TorchScript writes a class's constants in the order of Python's
+string hashing.) The module is scripted, not traced, so that it can be made where Debian's torch 1.13 cannot run it
+(some bf16 operators); an fp32 module is loaded back and compared with the eager network before the script reports
+success. Inputs and outputs are fp32; with --precision bf16 the weights and arithmetic inside are bfloat16: the
+route to the CPU's bf16 units that DJL cannot take with bf16 arrays of its own. Writes <out>/contextunet-<precision>.pt and <out>/model.json (the card of the
 source model with the new weights file, format and SHA-256, and the precision under provenance).
 
 --precision fp32-packed (CPU only): fp32, with every BatchNorm folded into the convolution before it, each 3x3

@@ -61,10 +61,10 @@ final class ReferenceProcess {
     }
 
     /**
-     * Scripts the state dict that {@link #export} wrote into {@code directory} as {@code export_torchscript.py
-     * --precision <precision>} (beside the reference script) makes {@code models/fashion-mnist-bf16}: {@code bf16}
-     * inside with fp32 at the edges, or {@code fp32-packed} (BatchNorm folded, convolution weights in oneDNN's
-     * layout); returns the module's file.
+     * Scripts the state dict that {@link #export} wrote into {@code directory} with {@code export_torchscript.py
+     * --precision <precision>} (beside the reference script), the way {@code models/fashion-mnist-bf16} and
+     * {@code models/fashion-mnist-packed} are made: {@code bf16} inside with fp32 at the edges, or {@code fp32-packed}
+     * (BatchNorm folded, convolution weights in oneDNN's layout); returns the module's file.
      */
     Path exportScript(ContextUnetConfig config, Path stateDict, String precision, Path directory)
             throws IOException, InterruptedException {
