@@ -13,39 +13,54 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
- * The shipped model in fp32 (the Java blocks) against its bf16 TorchScript export, through the generation engine as
- * the worker runs it: DDIM-25 with guidance 1 (the doubled batch), interleaved rounds, medians with their range.
+ * The shipped model as the Java blocks (fp32), as its packed fp32 TorchScript export (what the CPU image serves) and as
+ * its bf16 export, through the generation engine as the worker runs it: DDIM-25 with guidance 1 (the doubled batch),
+ * interleaved rounds, medians with their range; the ratios are medians of the ratios of rounds run side by side.
  * A benchmark, not a test: {@code ./mvnw test -Dtest=PrecisionBenchmark -DexcludedGroups=none}
  * (BENCH_BATCHES=1,16,64, BENCH_ROUNDS=5).
  */
 @Tag("benchmark")
 class PrecisionBenchmark {
 
+    private static final List<String> MODELS = List.of("models/fashion-mnist", "models/fashion-mnist-packed",
+            "models/fashion-mnist-bf16");
+
     @Test
-    void fp32AgainstBf16() {
+    void fp32AgainstPackedAndBf16() {
         List<Integer> batches = Arrays.stream(System.getenv().getOrDefault("BENCH_BATCHES", "1,16,64").split(","))
                 .map(Integer::parseInt).toList();
         int rounds = Integer.parseInt(System.getenv().getOrDefault("BENCH_ROUNDS", "5"));
-        try (GenerationEngine fp32 = new GenerationEngine(ModelLoader.fromDirectory(Path.of("models/fashion-mnist"),
-                Device.cpu()));
-                GenerationEngine bf16 = new GenerationEngine(ModelLoader.fromDirectory(
-                        Path.of("models/fashion-mnist-bf16"), Device.cpu()))) {
-            fp32.warmUp();
-            bf16.warmUp();
-            System.out.println("| batch | fp32 images/s | bf16 images/s | bf16 / fp32 |");
-            System.out.println("|---:|---:|---:|---:|");
-            for (int batch : batches) {
-                double[] a = new double[rounds];
-                double[] b = new double[rounds];
-                double[] ratio = new double[rounds];
-                for (int r = 0; r < rounds; r++) {
-                    a[r] = imagesPerSecond(fp32, batch);
-                    b[r] = imagesPerSecond(bf16, batch);
-                    ratio[r] = b[r] / a[r];
-                }
-                System.out.printf(Locale.ROOT, "| %d | %s | %s | %s |%n", batch, spread(a), spread(b), spread(ratio));
+        List<GenerationEngine> engines = new ArrayList<>();
+        try {
+            for (String model : MODELS) {
+                engines.add(new GenerationEngine(ModelLoader.fromDirectory(Path.of(model), Device.cpu())));
             }
+            engines.forEach(GenerationEngine::warmUp);
+            System.out.println("| batch | fp32 blocks images/s | packed fp32 images/s | bf16 images/s | packed / blocks"
+                    + " | bf16 / blocks |");
+            System.out.println("|---:|---:|---:|---:|---:|---:|");
+            for (int batch : batches) {
+                double[][] speed = new double[MODELS.size()][rounds];
+                for (int r = 0; r < rounds; r++) {
+                    for (int m = 0; m < MODELS.size(); m++) {
+                        speed[m][r] = imagesPerSecond(engines.get(m), batch);
+                    }
+                }
+                System.out.printf(Locale.ROOT, "| %d | %s | %s | %s | %s | %s |%n", batch, spread(speed[0]),
+                        spread(speed[1]), spread(speed[2]), spread(ratios(speed[1], speed[0])),
+                        spread(ratios(speed[2], speed[0])));
+            }
+        } finally {
+            engines.forEach(GenerationEngine::close);
         }
+    }
+
+    private static double[] ratios(double[] numerator, double[] denominator) {
+        double[] r = new double[numerator.length];
+        for (int i = 0; i < r.length; i++) {
+            r[i] = numerator[i] / denominator[i];
+        }
+        return r;
     }
 
     private static double imagesPerSecond(GenerationEngine engine, int batch) {
