@@ -20,10 +20,12 @@ is loaded instead of at every call) and the activations kept in that layout thro
 torch.jit.optimize_for_inference does, in a form that can be saved (its frozen MKLDNN constants cannot be).
 """
 import argparse
+import copy
 import hashlib
 import json
 import os
 import sys
+import tempfile
 
 import numpy as np
 import torch
@@ -128,21 +130,26 @@ def main(argv=None):
     arrays = np.load(a.state_dict)
     state = {k: torch.from_numpy(arrays[k]) for k in arrays.files}
     net.load_state_dict(state, strict=True)
+    eager = copy.deepcopy(net)  # the reference for the check below; packing and .to(bf16) change net in place
     dtype = torch.bfloat16 if a.precision == "bf16" else torch.float32
     if a.precision == "fp32-packed":
         net = packed(net)
-    eager = cu.ContextUnet(arch["inChannels"], arch["nFeat"], arch["nCfeat"], arch["height"]).eval()
-    eager.load_state_dict(state, strict=True)
     scripted = torch.jit.script(Exported(net, dtype).eval())
     os.makedirs(a.out, exist_ok=True)
     name = "contextunet-%s.pt" % a.precision
     path = os.path.join(a.out, name)
-    scripted.save(path)
-    # Debian's torch 1.13 cannot run every bf16 operator (its bf16 transposed convolution fails), so only the fp32
-    # modules are checked here; the Java tests compare the bf16 one under libtorch 2.7.
-    difference = saved_vs_eager(path, eager, arch) if a.precision != "bf16" else None
-    if difference is not None and difference > 1e-4:
-        raise SystemExit("the saved module differs from the eager network by %g (fp32 allows 1e-4)" % difference)
+    # Written into a scratch folder beside the target (under the same file name: TorchScript names the archive's
+    # root after it) and moved over it only once checked, so that a failed export leaves the model directory as it
+    # was, its card still matching its weights.
+    with tempfile.TemporaryDirectory(dir=a.out) as scratch:
+        written = os.path.join(scratch, name)
+        scripted.save(written)
+        # Debian's torch 1.13 cannot run every bf16 operator (its bf16 transposed convolution fails), so only the
+        # fp32 modules are checked here; the Java tests compare the bf16 one under libtorch 2.7.
+        difference = saved_vs_eager(written, eager, arch) if a.precision != "bf16" else None
+        if difference is not None and difference > 1e-4:
+            raise SystemExit("the saved module differs from the eager network by %g (fp32 allows 1e-4)" % difference)
+        os.replace(written, path)
     sha = hashlib.sha256(open(path, "rb").read()).hexdigest()
     card["weights"] = {"file": name, "format": "torchscript", "sha256": sha}
     card.setdefault("provenance", {})["precision"] = (
