@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -21,6 +22,7 @@ import org.diffusionworker.model.CpuFeatures;
 import org.diffusionworker.model.DjlRuntime;
 import org.diffusionworker.model.ModelSpec;
 import org.diffusionworker.model.NetworkFlops;
+import org.diffusionworker.training.TrainingPrecision;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -33,7 +35,8 @@ import picocli.CommandLine.Spec;
  * the median of the paired ratios, and GFLOP/s beside an fp32 ceiling measured through the same
  * engine. Sampling: DDIM-20 timed whole; DDPM over its first {@code --ddpm-steps} steps,
  * extrapolated to T. Training: one optimiser step of the diffusion loss at batch 64 on 28x28x1,
- * n_feat 64.
+ * n_feat 64, in each of {@code --training-precisions} (the Java float32 blocks and the bf16 scripted
+ * step) against the reference's float32 step.
  */
 @Command(name = "benchmark", mixinStandardHelpOptions = true,
         description = "Images/s of sampling and training on random-weight models: Java blocks, TorchScript and the "
@@ -71,6 +74,11 @@ public class BenchmarkCommand implements Callable<Integer> {
 
     @Option(names = "--training-batch", defaultValue = "64", description = "Training case batch size. Default: ${DEFAULT-VALUE}.")
     int trainingBatch;
+
+    @Option(names = "--training-precisions", split = ",", defaultValue = "fp32,bf16",
+            description = "Java training steps to time, each against the reference's fp32 step: fp32 (the Java"
+                    + " blocks) and/or bf16 (train --precision bf16). Default: ${DEFAULT-VALUE}.")
+    List<String> trainingPrecisions;
 
     @Option(names = "--training-steps", defaultValue = "5",
             description = "Optimiser steps timed per repeat (after 2 untimed). Default: ${DEFAULT-VALUE}.")
@@ -145,6 +153,7 @@ public class BenchmarkCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("unknown --cases '" + c + "' (sampling, training)");
             }
         }
+        trainingPrecisions();
         if (repeats < 1 || ddpmSteps < 1 || trainingSteps < 1 || trainingBatch < 1 || batches.stream().anyMatch(b -> b < 1)) {
             throw new IllegalArgumentException("--repeats, --ddpm-steps, --training-steps and batch sizes must be >= 1");
         }
@@ -276,32 +285,66 @@ public class BenchmarkCommand implements Callable<Integer> {
         }
     }
 
+    private List<TrainingPrecision> trainingPrecisions() {
+        List<TrainingPrecision> parsed = new ArrayList<>();
+        for (String p : trainingPrecisions) {
+            try {
+                parsed.add(TrainingPrecision.parse(p));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("--training-precisions " + e.getMessage(), e);
+            }
+        }
+        return parsed;
+    }
+
+    /**
+     * Each repeat times every Java precision, then the reference, so all columns see the same machine; the
+     * reference runs in float32 (Debian's torch 1.13 cannot run this network under CPU autocast).
+     */
     private void training(MarkdownReport report, ReferenceProcess reference, BenchmarkWeights weights)
             throws IOException, InterruptedException {
         report.line("");
         report.line("## Training");
         report.line("");
         ModelSpec model = spec(TRAINING_CONFIG);
-        BenchmarkTables.trainingHeader(report);
-        List<Double> java = new ArrayList<>();
+        List<TrainingPrecision> precisions = trainingPrecisions();
+        Path stateDict = weights.stateDict(model).orElse(null);
+        Map<TrainingPrecision, List<Double>> java = new LinkedHashMap<>();
         List<Double> torch = new ArrayList<>();
-        try (TrainingStepTimer timer = new TrainingStepTimer(model, weights.stateDict(model).orElse(null), trainingBatch, 0)) {
+        List<TrainingStepTimer> timers = new ArrayList<>();
+        try {
+            for (TrainingPrecision precision : precisions) {
+                timers.add(new TrainingStepTimer(model, stateDict, trainingBatch, 0, precision));
+                java.put(precision, new ArrayList<>());
+            }
             progress("warming up the training step ...");
-            timer.imagesPerSecond(0, TRAINING_WARM_UP + 1);
+            timers.forEach(t -> t.imagesPerSecond(0, TRAINING_WARM_UP + 1));
             for (int r = 0; r < repeats; r++) {
-                java.add(timer.imagesPerSecond(TRAINING_WARM_UP, trainingSteps));
+                StringBuilder line = new StringBuilder();
+                for (int i = 0; i < precisions.size(); i++) {
+                    List<Double> figures = java.get(precisions.get(i));
+                    figures.add(timers.get(i).imagesPerSecond(TRAINING_WARM_UP, trainingSteps));
+                    line.append(String.format(Locale.ROOT, "Java %s %.1f, ", precisions.get(i).optionValue(),
+                            last(figures)));
+                }
                 if (reference != null) {
                     JsonNode run = reference.train(model.config(), trainingBatch, TRAINING_WARM_UP, trainingSteps);
                     weights.check(model, run);
                     torch.add(run.get("images_per_s").asDouble());
                 }
-                progress(String.format(Locale.ROOT, "training batch %d repeat %d/%d: Java %.1f, PyTorch %s images/s",
-                        trainingBatch, r + 1, repeats, last(java), lastOrNa(torch)));
+                progress(String.format(Locale.ROOT, "training batch %d repeat %d/%d: %sPyTorch fp32 %s images/s",
+                        trainingBatch, r + 1, repeats, line, lastOrNa(torch)));
             }
+        } finally {
+            timers.forEach(TrainingStepTimer::close);
         }
-        BenchmarkTables.trainingRow(report, describe(model), "Adam, MSE of the noise (" + trainingSteps + " timed)",
-                trainingBatch, new Spread(java), spread(torch),
-                (double) TRAINING_FLOPS_PER_FORWARD * NetworkFlops.forwardPerImage(model.config()));
+        BenchmarkTables.trainingHeader(report);
+        for (TrainingPrecision precision : precisions) {
+            BenchmarkTables.trainingRow(report, describe(model), "Adam, MSE of the noise (" + trainingSteps
+                    + " timed); Java " + precision.optionValue() + ", PyTorch fp32", trainingBatch,
+                    new Spread(java.get(precision)), spread(torch),
+                    (double) TRAINING_FLOPS_PER_FORWARD * NetworkFlops.forwardPerImage(model.config()));
+        }
     }
 
     private void progress(String message) {

@@ -12,6 +12,7 @@ import org.diffusionworker.model.ModelLoader;
 import org.diffusionworker.model.ModelSpec;
 import org.diffusionworker.training.DiffusionBatch;
 import org.diffusionworker.training.ResumableAdam;
+import org.diffusionworker.training.TrainingPrecision;
 import org.diffusionworker.training.TrainingStep;
 
 /**
@@ -30,8 +31,11 @@ final class TrainingStepTimer implements AutoCloseable {
     private final TrainingStep step;
     private final DiffusionBatch batch;
 
-    /** {@code stateDict}: the weights to start from ({@code .npz}), or null for the project's seeded initialisation. */
-    TrainingStepTimer(ModelSpec spec, Path stateDict, int batchSize, long seed) {
+    /**
+     * {@code stateDict}: the weights to start from ({@code .npz}), or null for the project's seeded initialisation;
+     * {@code precision}: the step's arithmetic, as {@code train --precision} runs it.
+     */
+    TrainingStepTimer(ModelSpec spec, Path stateDict, int batchSize, long seed, TrainingPrecision precision) {
         ContextUnet network = stateDict != null
                 ? ModelLoader.trainableNetwork(stateDict, spec, root)
                 : ModelLoader.trainableNetwork(spec, (int) seed, root);
@@ -39,7 +43,7 @@ final class TrainingStepTimer implements AutoCloseable {
                 .optLearningRateTracker(Tracker.fixed(LEARNING_RATE))
                 .setStateManager(root.newSubManager())
                 .build();
-        this.step = new TrainingStep(network, adam, root);
+        this.step = new TrainingStep(network, adam, root, precision);
         ModelSpec.Schedule s = spec.schedule();
         this.batch = randomBatch(spec.config(), batchSize, new NoiseSchedule(s.timesteps(), s.beta1(), s.beta2()),
                 new SplittableRandom(seed));
@@ -77,6 +81,7 @@ final class TrainingStepTimer implements AutoCloseable {
 
     @Override
     public void close() {
+        step.close();
         root.close();
     }
 }

@@ -1,5 +1,6 @@
 package org.diffusionworker.training;
 
+import ai.djl.Device;
 import ai.djl.MalformedModelException;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -29,6 +30,7 @@ import org.diffusionworker.imaging.ImageGrid;
 import org.diffusionworker.imaging.PngEncoder;
 import org.diffusionworker.model.ContextUnet;
 import org.diffusionworker.model.ContextUnetConfig;
+import org.diffusionworker.model.CpuFeatures;
 import org.diffusionworker.model.DjlRuntime;
 import org.diffusionworker.model.InvalidModelException;
 import org.diffusionworker.model.ModelCards;
@@ -95,7 +97,9 @@ public final class DiffusionTrainer {
             Session session = job.resume()
                     ? resumed(job, spec, dataHash, latest.get(), root)
                     : fresh(job, spec, dataHash, root);
-            return new Run(job, spec, session, checkpoints, root).run(listener);
+            try (Run run = new Run(job, spec, session, checkpoints, root)) {
+                return run.run(listener);
+            }
         }
     }
 
@@ -156,7 +160,21 @@ public final class DiffusionTrainer {
             Path trainedWeights) {}
 
     /** One session of a run: the training loop and its checkpoints. */
-    private static final class Run {
+    /**
+     * A warning when bf16 training runs on a CPU without bf16 units ({@code cpuBf16Flags} empty; unknown, absent:
+     * no warning): oneDNN then emulates them, and the run is slower than in fp32.
+     */
+    static Optional<String> bf16Warning(Device device, Optional<List<String>> cpuBf16Flags) {
+        if (!Device.Type.CPU.equals(device.getDeviceType()) || cpuBf16Flags.isEmpty()
+                || !cpuBf16Flags.get().isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of("--precision bf16 on a CPU without the bf16 units oneDNN uses ("
+                + String.join(", ", CpuFeatures.BF16_FLAGS) + "): it emulates them, and this run will be slower than"
+                + " with --precision fp32 (docs/training.md)");
+    }
+
+    private static final class Run implements AutoCloseable {
 
         private final TrainingJob job;
         private final TrainingSettings settings;
@@ -214,8 +232,16 @@ public final class DiffusionTrainer {
             if (average != null && session.trainedWeights() != null) {
                 restoreTrainedWeights(session.trainedWeights());
             }
-            this.trainingStep = new TrainingStep(network, adam, root);
+            if (settings.precision() == TrainingPrecision.BF16) {
+                bf16Warning(root.getDevice(), CpuFeatures.bf16Flags()).ifPresent(w -> LOG.log(System.Logger.Level.WARNING, w));
+            }
+            this.trainingStep = new TrainingStep(network, adam, root, settings.precision());
             this.store = trainingStep.store();
+        }
+
+        @Override
+        public void close() {
+            trainingStep.close();
         }
 
         /** The network holds the checkpoint's average, which became the average above; training goes on from these. */
@@ -364,6 +390,7 @@ public final class DiffusionTrainer {
             record.put("learningRate", settings.learningRate());
             record.put("learningRateSchedule", "linear to zero by epoch: lr * (1 - epoch / epochs), epoch from 0");
             record.put("optimizer", "Adam (beta1 0.9, beta2 0.999, epsilon 1e-8)");
+            record.put("precision", settings.precision().optionValue() + ": " + settings.precision().description());
             record.put("loss", "MSE of the predicted noise; x_t = sqrt(ab_t) x + sqrt(1 - ab_t) z, t ~ U{1..T}");
             record.put("contextDropout", settings.contextDropout());
             if (averaged) {

@@ -16,10 +16,11 @@ package org.diffusionworker.training;
  * @param previewPerLabel images per label (one row per label) in the sample grid
  * @param emaDecay the decay of the exponential moving average of the weights that is published as the model
  *     ({@link WeightAverage}); 0 publishes the trained weights themselves
+ * @param precision the arithmetic of the forward and backward passes ({@link TrainingPrecision})
  */
 public record TrainingSettings(int epochs, int batchSize, double learningRate, double contextDropout,
         int checkpointEvery, int seed, int previewSteps, double previewGuidance, int previewPerLabel,
-        double emaDecay) {
+        double emaDecay, TrainingPrecision precision) {
 
     public static final int DEFAULT_EPOCHS = 32;
     public static final int DEFAULT_BATCH_SIZE = 100;
@@ -66,9 +67,20 @@ public record TrainingSettings(int epochs, int batchSize, double learningRate, d
         if (!(emaDecay == 0 || (emaDecay > 0 && emaDecay < 1))) {
             throw new IllegalArgumentException("--ema-decay must be 0 (off) or in (0, 1), got " + emaDecay);
         }
+        if (precision == null) {
+            throw new IllegalArgumentException("--precision must be given");
+        }
     }
 
-    /** Settings with the default weight average ({@link #DEFAULT_EMA_DECAY}: none). */
+    /** Settings in float32 ({@link TrainingPrecision#FP32}). */
+    public TrainingSettings(int epochs, int batchSize, double learningRate, double contextDropout,
+            int checkpointEvery, int seed, int previewSteps, double previewGuidance, int previewPerLabel,
+            double emaDecay) {
+        this(epochs, batchSize, learningRate, contextDropout, checkpointEvery, seed, previewSteps, previewGuidance,
+                previewPerLabel, emaDecay, TrainingPrecision.FP32);
+    }
+
+    /** Settings with the default weight average ({@link #DEFAULT_EMA_DECAY}: none), in float32. */
     public TrainingSettings(int epochs, int batchSize, double learningRate, double contextDropout,
             int checkpointEvery, int seed, int previewSteps, double previewGuidance, int previewPerLabel) {
         this(epochs, batchSize, learningRate, contextDropout, checkpointEvery, seed, previewSteps, previewGuidance,
@@ -84,17 +96,22 @@ public record TrainingSettings(int epochs, int batchSize, double learningRate, d
 
     public TrainingSettings withEpochs(int newEpochs) {
         return new TrainingSettings(newEpochs, batchSize, learningRate, contextDropout, checkpointEvery, seed,
-                previewSteps, previewGuidance, previewPerLabel, emaDecay);
+                previewSteps, previewGuidance, previewPerLabel, emaDecay, precision);
     }
 
     public TrainingSettings withBatchSize(int newBatchSize) {
         return new TrainingSettings(epochs, newBatchSize, learningRate, contextDropout, checkpointEvery, seed,
-                previewSteps, previewGuidance, previewPerLabel, emaDecay);
+                previewSteps, previewGuidance, previewPerLabel, emaDecay, precision);
     }
 
     public TrainingSettings withEmaDecay(double newEmaDecay) {
         return new TrainingSettings(epochs, batchSize, learningRate, contextDropout, checkpointEvery, seed,
-                previewSteps, previewGuidance, previewPerLabel, newEmaDecay);
+                previewSteps, previewGuidance, previewPerLabel, newEmaDecay, precision);
+    }
+
+    public TrainingSettings withPrecision(TrainingPrecision newPrecision) {
+        return new TrainingSettings(epochs, batchSize, learningRate, contextDropout, checkpointEvery, seed,
+                previewSteps, previewGuidance, previewPerLabel, emaDecay, newPrecision);
     }
 
     /** Optimiser steps in one epoch over {@code images} images (the last batch may be partial). */

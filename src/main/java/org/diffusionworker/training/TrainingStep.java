@@ -20,15 +20,33 @@ import org.diffusionworker.model.ContextUnetConfig;
  *
  * <p>Gradients are zeroed by the optimiser's update (the engine's {@code zero_()}), as in DJL's
  * Trainer; a step therefore starts from zero gradients only after the previous one was updated.
+ *
+ * <p>The forward pass is the network's own blocks ({@link TrainingPrecision#FP32}) or, for
+ * {@link TrainingPrecision#BF16}, a {@link ScriptedTrainingForward} over the same parameters; loss,
+ * backward and the update are the same for both.
  */
-public final class TrainingStep {
+public final class TrainingStep implements AutoCloseable {
 
     private final ContextUnet network;
     private final ParameterStore store;
+    /** The scripted forward, or null when the network's blocks run it. */
+    private final ScriptedTrainingForward scripted;
 
-    /** A step of {@code network} whose parameters {@code optimizer} updates on {@code device}. */
+    /** A float32 step of {@code network} whose parameters {@code optimizer} updates on the manager's device. */
     public TrainingStep(ContextUnet network, Optimizer optimizer, NDManager manager) {
+        this(network, optimizer, manager, TrainingPrecision.FP32);
+    }
+
+    /** A step in {@code precision}; close it to free a scripted forward. */
+    public TrainingStep(ContextUnet network, Optimizer optimizer, NDManager manager, TrainingPrecision precision) {
+        this(network, optimizer, manager,
+                precision == TrainingPrecision.BF16 ? ScriptedTrainingForward.bf16(network, manager.getDevice()) : null);
+    }
+
+    /** A step whose forward is {@code scripted} (null: the network's blocks); the step closes it. */
+    TrainingStep(ContextUnet network, Optimizer optimizer, NDManager manager, ScriptedTrainingForward scripted) {
         this.network = network;
+        this.scripted = scripted;
         // As DJL's Trainer does: the parameter server applies the optimiser to every parameter
         // that has a gradient after backward.
         this.store = new ParameterStore(manager, false);
@@ -62,7 +80,9 @@ public final class TrainingStep {
         NDArray time = manager.create(batch.time(), new Shape(size));
         NDArray context = manager.create(batch.context(), new Shape(size, config.nCfeat()));
         try (GradientCollector collector = manager.getEngine().newGradientCollector()) {
-            NDArray predicted = network.forward(store, new NDList(noisy, time, context), true).singletonOrThrow();
+            NDArray predicted = scripted != null
+                    ? scripted.forward(store, noisy, time, context)
+                    : network.forward(store, new NDList(noisy, time, context), true).singletonOrThrow();
             NDArray mse = predicted.sub(noise).square().mean();
             collector.backward(mse);
             return mse.getFloat();
@@ -72,5 +92,12 @@ public final class TrainingStep {
     /** Applies the optimiser to every parameter from the gradients of the last {@link #backward}. */
     public void update() {
         store.updateAllParameters();
+    }
+
+    @Override
+    public void close() {
+        if (scripted != null) {
+            scripted.close();
+        }
     }
 }

@@ -2,6 +2,7 @@ package org.diffusionworker.cli;
 
 import static org.diffusionworker.cli.BenchmarkCommand.bf16Skipped;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -61,9 +62,23 @@ class BenchmarkCommandTest {
             }
         }
         List<String> training = rows(r.out(), "| 28x28x1");
-        assertEquals(1, training.size(), r.out());
-        assertTrue(NUMBER.matcher(cells(training.get(0))[3]).matches(), training.get(0));
-        assertTrue(r.err().contains("training batch 2 repeat 1/1: Java"), "progress on stderr: " + r.err());
+        assertEquals(2, training.size(), "one training row per Java precision: " + r.out());
+        assertTrue(training.get(0).contains("Java fp32, PyTorch fp32"), training.get(0));
+        assertTrue(training.get(1).contains("Java bf16, PyTorch fp32"), training.get(1));
+        for (String row : training) {
+            assertTrue(NUMBER.matcher(cells(row)[3]).matches(), "Java images/s measured: " + row);
+            assertEquals("n/a", cells(row)[4], "no reference: " + row);
+        }
+        assertTrue(r.err().contains("training batch 2 repeat 1/1: Java fp32 "), "progress on stderr: " + r.err());
+        assertTrue(r.err().contains(", Java bf16 "), "progress on stderr: " + r.err());
+    }
+
+    @Test
+    void anUnknownTrainingPrecisionIsRefusedByName() {
+        CommandRun r = benchmark("--no-reference", "--cases", "training", "--training-precisions", "fp32,fp16");
+
+        assertNotEquals(0, r.code(), r.out());
+        assertTrue(r.err().contains("--training-precisions must be one of fp32, bf16, got 'fp16'"), r.err());
     }
 
     @Test

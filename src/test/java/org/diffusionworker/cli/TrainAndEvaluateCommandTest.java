@@ -1,6 +1,7 @@
 package org.diffusionworker.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -105,6 +106,31 @@ class TrainAndEvaluateCommandTest {
         new CommandLine(feat).parseArgs(trainArgs(temp.resolve("models/y"), "--n-feat", "12"));
         e = assertThrows(IllegalArgumentException.class, feat::call);
         assertTrue(e.getMessage().contains("--n-feat"), e.getMessage());
+
+        TrainCommand precision = new TrainCommand();
+        new CommandLine(precision).parseArgs(trainArgs(temp.resolve("models/z"), "--precision", "fp16"));
+        e = assertThrows(IllegalArgumentException.class, precision::call);
+        assertTrue(e.getMessage().contains("--precision must be one of fp32, bf16, got 'fp16'"), e.getMessage());
+    }
+
+    @Test
+    void aBf16RunTrainsTheSameNetworkAndItsCardSaysSo() throws IOException {
+        Path bf16 = temp.resolve("models/tiny-bf16");
+        StringWriter out = new StringWriter();
+        int code = command(new TrainCommand(), out, trainArgs(bf16, "--epochs", "2", "--height", "16", "--format",
+                "idx", "--precision", "bf16"));
+        assertEquals(0, code, out.toString());
+        try (LoadedModel fp32Model = ModelLoader.fromDirectory(model, Device.cpu());
+                LoadedModel bf16Model = ModelLoader.fromDirectory(bf16, Device.cpu())) {
+            String recorded = String.valueOf(bf16Model.spec().training().get("precision"));
+            assertTrue(recorded.startsWith("bf16: "), recorded);
+            assertTrue(String.valueOf(fp32Model.spec().training().get("precision")).startsWith("fp32: "));
+            // Same seed, data and order: only the arithmetic differs, so the weights do too.
+            assertNotEquals(fp32Model.weightsSha256(), bf16Model.weightsSha256());
+            double fp32Loss = ((Number) fp32Model.spec().training().get("finalLoss")).doubleValue();
+            double bf16Loss = ((Number) bf16Model.spec().training().get("finalLoss")).doubleValue();
+            assertEquals(fp32Loss, bf16Loss, 0.1 * fp32Loss, "bf16 learns as fp32 does");
+        }
     }
 
     @Test

@@ -20,14 +20,17 @@ import org.diffusionworker.testing.GarbageCollectorStorm;
 import org.diffusionworker.testing.Gradients;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The trainer's step (noising, forward with BatchNorm on batch statistics, MSE, backward, Adam)
  * equals torch.optim.Adam on the PyTorch ContextUnet in float64
- * (tools/reference/make_training_fixtures.py), three steps on one batch. Every comparison runs
- * three times in one JVM on fresh networks, the third under a garbage-collector storm, so native
- * memory left over from an earlier run, or freed under a running one, shows.
+ * (tools/reference/make_training_fixtures.py), three steps on one batch, with either forward: the
+ * network's blocks, or the scripted one that {@code --precision bf16} runs, in its float32 twin.
+ * Every comparison runs several times in one JVM on fresh networks (the blocks three, the script
+ * two), the last under a garbage-collector storm, so native memory left over from an earlier run,
+ * or freed under a running one, shows.
  *
  * <p>Each of the trainer's steps starts from the reference's state after the step before (weights
  * and BatchNorm statistics; Adam's moments are the trainer's own), because the trajectories of any
@@ -54,14 +57,33 @@ class TrainingStepParityTest {
     private static final int STEPS = 3;
     private static final int RUNS = 3;
 
+    /** The scripted forward of {@code --precision bf16} in float32 (tools/reference/export_training_forward.py). */
+    static final String SCRIPTED_FP32 = "contextunet-train-fp32.pt";
+
+    /**
+     * Both forwards: the network's blocks, and the TorchScript function that bf16 training runs, here in its float32
+     * twin (the same script without the casts), so the scripted structure is held to the same float64 reference.
+     */
     @ParameterizedTest
-    @ValueSource(strings = {"gray28", "rgb16"})
-    void trainerStepsEqualTorchInFloat64(String config) throws InterruptedException {
-        for (int run = 1; run <= RUNS; run++) {
-            try (GarbageCollectorStorm storm = run == RUNS ? new GarbageCollectorStorm() : null) {
-                compareTrainerSteps(config, "run " + run + " of " + config + ": ");
+    @CsvSource({"gray28, blocks", "rgb16, blocks", "gray28, scripted", "rgb16, scripted"})
+    void trainerStepsEqualTorchInFloat64(String config, String forward) throws InterruptedException {
+        // The scripted forward shares the blocks' native kernels; one plain run and the storm keep the suite short.
+        int runs = forward.equals("blocks") ? RUNS : 2;
+        for (int run = 1; run <= runs; run++) {
+            try (GarbageCollectorStorm storm = run == runs ? new GarbageCollectorStorm() : null) {
+                compareTrainerSteps(config, forward, "run " + run + " of " + config + ", " + forward + ": ");
             }
         }
+    }
+
+    /** A training step of {@code network} whose forward is the network's blocks or the scripted float32 twin. */
+    static TrainingStep step(String forward, ContextUnet network, ResumableAdam adam, NDManager root) {
+        return switch (forward) {
+            case "blocks" -> new TrainingStep(network, adam, root);
+            case "scripted" -> new TrainingStep(network, adam, root,
+                    ScriptedTrainingForward.load(SCRIPTED_FP32, network, root.getDevice()));
+            default -> throw new IllegalArgumentException(forward);
+        };
     }
 
     @ParameterizedTest
@@ -100,54 +122,62 @@ class TrainingStepParityTest {
                 .build();
     }
 
-    private static void compareTrainerSteps(String config, String at) {
+    private static void compareTrainerSteps(String config, String forward, String at) {
         ModelSpec spec = Fixtures.spec(config);
         try (NDManager root = NDManager.newBaseManager()) {
             Map<String, NDArray> ref = Fixtures.arrays(root, config, "train_step.npz");
             ContextUnet network = ModelLoader.trainableNetwork(Fixtures.stateDict(config), spec, root);
             Map<String, Parameter> params = SeedParameterNames.of(network);
-            TrainingStep step = new TrainingStep(network, adam(root), root);
-            DiffusionBatch batch = batch(spec, ref);
-            assertArrayEquals(ref.get("x_t").toFloatArray(), batch.noisy(), 1e-6f, at + "noised batch x_t");
-            float[] losses = ref.get("loss").toFloatArray();
-            double floor = FLOAT32_GRADIENT_FLOOR * gradientScale(params, ref);
-            for (int i = 1; i <= STEPS; i++) {
-                if (i > 1) {
-                    // From the reference's state (see the class comment).
-                    String before = "after" + (i - 1) + "/";
-                    params.forEach((name, p) -> Gradients.assign(p, ref.get(before + name)));
-                }
-                float loss;
-                try (NDManager manager = root.newSubManager()) {
-                    loss = step.backward(batch, manager);
-                    for (Map.Entry<String, Parameter> e : params.entrySet()) {
-                        if (e.getValue().requiresGradient()) {
-                            NDArray reference = ref.get("grad" + i + "/" + e.getKey());
-                            assertWithin(at + "step " + i + " gradient of " + e.getKey(),
-                                    e.getValue().getArray().getGradient(), reference,
-                                    Math.max(RELATIVE_TOLERANCE * maxAbs(reference), floor));
-                        }
-                    }
-                    step.update();
-                }
-                assertEquals(losses[i - 1], loss, RELATIVE_TOLERANCE * losses[i - 1], at + "loss of step " + i);
-                assertState(at + "after step " + i + ": ", params, ref, i, floor);
+            try (TrainingStep step = step(forward, network, adam(root), root)) {
+                compareSteps(at, step, spec, ref, params, root);
             }
         }
     }
 
+    private static void compareSteps(String at, TrainingStep step, ModelSpec spec, Map<String, NDArray> ref,
+            Map<String, Parameter> params, NDManager root) {
+        DiffusionBatch batch = batch(spec, ref);
+        assertArrayEquals(ref.get("x_t").toFloatArray(), batch.noisy(), 1e-6f, at + "noised batch x_t");
+        float[] losses = ref.get("loss").toFloatArray();
+        double floor = FLOAT32_GRADIENT_FLOOR * gradientScale(params, ref);
+        for (int i = 1; i <= STEPS; i++) {
+            if (i > 1) {
+                // From the reference's state (see the class comment).
+                String before = "after" + (i - 1) + "/";
+                params.forEach((name, p) -> Gradients.assign(p, ref.get(before + name)));
+            }
+            float loss;
+            try (NDManager manager = root.newSubManager()) {
+                loss = step.backward(batch, manager);
+                for (Map.Entry<String, Parameter> e : params.entrySet()) {
+                    if (e.getValue().requiresGradient()) {
+                        NDArray reference = ref.get("grad" + i + "/" + e.getKey());
+                        assertWithin(at + "step " + i + " gradient of " + e.getKey(),
+                                e.getValue().getArray().getGradient(), reference,
+                                Math.max(RELATIVE_TOLERANCE * maxAbs(reference), floor));
+                    }
+                }
+                step.update();
+            }
+            assertEquals(losses[i - 1], loss, RELATIVE_TOLERANCE * losses[i - 1], at + "loss of step " + i);
+            assertState(at + "after step " + i + ": ", params, ref, i, floor);
+        }
+    }
+
     @ParameterizedTest
-    @ValueSource(strings = {"gray28", "rgb16"})
-    void freeRunningTrainerFollowsTheReferenceLosses(String config) {
+    @CsvSource({"gray28, blocks", "rgb16, blocks", "gray28, scripted", "rgb16, scripted"})
+    void freeRunningTrainerFollowsTheReferenceLosses(String config, String forward) {
         ModelSpec spec = Fixtures.spec(config);
         try (NDManager root = NDManager.newBaseManager()) {
             Map<String, NDArray> ref = Fixtures.arrays(root, config, "train_step.npz");
             ContextUnet network = ModelLoader.trainableNetwork(Fixtures.stateDict(config), spec, root);
-            TrainingStep step = new TrainingStep(network, adam(root), root);
-            DiffusionBatch batch = batch(spec, ref);
-            float[] losses = ref.get("loss").toFloatArray();
-            for (int i = 1; i <= STEPS; i++) {
-                assertEquals(losses[i - 1], step.run(batch, root), 1e-3 * losses[i - 1], config + " loss of step " + i);
+            try (TrainingStep step = step(forward, network, adam(root), root)) {
+                DiffusionBatch batch = batch(spec, ref);
+                float[] losses = ref.get("loss").toFloatArray();
+                for (int i = 1; i <= STEPS; i++) {
+                    assertEquals(losses[i - 1], step.run(batch, root), 1e-3 * losses[i - 1],
+                            config + ", " + forward + ": loss of step " + i);
+                }
             }
         }
     }
