@@ -17,9 +17,10 @@ float32 (the master copy Adam updates), normalisations, activations, the embeddi
 (mixed precision as torch.autocast does it, written out: Debian's torch 1.13 can neither script the CPU autocast
 switch nor run this network under autocast, whose group_norm rejects the bf16 output of the transposed convolution).
 
-Each convolution whose output channels are not a multiple of the channel block (16 for float32, 32 for bf16) is run
-with zero filters added up to it and the extra channels dropped, as the Java ChannelPaddedConv2d does: oneDNN's
-backward-data pass reads the padding of its blocks without zeroing it on some CPUs (docs/training.md).
+Each convolution and transposed convolution whose output channels are not a multiple of the channel block (16 for
+float32, as the Java ChannelPaddedConv2d; 32 for bf16, the widest bf16 block, to be safe) is run with zero filters
+added up to it and the extra channels dropped: oneDNN's backward-data pass reads the padding of its blocks without
+zeroing it on some CPUs (docs/training.md). For n_feat a multiple of 32 only the last convolution is padded.
 
 Writes src/main/resources/org/diffusionworker/training/contextunet-train-bf16.pt and, for the tests, the same
 function in float32 as src/test/resources/org/diffusionworker/training/contextunet-train-fp32.pt (the Java tests
@@ -54,30 +55,36 @@ class TrainingForward(torch.nn.Module):
         self.bf16 = bf16
         self.channel_block = 32 if bf16 else 16
 
-    def padded(self, w: torch.Tensor, b: torch.Tensor):
-        out = w.shape[0]
-        padded = (out + self.channel_block - 1) // self.channel_block * self.channel_block
-        if padded == out:
-            return w, b
-        zeros = torch.zeros([padded - out, w.shape[1], w.shape[2], w.shape[3]], dtype=w.dtype, device=w.device)
-        return torch.cat((w, zeros), 0), torch.cat((b, torch.zeros([padded - out], dtype=b.dtype, device=b.device)), 0)
+    def padded_channels(self, channels: int) -> int:
+        return (channels + self.channel_block - 1) // self.channel_block * self.channel_block
 
     def conv(self, x: torch.Tensor, p: Dict[str, torch.Tensor], name: str) -> torch.Tensor:
-        w = p[name + ".weight"]
+        w = p[name + ".weight"]  # [out, in, 3, 3]
+        b = p[name + ".bias"]
         out = w.shape[0]
-        w, b = self.padded(w, p[name + ".bias"])
+        extra = self.padded_channels(out) - out
+        if extra > 0:
+            w = torch.cat((w, torch.zeros([extra, w.shape[1], w.shape[2], w.shape[3]], dtype=w.dtype, device=w.device)), 0)
+            b = torch.cat((b, torch.zeros([extra], dtype=b.dtype, device=b.device)), 0)
         if self.bf16:
             y = F.conv2d(x.to(torch.bfloat16), w.to(torch.bfloat16), b.to(torch.bfloat16), 1, 1).float()
         else:
             y = F.conv2d(x, w, b, 1, 1)
-        return y if y.shape[1] == out else y[:, :out]
+        return y if extra == 0 else y[:, :out]
 
     def conv_transpose(self, x: torch.Tensor, p: Dict[str, torch.Tensor], name: str, k: int) -> torch.Tensor:
-        w = p[name + ".weight"]
+        w = p[name + ".weight"]  # [in, out, k, k]
         b = p[name + ".bias"]
+        out = w.shape[1]
+        extra = self.padded_channels(out) - out
+        if extra > 0:
+            w = torch.cat((w, torch.zeros([w.shape[0], extra, w.shape[2], w.shape[3]], dtype=w.dtype, device=w.device)), 1)
+            b = torch.cat((b, torch.zeros([extra], dtype=b.dtype, device=b.device)), 0)
         if self.bf16:
-            return F.conv_transpose2d(x.to(torch.bfloat16), w.to(torch.bfloat16), b.to(torch.bfloat16), k).float()
-        return F.conv_transpose2d(x, w, b, k)
+            y = F.conv_transpose2d(x.to(torch.bfloat16), w.to(torch.bfloat16), b.to(torch.bfloat16), k).float()
+        else:
+            y = F.conv_transpose2d(x, w, b, k)
+        return y if extra == 0 else y[:, :out]
 
     def batch_norm(self, x: torch.Tensor, p: Dict[str, torch.Tensor], name: str) -> torch.Tensor:
         # PyTorch's defaults (momentum 0.1, eps 1e-5), on batch statistics, updating the running ones in p.
@@ -130,11 +137,11 @@ class TrainingForward(torch.nn.Module):
 def check_fp32(path: str) -> float:
     """Largest relative difference between the saved fp32 function and the eager network (training mode):
     the output, every gradient (relative to the largest gradient, as conv biases before a BatchNorm have none
-    in exact arithmetic) and the BatchNorm statistics after the step. Two shapes: one channel at 28 with 10
-    labels, three channels at 16 with 5 (an output channel count that is padded)."""
+    in exact arithmetic) and the BatchNorm statistics after the step. Two shapes: one channel at 28, n_feat 8
+    (every channel count below the block of 16 padded) with 10 labels; three channels at 16, n_feat 32, 5 labels."""
     worst = 0.0
     loaded = torch.jit.load(path)
-    for channels, height, n_feat, labels in ((1, 28, 16, 10), (3, 16, 32, 5)):
+    for channels, height, n_feat, labels in ((1, 28, 8, 10), (3, 16, 32, 5)):
         torch.manual_seed(0)
         eager = cu.ContextUnet(channels, n_feat, labels, height).double().train()
         copied = copy.deepcopy(eager)

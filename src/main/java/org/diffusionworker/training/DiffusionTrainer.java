@@ -159,7 +159,6 @@ public final class DiffusionTrainer {
     private record Session(ContextUnet network, RunState state, TrainingHistory history, Path optimizerState,
             Path trainedWeights) {}
 
-    /** One session of a run: the training loop and its checkpoints. */
     /**
      * A warning when bf16 training runs on a CPU without bf16 units ({@code cpuBf16Flags} empty; unknown, absent:
      * no warning): oneDNN then emulates them, and the run is slower than in fp32.
@@ -174,6 +173,7 @@ public final class DiffusionTrainer {
                 + " with --precision fp32 (docs/training.md)");
     }
 
+    /** One session of a run: the training loop and its checkpoints. */
     private static final class Run implements AutoCloseable {
 
         private final TrainingJob job;
@@ -233,7 +233,8 @@ public final class DiffusionTrainer {
                 restoreTrainedWeights(session.trainedWeights());
             }
             if (settings.precision() == TrainingPrecision.BF16) {
-                bf16Warning(root.getDevice(), CpuFeatures.bf16Flags()).ifPresent(w -> LOG.log(System.Logger.Level.WARNING, w));
+                bf16Warning(root.getDevice(), CpuFeatures.bf16Flags())
+                        .ifPresent(w -> LOG.log(System.Logger.Level.WARNING, w));
             }
             this.trainingStep = new TrainingStep(network, adam, root, settings.precision());
             this.store = trainingStep.store();

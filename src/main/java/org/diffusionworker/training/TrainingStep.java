@@ -39,8 +39,9 @@ public final class TrainingStep implements AutoCloseable {
 
     /** A step in {@code precision}; close it to free a scripted forward. */
     public TrainingStep(ContextUnet network, Optimizer optimizer, NDManager manager, TrainingPrecision precision) {
-        this(network, optimizer, manager,
-                precision == TrainingPrecision.BF16 ? ScriptedTrainingForward.bf16(network, manager.getDevice()) : null);
+        this(network, optimizer, manager, precision == TrainingPrecision.BF16
+                ? ScriptedTrainingForward.bf16(network, manager.getDevice())
+                : null);
     }
 
     /** A step whose forward is {@code scripted} (null: the network's blocks); the step closes it. */
