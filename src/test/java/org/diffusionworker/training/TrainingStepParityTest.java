@@ -114,7 +114,7 @@ class TrainingStepParityTest {
         }
     }
 
-    private static ResumableAdam adam(NDManager root) {
+    static ResumableAdam adam(NDManager root) {
         // The trainer's optimiser and schedule; in the first epoch the rate is the given one.
         return ResumableAdam.builder()
                 .optLearningRateTracker(new EpochLinearDecay(LEARNING_RATE, 1, STEPS))
@@ -182,7 +182,8 @@ class TrainingStepParityTest {
         }
     }
 
-    private static DiffusionBatch batch(ModelSpec spec, Map<String, NDArray> ref) {
+    /** The fixture's batch, noised as the trainer noises it. */
+    static DiffusionBatch batch(ModelSpec spec, Map<String, NDArray> ref) {
         ModelSpec.Schedule s = spec.schedule();
         return DiffusionBatch.of(ref.get("x0").toFloatArray(), ref.get("noise").toFloatArray(),
                 ref.get("t").toType(DataType.INT32, false).toIntArray(), ref.get("c").toFloatArray(),
