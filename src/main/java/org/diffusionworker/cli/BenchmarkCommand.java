@@ -285,8 +285,9 @@ public class BenchmarkCommand implements Callable<Integer> {
         }
     }
 
+    /** The parsed {@code --training-precisions}, each once, in the order given. */
     private List<TrainingPrecision> trainingPrecisions() {
-        List<TrainingPrecision> parsed = new ArrayList<>();
+        Set<TrainingPrecision> parsed = new LinkedHashSet<>();
         for (String p : trainingPrecisions) {
             try {
                 parsed.add(TrainingPrecision.parse(p));
@@ -294,7 +295,7 @@ public class BenchmarkCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("--training-precisions " + e.getMessage(), e);
             }
         }
-        return parsed;
+        return List.copyOf(parsed);
     }
 
     /**
