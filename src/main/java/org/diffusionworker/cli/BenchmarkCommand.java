@@ -113,7 +113,7 @@ public class BenchmarkCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         EngineThreads.apply(threads);
         checkOptions();
-        bf16NotTimed = bf16Skipped(bf16, CpuFeatures.bf16Flags());
+        bf16NotTimed = bf16Skipped(bf16, CpuFeatures.usableBf16Flags());
         ReferenceProcess reference = !noReference && ReferenceProcess.available()
                 ? new ReferenceProcess(referenceScript, threads) : null;
         MarkdownReport report = new MarkdownReport(spec.commandLine().getOut());
@@ -160,15 +160,17 @@ public class BenchmarkCommand implements Callable<Integer> {
     }
 
     /**
-     * Why the bf16 export is not timed, if it is not: {@code --bf16 off}, or {@code auto} on a CPU without bf16 units
-     * (there oneDNN emulates bf16: about 20x slower than fp32 at batch 1 on an AVX2 CPU, and a benchmark of hours).
+     * Why the bf16 export is not timed, if it is not: {@code --bf16 off}, or {@code auto} where oneDNN has no bf16
+     * units to use (none on the CPU, or {@code ONEDNN_MAX_CPU_ISA} below them; there oneDNN emulates bf16: about 20x
+     * slower than fp32 at batch 1 on an AVX2 CPU, and a benchmark of hours).
      */
     static Optional<String> bf16Skipped(Bf16Column mode, Optional<List<String>> cpuBf16Flags) {
         return switch (mode) {
             case off -> Optional.of("--bf16 off");
             case on -> Optional.empty();
             case auto -> cpuBf16Flags.isPresent() && cpuBf16Flags.get().isEmpty()
-                    ? Optional.of("no bf16 units, where emulated bf16 is many times slower than fp32; --bf16 on times it")
+                    ? Optional.of("no bf16 units oneDNN may use, where emulated bf16 is many times slower than fp32;"
+                            + " --bf16 on times it")
                     : Optional.empty();
         };
     }

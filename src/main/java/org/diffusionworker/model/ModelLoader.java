@@ -186,7 +186,7 @@ public final class ModelLoader {
             model.close();
             throw new InvalidModelException("cannot load TorchScript " + file + ": " + e.getMessage(), e);
         }
-        bf16Warning(spec, CpuFeatures.bf16Flags()).ifPresent(w -> LOG.log(System.Logger.Level.WARNING, w));
+        bf16Warning(spec, CpuFeatures.usableBf16Flags()).ifPresent(w -> LOG.log(System.Logger.Level.WARNING, w));
         return new TorchScriptContextUnetModel(spec, model, WeightHashes.sha256(file));
     }
 
@@ -207,7 +207,8 @@ public final class ModelLoader {
 
     /**
      * A warning when a model declares bf16 arithmetic (its card's {@code provenance.precision}, as
-     * tools/reference/export_torchscript.py writes it) and the CPU has no bf16 units: oneDNN then emulates bf16 and
+     * tools/reference/export_torchscript.py writes it) and oneDNN has no bf16 units to use (none on this CPU, or
+     * {@code ONEDNN_MAX_CPU_ISA} caps it below them): oneDNN then emulates bf16 and
      * the export runs slower than the fp32 model it came from. Nothing when the CPU's flags cannot be read.
      */
     static Optional<String> bf16Warning(ModelSpec spec, Optional<List<String>> cpuBf16Flags) {
@@ -215,8 +216,9 @@ public final class ModelLoader {
         if (!precision.startsWith("bf16") || cpuBf16Flags.isEmpty() || !cpuBf16Flags.get().isEmpty()) {
             return Optional.empty();
         }
-        return Optional.of("model " + spec.name() + " runs bf16 arithmetic, but this CPU has none of the bf16"
-                + " units oneDNN uses (" + String.join(", ", CpuFeatures.BF16_FLAGS) + "): it emulates them, and"
+        return Optional.of("model " + spec.name() + " runs bf16 arithmetic, but oneDNN has none of the bf16 units it"
+                + " uses (" + String.join(", ", CpuFeatures.BF16_FLAGS) + ") here, on this CPU or under"
+                + " ONEDNN_MAX_CPU_ISA: it emulates them, and"
                 + " this export runs slower than the fp32 model it was made from; serve the fp32 model on this CPU"
                 + " (docs/performance.md, Reduced precision)");
     }

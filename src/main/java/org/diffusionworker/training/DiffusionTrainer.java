@@ -160,16 +160,18 @@ public final class DiffusionTrainer {
             Path trainedWeights) {}
 
     /**
-     * A warning when bf16 training runs on a CPU without bf16 units ({@code cpuBf16Flags} empty; unknown, absent:
-     * no warning): oneDNN then emulates them, and the run is slower than in fp32.
+     * A warning when bf16 training runs where oneDNN has no bf16 units to use ({@code cpuBf16Flags} empty: none on
+     * this CPU, or {@code ONEDNN_MAX_CPU_ISA} caps it below them; unknown, absent: no warning): oneDNN then emulates
+     * them, and the run is slower than in fp32.
      */
     static Optional<String> bf16Warning(Device device, Optional<List<String>> cpuBf16Flags) {
         if (!Device.Type.CPU.equals(device.getDeviceType()) || cpuBf16Flags.isEmpty()
                 || !cpuBf16Flags.get().isEmpty()) {
             return Optional.empty();
         }
-        return Optional.of("--precision bf16 on a CPU without the bf16 units oneDNN uses ("
-                + String.join(", ", CpuFeatures.BF16_FLAGS) + "): it emulates them, and this run will be slower than"
+        return Optional.of("--precision bf16 where oneDNN has none of the bf16 units it uses ("
+                + String.join(", ", CpuFeatures.BF16_FLAGS) + "; on this CPU or under ONEDNN_MAX_CPU_ISA): it"
+                + " emulates them, and this run will be slower than"
                 + " with --precision fp32 (docs/training.md)");
     }
 
@@ -233,7 +235,7 @@ public final class DiffusionTrainer {
                 restoreTrainedWeights(session.trainedWeights());
             }
             if (settings.precision() == TrainingPrecision.BF16) {
-                bf16Warning(root.getDevice(), CpuFeatures.bf16Flags())
+                bf16Warning(root.getDevice(), CpuFeatures.usableBf16Flags())
                         .ifPresent(w -> LOG.log(System.Logger.Level.WARNING, w));
             }
             this.trainingStep = new TrainingStep(network, adam, root, settings.precision());

@@ -7,9 +7,13 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
-/** Reading the CPU's bf16 units from its flags, and the warning a bf16 export gets on a CPU without them. */
+/**
+ * Reading the CPU's bf16 units from its flags and oneDNN's ISA cap, and the warning a bf16 export gets where oneDNN
+ * has none to use.
+ */
 class CpuFeaturesTest {
 
     @Test
@@ -20,6 +24,30 @@ class CpuFeaturesTest {
         assertEquals(List.of(), CpuFeatures.bf16Flags(""));
         assertEquals("yes (avx512_bf16, amx_bf16)", CpuFeatures.describe(List.of("avx512_bf16", "amx_bf16")));
         assertEquals("none", CpuFeatures.describe(List.of()));
+    }
+
+    @Test
+    @Tag("native-memory") // so that it also runs where the build caps oneDNN at SSE4.1, and checks that branch
+    void anIsaCapBelowBf16KeepsOneDnnFromTheBf16Units() {
+        assertEquals(Optional.of("ONEDNN_MAX_CPU_ISA=SSE41"),
+                CpuFeatures.bf16CapIn(Map.of("ONEDNN_MAX_CPU_ISA", "SSE41")));
+        assertEquals(Optional.of("ONEDNN_MAX_CPU_ISA=avx512_core"),
+                CpuFeatures.bf16CapIn(Map.of("ONEDNN_MAX_CPU_ISA", "avx512_core")), "oneDNN reads it in any case");
+        assertEquals(Optional.of("DNNL_MAX_CPU_ISA=AVX2"), CpuFeatures.bf16CapIn(Map.of("DNNL_MAX_CPU_ISA", "AVX2")),
+                "the older name");
+        assertEquals(Optional.empty(), CpuFeatures.bf16CapIn(Map.of("ONEDNN_MAX_CPU_ISA", "AVX512_CORE_BF16")));
+        assertEquals(Optional.empty(), CpuFeatures.bf16CapIn(Map.of("ONEDNN_MAX_CPU_ISA", "AVX512_CORE_AMX")));
+        assertEquals(Optional.empty(), CpuFeatures.bf16CapIn(Map.of("ONEDNN_MAX_CPU_ISA", "ALL")));
+        assertEquals(Optional.empty(), CpuFeatures.bf16CapIn(Map.of()));
+        assertEquals(Optional.empty(),
+                CpuFeatures.bf16CapIn(Map.of("ONEDNN_MAX_CPU_ISA", "ALL", "DNNL_MAX_CPU_ISA", "SSE41")),
+                "the new name wins, as in oneDNN");
+        // This process: under a cap (the SSE4.1 test run) oneDNN has no bf16 units whatever the CPU lists.
+        if (CpuFeatures.bf16CapIn(System.getenv()).isPresent()) {
+            assertEquals(Optional.of(List.of()), CpuFeatures.usableBf16Flags());
+        } else {
+            assertEquals(CpuFeatures.bf16Flags(), CpuFeatures.usableBf16Flags());
+        }
     }
 
     @Test
