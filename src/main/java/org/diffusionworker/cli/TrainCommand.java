@@ -3,12 +3,15 @@ package org.diffusionworker.cli;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.diffusionworker.model.DjlRuntime;
 import org.diffusionworker.model.ModelSpec;
 import org.diffusionworker.training.DiffusionTrainer;
+import org.diffusionworker.training.EpochRecord;
 import org.diffusionworker.training.TrainingJob;
+import org.diffusionworker.training.TrainingListener;
 import org.diffusionworker.training.TrainingResult;
 import org.diffusionworker.training.TrainingPrecision;
 import org.diffusionworker.training.TrainingSettings;
@@ -30,6 +33,14 @@ import picocli.CommandLine.Spec;
             "Writes <out>/model.json, contextunet.params, samples.png, loss.png and training-log.csv at every"
                 + " checkpoint; <out>/checkpoints/ lets --resume continue after a kill."})
 public class TrainCommand implements Callable<Integer> {
+
+    /** How long a Ctrl-C or SIGTERM waits for the step in hand (a checkpoint being written can take seconds). */
+    private static final Duration STOP_GRACE = Duration.ofSeconds(30);
+    /**
+     * What {@link #call} returns for a run stopped by a signal, 130 as shells report Ctrl-C; the process's own exit
+     * status is then the JVM's, 128 + the signal's number.
+     */
+    private static final int STOPPED = 130;
 
     @Spec
     CommandSpec spec;
@@ -115,8 +126,15 @@ public class TrainCommand implements Callable<Integer> {
         TrainingJob job = job();
         PrintWriter out = spec != null ? spec.commandLine().getOut() : new PrintWriter(System.err, true);
         TrainingResult result;
-        try (TrainingProgressBar progress = new TrainingProgressBar(!noProgress)) {
-            result = new DiffusionTrainer().train(job, progress);
+        try (StopSignal stop = StopSignal.install(STOP_GRACE)) {
+            try (TrainingProgressBar progress = new TrainingProgressBar(!noProgress)) {
+                result = new DiffusionTrainer().train(job, new StoppableListener(progress, stop));
+            } catch (StopSignal.Stopped e) {
+                out.printf(Locale.ROOT, "%s; --resume continues from the newest checkpoint in %s (if one was"
+                        + " written)%n", e.getMessage(), job.output());
+                out.flush();
+                return STOPPED;
+            }
         }
         out.printf(Locale.ROOT, "trained %s: %d epochs, final loss %.5f, %.1f images/s, %.0f s wall; model in %s%n",
                 result.card().name(), result.epochs().size(), result.finalLoss(), result.imagesPerSecond(),
@@ -157,5 +175,32 @@ public class TrainCommand implements Callable<Integer> {
         String modelName = name != null ? name : out.toAbsolutePath().normalize().getFileName().toString();
         return new TrainingJob(data, dataset.describe(), modelName, nFeat, schedule, settings, out, resume,
                 DjlRuntime.device(device));
+    }
+
+    /** The progress bar's listener that stops the run between two steps once a signal asked for it. */
+    private record StoppableListener(TrainingProgressBar progress, StopSignal stop) implements TrainingListener {
+
+        @Override
+        public void started(TrainingStart start) {
+            progress.started(start);
+        }
+
+        @Override
+        public void batchDone(int epoch, int batch, float loss, double imagesPerSecond) {
+            progress.batchDone(epoch, batch, loss, imagesPerSecond);
+            if (stop.requested()) {
+                throw new StopSignal.Stopped("after epoch " + epoch + ", batch " + batch);
+            }
+        }
+
+        @Override
+        public void epochDone(EpochRecord record) {
+            progress.epochDone(record);
+        }
+
+        @Override
+        public void checkpointWritten(int epoch, Path checkpoint) {
+            progress.checkpointWritten(epoch, checkpoint);
+        }
     }
 }
