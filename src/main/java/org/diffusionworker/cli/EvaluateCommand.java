@@ -127,8 +127,27 @@ public class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--no-progress", description = "No progress bars.")
     boolean noProgress;
 
+    /** Asked between two steps whether a signal stopped the run; set while {@link #call} runs. */
+    private StopSignal stop;
+
     @Override
     public Integer call() throws IOException {
+        PrintWriter console = spec != null ? spec.commandLine().getOut() : new PrintWriter(System.err, true);
+        try (StopSignal signal = StopSignal.install(StopSignal.GRACE)) {
+            stop = signal;
+            try {
+                return evaluate(console);
+            } catch (StopSignal.Stopped e) {
+                console.printf("%s; no report was written%n", e.getMessage());
+                console.flush();
+                return StopSignal.STOPPED;
+            }
+        } finally {
+            stop = null;
+        }
+    }
+
+    private int evaluate(PrintWriter console) throws IOException {
         EngineThreads.apply(threads);
         DdpmChoice ddpmChoice = parseDdpm(ddpm);
         if (samplesPerLabel < 2 || ddpmSamplesPerLabel < 2) {
@@ -140,7 +159,6 @@ public class EvaluateCommand implements Callable<Integer> {
         guidance.forEach(ClassifierFreeGuidance::new);
         Device target = DjlRuntime.device(device);
         Path output = out != null ? out : model.resolve("evaluation");
-        PrintWriter console = spec != null ? spec.commandLine().getOut() : new PrintWriter(System.err, true);
 
         ImageDataset train = dataset.load(DatasetSplit.TRAIN);
         ImageDataset test = testSet();
@@ -259,9 +277,13 @@ public class EvaluateCommand implements Callable<Integer> {
                 .setConsumer(new ConsoleProgressBarConsumer(System.err)).build();
     }
 
-    private static void step(ProgressBar bar) {
+    /** After every classifier or sampling step: the bar, and a stop a signal asked for. */
+    private void step(ProgressBar bar) {
         if (bar != null) {
             bar.step();
+        }
+        if (stop != null && stop.requested()) {
+            throw new StopSignal.Stopped("in the middle of the evaluation");
         }
     }
 

@@ -14,6 +14,14 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 final class StopSignal implements AutoCloseable {
 
+    /** How long an exit waits for the step in hand (a checkpoint being written can take seconds). */
+    static final Duration GRACE = Duration.ofSeconds(30);
+    /**
+     * What a command returns when stopped, 130 as shells report Ctrl-C; the process's own exit status is then the
+     * JVM's, 128 + the signal's number.
+     */
+    static final int STOPPED = 130;
+
     /** How a loop ends once a stop was asked for; {@code where} says where it stopped. */
     static final class Stopped extends RuntimeException {
         Stopped(String where) {

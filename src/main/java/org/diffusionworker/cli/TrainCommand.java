@@ -3,7 +3,6 @@ package org.diffusionworker.cli;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.diffusionworker.model.DjlRuntime;
@@ -33,14 +32,6 @@ import picocli.CommandLine.Spec;
             "Writes <out>/model.json, contextunet.params, samples.png, loss.png and training-log.csv at every"
                 + " checkpoint; <out>/checkpoints/ lets --resume continue after a kill."})
 public class TrainCommand implements Callable<Integer> {
-
-    /** How long a Ctrl-C or SIGTERM waits for the step in hand (a checkpoint being written can take seconds). */
-    private static final Duration STOP_GRACE = Duration.ofSeconds(30);
-    /**
-     * What {@link #call} returns for a run stopped by a signal, 130 as shells report Ctrl-C; the process's own exit
-     * status is then the JVM's, 128 + the signal's number.
-     */
-    private static final int STOPPED = 130;
 
     @Spec
     CommandSpec spec;
@@ -126,14 +117,14 @@ public class TrainCommand implements Callable<Integer> {
         TrainingJob job = job();
         PrintWriter out = spec != null ? spec.commandLine().getOut() : new PrintWriter(System.err, true);
         TrainingResult result;
-        try (StopSignal stop = StopSignal.install(STOP_GRACE)) {
+        try (StopSignal stop = StopSignal.install(StopSignal.GRACE)) {
             try (TrainingProgressBar progress = new TrainingProgressBar(!noProgress)) {
                 result = new DiffusionTrainer().train(job, new StoppableListener(progress, stop));
             } catch (StopSignal.Stopped e) {
                 out.printf(Locale.ROOT, "%s; --resume continues from the newest checkpoint in %s (if one was"
                         + " written)%n", e.getMessage(), job.output());
                 out.flush();
-                return STOPPED;
+                return StopSignal.STOPPED;
             }
         }
         out.printf(Locale.ROOT, "trained %s: %d epochs, final loss %.5f, %.1f images/s, %.0f s wall; model in %s%n",
