@@ -33,7 +33,8 @@ public final class EmbeddedLocalInfrastructure implements LocalInfrastructure {
         String model = option(args, "--model", null);
         LOG.infof("Starting a local Kafka broker and S3 store with their data in %s ...", data.toAbsolutePath());
         kafka = EmbeddedKafkaBroker.builder(data.resolve("kafka")).build().start();
-        kafka.createTopics("generation-requests", "generation-events", "generation-requests-dead-letter");
+        kafka.createTopics("generation-requests", "generation-events", "generation-requests-dead-letter",
+                "generation-control");
         s3 = EmbeddedS3Server.builder(data.resolve("s3")).build().start();
         LOG.infof("Kafka broker on %s, S3 store (S3Proxy) on %s", kafka.bootstrapServers(), s3.endpoint());
 

@@ -16,7 +16,7 @@ import java.util.SplittableRandom;
  */
 public final class ImageNoise {
 
-    private final SplittableRandom[] streams;
+    private SplittableRandom[] streams;
     private final int channels;
     private final int height;
     private final int width;
@@ -30,6 +30,24 @@ public final class ImageNoise {
         this.channels = channels;
         this.height = height;
         this.width = width;
+    }
+
+    /** Drops the streams of the images that left the batch ({@code keep[i]} false); the others go on unchanged. */
+    public void keepOnly(boolean[] keep) {
+        if (keep.length != streams.length) {
+            throw new IllegalArgumentException("keep has " + keep.length + " flags for " + streams.length + " images");
+        }
+        int n = 0;
+        for (boolean k : keep) {
+            n += k ? 1 : 0;
+        }
+        SplittableRandom[] kept = new SplittableRandom[n];
+        for (int i = 0, j = 0; i < keep.length; i++) {
+            if (keep[i]) {
+                kept[j++] = streams[i];
+            }
+        }
+        streams = kept;
     }
 
     /** The next draw for every image, as {@code [B, C, H, W]} on {@code manager}'s device. */

@@ -22,6 +22,22 @@ public final class SamplingLoop {
         void afterStep(int done, int total, NDArray sample, long stepNanos);
     }
 
+    /**
+     * Asked before every step after the first: which of the current rows go on. Returns null when all do (the common
+     * case, which must cost next to nothing), else one flag per current row, false for a row that leaves the batch
+     * (its request was canceled). Rows that leave are dropped from the sample, the contexts and the noise streams, so
+     * the next forward pass is smaller and the rows that stay are computed exactly as without the others.
+     */
+    @FunctionalInterface
+    public interface RowFilter {
+        RowFilter KEEP_ALL = (done, total) -> null;
+
+        boolean[] rowsToKeep(int done, int total);
+    }
+
+    /** The final samples of the rows still in the batch, and which rows of the first step they are. */
+    public record Result(float[] samples, int[] rows) {}
+
     private SamplingLoop() {}
 
     /**
@@ -32,7 +48,23 @@ public final class SamplingLoop {
      */
     public static float[] run(Denoiser denoiser, NoiseSchedule schedule, Sampler sampler, ClassifierFreeGuidance guidance,
             ImageNoise noise, float[] contexts, int width, NDManager parent, StepListener start, StepListener listener) {
+        return run(denoiser, schedule, sampler, guidance, noise, contexts, width, parent, start, listener,
+                RowFilter.KEEP_ALL).samples();
+    }
+
+    /**
+     * As {@link #run(Denoiser, NoiseSchedule, Sampler, ClassifierFreeGuidance, ImageNoise, float[], int, NDManager,
+     * StepListener, StepListener)}, with rows leaving the batch between two steps as {@code filter} says. The
+     * listener then sees only the rows still in the batch. When every row has left, the loop stops at once.
+     */
+    public static Result run(Denoiser denoiser, NoiseSchedule schedule, Sampler sampler, ClassifierFreeGuidance guidance,
+            ImageNoise noise, float[] contexts, int width, NDManager parent, StepListener start, StepListener listener,
+            RowFilter filter) {
         int batch = contexts.length / width;
+        int[] rows = new int[batch];
+        for (int i = 0; i < batch; i++) {
+            rows[i] = i;
+        }
         int[] timesteps = sampler.timesteps();
         NDManager step = parent.newSubManager();
         try {
@@ -42,6 +74,23 @@ public final class SamplingLoop {
             }
             for (int k = 0; k < timesteps.length; k++) {
                 long stepStart = System.nanoTime();
+                boolean[] keep = k == 0 ? null : filter.rowsToKeep(k, timesteps.length);
+                if (keep != null) {
+                    if (keep.length != batch) {
+                        throw new IllegalStateException("row filter gave " + keep.length + " flags for " + batch + " rows");
+                    }
+                    int kept = count(keep);
+                    if (kept == 0) {
+                        return new Result(new float[0], new int[0]);
+                    }
+                    if (kept < batch) {
+                        x = x.booleanMask(step.create(keep));
+                        contexts = keepRows(contexts, width, keep);
+                        rows = keepRows(rows, keep);
+                        noise.keepOnly(keep);
+                        batch = kept;
+                    }
+                }
                 int t = timesteps[k];
                 // t and c are made per step so that every result lands in this step's manager
                 // (DJL attaches a result to its first operand's manager).
@@ -56,9 +105,39 @@ public final class SamplingLoop {
                 x = next;
                 listener.afterStep(k + 1, timesteps.length, x, System.nanoTime() - stepStart);
             }
-            return x.toFloatArray();
+            return new Result(x.toFloatArray(), rows);
         } finally {
             step.close();
         }
+    }
+
+    private static int count(boolean[] flags) {
+        int n = 0;
+        for (boolean f : flags) {
+            n += f ? 1 : 0;
+        }
+        return n;
+    }
+
+    private static float[] keepRows(float[] values, int width, boolean[] keep) {
+        float[] kept = new float[count(keep) * width];
+        int j = 0;
+        for (int i = 0; i < keep.length; i++) {
+            if (keep[i]) {
+                System.arraycopy(values, i * width, kept, j++ * width, width);
+            }
+        }
+        return kept;
+    }
+
+    private static int[] keepRows(int[] values, boolean[] keep) {
+        int[] kept = new int[count(keep)];
+        int j = 0;
+        for (int i = 0; i < keep.length; i++) {
+            if (keep[i]) {
+                kept[j++] = values[i];
+            }
+        }
+        return kept;
     }
 }

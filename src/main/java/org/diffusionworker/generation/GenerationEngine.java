@@ -2,6 +2,7 @@ package org.diffusionworker.generation;
 
 import ai.djl.ndarray.NDManager;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.List;
 import org.diffusionworker.diffusion.ClassifierFreeGuidance;
 import org.diffusionworker.diffusion.Denoiser;
@@ -74,20 +75,72 @@ public final class GenerationEngine implements AutoCloseable {
                 channels, size, size);
         List<float[]> trajectory = new ArrayList<>();
         int every = plan.trajectoryEvery();
+        int perImage = channels * size * size;
+        // Rows of the running sample, by plan index: fewer than the plan's once images have left the batch.
+        int[][] rows = {identity(batch)};
         SamplingLoop.StepListener keepFrame = (done, total, sample, nanos) -> {
             if (every > 0 && (done % every == 0 || done == total)) {
-                trajectory.add(toPixelRange(sample.toFloatArray()));
+                trajectory.add(scatter(toPixelRange(sample.toFloatArray()), rows[0], batch, perImage));
             }
         };
+        BitSet[] left = {new BitSet()};
+        SamplingLoop.RowFilter filter = (done, total) -> {
+            BitSet leaving = progress.leaving();
+            if (leaving == null || !intersects(leaving, rows[0])) {
+                return null;
+            }
+            boolean[] keep = new boolean[rows[0].length];
+            int kept = 0;
+            for (int r = 0; r < keep.length; r++) {
+                keep[r] = !leaving.get(rows[0][r]);
+                if (keep[r]) {
+                    rows[0][kept++] = rows[0][r];
+                } else {
+                    left[0].set(rows[0][r]);
+                }
+            }
+            rows[0] = java.util.Arrays.copyOf(rows[0], kept);
+            return keep;
+        };
         try (NDManager batchManager = model.manager().newSubManager()) {
-            float[] pixels = SamplingLoop.run(denoiser, schedule, sampler, plan.guidance(), noise, contexts, contextWidth,
-                    batchManager, every > 0 ? keepFrame : null, (done, total, sample, nanos) -> {
+            SamplingLoop.Result result = SamplingLoop.run(denoiser, schedule, sampler, plan.guidance(), noise, contexts,
+                    contextWidth, batchManager, every > 0 ? keepFrame : null, (done, total, sample, nanos) -> {
                         keepFrame.afterStep(done, total, sample, nanos);
                         progress.onStep(done, total, nanos);
-                    });
-            return new GeneratedImages(batch, channels, size, size, toPixelRange(pixels), List.copyOf(trajectory),
-                    System.nanoTime() - start);
+                    }, filter);
+            float[] pixels = scatter(toPixelRange(result.samples()), result.rows(), batch, perImage);
+            return new GeneratedImages(batch, channels, size, size, pixels, List.copyOf(trajectory),
+                    System.nanoTime() - start, left[0]);
         }
+    }
+
+    private static int[] identity(int n) {
+        int[] rows = new int[n];
+        for (int i = 0; i < n; i++) {
+            rows[i] = i;
+        }
+        return rows;
+    }
+
+    private static boolean intersects(BitSet set, int[] rows) {
+        for (int row : rows) {
+            if (set.get(row)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The rows of {@code values} put back at their plan positions; images that left stay zeros. */
+    private static float[] scatter(float[] values, int[] rows, int batch, int perImage) {
+        if (rows.length == batch) {
+            return values;
+        }
+        float[] all = new float[batch * perImage];
+        for (int r = 0; r < rows.length; r++) {
+            System.arraycopy(values, r * perImage, all, rows[r] * perImage, perImage);
+        }
+        return all;
     }
 
     private static float[] contexts(BatchPlan plan, int width) {

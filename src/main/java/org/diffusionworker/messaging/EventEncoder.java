@@ -3,10 +3,11 @@ package org.diffusionworker.messaging;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.time.Instant;
+import java.util.Locale;
 import java.util.Map;
-import org.diffusionworker.diffusion.SamplerKind;
 import org.diffusionworker.generation.Conditioning;
 import org.diffusionworker.worker.Outcome;
+import org.diffusionworker.worker.RequestProgress;
 
 /** Turns a worker {@link Outcome} into the JSON of its event. */
 final class EventEncoder {
@@ -20,12 +21,35 @@ final class EventEncoder {
     String encode(Outcome outcome, RecordOrigin origin, Instant finishedAt) {
         GenerationEvent.Source source = origin == null || origin.topic() == null ? null
                 : new GenerationEvent.Source(origin.topic(), origin.partition(), origin.offset(), origin.offeredId());
-        Object event = outcome instanceof Outcome.Completed c ? completed(c, source, finishedAt)
-                : failed((Outcome.Failed) outcome, source, finishedAt);
+        Object event;
+        if (outcome instanceof Outcome.Completed c) {
+            event = completed(c, source, finishedAt);
+        } else if (outcome instanceof Outcome.Canceled c) {
+            event = new GenerationEvent.Canceled(GenerationEvent.SCHEMA_VERSION, GenerationEvent.CANCELED,
+                    c.requestId(), c.canceledWhile().name().toLowerCase(Locale.ROOT).replace('_', '-'), c.stepsDone(),
+                    source, c.request().attributes(), finishedAt);
+        } else {
+            event = failed((Outcome.Failed) outcome, source, finishedAt);
+        }
+        return write(event, outcome.requestId());
+    }
+
+    String encode(RequestProgress.Started s) {
+        return write(new GenerationEvent.Started(GenerationEvent.SCHEMA_VERSION, GenerationEvent.STARTED,
+                s.request().requestId(), s.queuedMs(), new GenerationEvent.StartedBatch(s.batchImages(),
+                s.batchRequests()), s.startedAt(), s.request().attributes()), s.request().requestId());
+    }
+
+    String encode(RequestProgress.Step p) {
+        return write(new GenerationEvent.Progress(GenerationEvent.SCHEMA_VERSION, GenerationEvent.PROGRESS,
+                p.request().requestId(), p.step(), p.steps(), p.etaMs()), p.request().requestId());
+    }
+
+    private String write(Object event, String requestId) {
         try {
             return json.writeValueAsString(event);
         } catch (JsonProcessingException e) {
-            throw new IllegalStateException("could not write the event of " + outcome.requestId(), e);
+            throw new IllegalStateException("could not write the event of " + requestId, e);
         }
     }
 
@@ -42,7 +66,7 @@ final class EventEncoder {
                 c.trajectory().map(t -> new GenerationEvent.Trajectory(t.url(), t.key(), t.contentType(), t.frames()))
                         .orElse(null),
                 new GenerationEvent.Parameters(label, context, p.count(),
-                        p.sampler().kind() == SamplerKind.DDPM ? "ddpm" : "ddim", p.sampler().steps(), p.sampler().eta(),
+                        p.sampler().kind().id(), p.sampler().steps(), p.sampler().eta(),
                         p.guidance(), p.seed(), p.seedDrawn(), p.columns(), p.trajectory()),
                 new GenerationEvent.Model(c.model().name(), c.model().weightsSha256()),
                 new GenerationEvent.Timings(c.timings().queuedMs(), c.timings().samplingMs(), c.timings().uploadMs(),

@@ -16,6 +16,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.common.header.internals.RecordHeader;
 import org.diffusionworker.worker.Outcome;
+import org.diffusionworker.worker.RequestProgress;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Emitter;
 import org.eclipse.microprofile.reactive.messaging.Message;
@@ -31,6 +32,9 @@ class EventPublisher {
 
     static final String COMPLETED_TYPE = "org.diffusionworker.generation.completed";
     static final String FAILED_TYPE = "org.diffusionworker.generation.failed";
+    static final String CANCELED_TYPE = "org.diffusionworker.generation.canceled";
+    static final String STARTED_TYPE = "org.diffusionworker.generation.started";
+    static final String PROGRESS_TYPE = "org.diffusionworker.generation.progress";
     static final String EVENTS_CHANNEL = "generation-events";
     static final String DEAD_LETTER_CHANNEL = "generation-dead-letters";
 
@@ -66,19 +70,48 @@ class EventPublisher {
     CompletionStage<Void> publish(Outcome outcome, RecordOrigin origin) {
         Instant now = Instant.now();
         String data = new EventEncoder(json).encode(outcome, origin, now);
-        boolean completed = outcome instanceof Outcome.Completed;
         String id = outcome.requestId();
+        // A redelivered request's COMPLETED or CANCELED event gets the same id, so CloudEvents consumers can dedupe it.
+        String type;
+        String eventId;
+        if (outcome instanceof Outcome.Completed) {
+            type = COMPLETED_TYPE;
+            eventId = id + ":completed";
+        } else if (outcome instanceof Outcome.Canceled) {
+            type = CANCELED_TYPE;
+            eventId = id + ":canceled";
+        } else {
+            type = FAILED_TYPE;
+            eventId = UUID.randomUUID().toString();
+        }
+        return send(events, data, metadata(id, type, eventId, now));
+    }
+
+    /** STARTED: best effort, so nothing waits for its acknowledgement. */
+    void publish(RequestProgress.Started started) {
+        String id = started.request().requestId();
+        send(events, new EventEncoder(json).encode(started), metadata(id, STARTED_TYPE, id + ":started", Instant.now()));
+    }
+
+    /** PROGRESS: best effort, so nothing waits for its acknowledgement. */
+    void publish(RequestProgress.Step step) {
+        String id = step.request().requestId();
+        send(events, new EventEncoder(json).encode(step), metadata(id, PROGRESS_TYPE, id + ":progress:" + step.step(),
+                Instant.now()));
+    }
+
+    private Metadata metadata(String requestId, String type, String eventId, Instant now) {
         OutgoingCloudEventMetadata<String> cloudEvent = OutgoingCloudEventMetadata.<String>builder()
-                // A redelivered request's COMPLETED event gets the same id, so CloudEvents consumers can dedupe it.
-                .withId(completed ? id + ":completed" : UUID.randomUUID().toString())
+                .withId(eventId)
                 .withSource(config.events().source())
-                .withType(completed ? COMPLETED_TYPE : FAILED_TYPE)
-                .withSubject(id)
+                .withType(type)
+                .withSubject(requestId)
                 .withDataContentType("application/json")
                 .withTimestamp(now.atZone(ZoneOffset.UTC))
                 .build();
-        OutgoingKafkaRecordMetadata<String> record = OutgoingKafkaRecordMetadata.<String>builder().withKey(id).build();
-        return send(events, data, Metadata.of(record, cloudEvent));
+        OutgoingKafkaRecordMetadata<String> record = OutgoingKafkaRecordMetadata.<String>builder().withKey(requestId)
+                .build();
+        return Metadata.of(record, cloudEvent);
     }
 
     /** Copies an undecodable request record to the dead-letter topic with the reason in headers. */

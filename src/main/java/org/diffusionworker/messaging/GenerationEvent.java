@@ -7,14 +7,18 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The events on the events topic (docs/messages.md, schemas/generation-event.schema.json): one per request, keyed by
- * request id, sent as a CloudEvent in binary mode (ce_* headers) with this JSON as the data.
+ * The events on the events topic (docs/messages.md, schemas/generation-event.schema.json), keyed by request id, sent
+ * as CloudEvents in binary mode (ce_* headers) with this JSON as the data: one terminal event per request (COMPLETED,
+ * FAILED or CANCELED), before it STARTED and PROGRESS when the request asked for them.
  */
 final class GenerationEvent {
 
     static final int SCHEMA_VERSION = 1;
     static final String COMPLETED = "COMPLETED";
     static final String FAILED = "FAILED";
+    static final String CANCELED = "CANCELED";
+    static final String STARTED = "STARTED";
+    static final String PROGRESS = "PROGRESS";
 
     private GenerationEvent() {}
 
@@ -29,6 +33,22 @@ final class GenerationEvent {
     @JsonPropertyOrder({"schemaVersion", "status", "requestId", "error", "source", "attributes", "finishedAt"})
     record Failed(int schemaVersion, String status, String requestId, Error error, Source source,
             Map<String, String> attributes, Instant finishedAt) {}
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    @JsonPropertyOrder({"schemaVersion", "status", "requestId", "canceledWhile", "stepsDone", "source", "attributes",
+            "finishedAt"})
+    record Canceled(int schemaVersion, String status, String requestId, String canceledWhile, int stepsDone,
+            Source source, Map<String, String> attributes, Instant finishedAt) {}
+
+    @JsonPropertyOrder({"schemaVersion", "status", "requestId", "queuedMs", "batch", "startedAt", "attributes"})
+    record Started(int schemaVersion, String status, String requestId, long queuedMs, StartedBatch batch,
+            Instant startedAt, Map<String, String> attributes) {}
+
+    /** The first batch of a request: all its images and the requests sharing it. */
+    record StartedBatch(int images, int requests) {}
+
+    @JsonPropertyOrder({"schemaVersion", "status", "requestId", "step", "steps", "etaMs"})
+    record Progress(int schemaVersion, String status, String requestId, int step, int steps, long etaMs) {}
 
     /** The request record an event answers, and (when it was not a valid request id) the id it offered. */
     @JsonInclude(JsonInclude.Include.NON_NULL)

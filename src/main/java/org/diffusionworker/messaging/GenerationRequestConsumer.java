@@ -86,7 +86,8 @@ class GenerationRequestConsumer {
 
     private CompletionStage<Void> admit(GenerationWorker worker, Message<byte[]> message, RecordOrigin origin,
             DecodedRequest.Valid valid) {
-        GenerationWorker.Admission admission = worker.submit(valid.request(), outcome -> answer(message, origin, outcome));
+        GenerationWorker.Admission admission = worker.submit(valid.request(),
+                new PublishingObserver(publisher, outcome -> answer(message, origin, outcome)));
         if (!admission.accepted()) {
             LOG.debugf("Stopping: request %s left unacknowledged, to be redelivered", valid.request().requestId());
         }

@@ -12,12 +12,15 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.EnumSet;
 import java.util.Map;
+import java.util.Set;
 import org.diffusionworker.diffusion.SamplerKind;
 import org.diffusionworker.generation.Conditioning;
 import org.diffusionworker.storage.ObjectKeys;
 import org.diffusionworker.worker.ErrorCode;
 import org.diffusionworker.worker.GenerationRequest;
+import org.diffusionworker.worker.RequestEvent;
 import org.diffusionworker.worker.RequestRejectedException;
 import org.diffusionworker.worker.SamplingPreset;
 
@@ -131,7 +134,8 @@ final class RequestDecoder {
                 present(r, "trajectory") && bool(r, "trajectory"),
                 present(r, "deadline") ? deadline(r) : null,
                 present(r, "attributes") ? attributes(r) : Map.of(),
-                submittedAt);
+                submittedAt,
+                present(r, "events") ? events(r) : Set.of());
     }
 
     private static Conditioning conditioning(ObjectNode r) {
@@ -195,6 +199,26 @@ final class RequestDecoder {
         } catch (IllegalArgumentException e) {
             throw invalid("sampler must be \"ddim\" or \"ddpm\", got \"" + shorten(s.asText()) + "\"");
         }
+    }
+
+    /** An array of distinct {@code "started"} / {@code "progress"}: the intermediate events the producer wants. */
+    private static Set<RequestEvent> events(ObjectNode r) {
+        JsonNode e = r.get("events");
+        String choices = "\"started\" and/or \"progress\"";
+        if (!e.isArray()) {
+            throw invalid("events must be an array of " + choices + ", got " + describe(e));
+        }
+        Set<RequestEvent> events = EnumSet.noneOf(RequestEvent.class);
+        for (JsonNode item : e) {
+            RequestEvent kind = item.isTextual() ? RequestEvent.byId(item.asText()) : null;
+            if (kind == null) {
+                throw invalid("events may hold only " + choices + ", got " + describe(item));
+            }
+            if (!events.add(kind)) {
+                throw invalid("events names \"" + kind.id() + "\" twice");
+            }
+        }
+        return events;
     }
 
     private static Instant deadline(ObjectNode r) {

@@ -183,6 +183,23 @@ public interface WorkerConfig {
         @WithDefault("diffusion-worker")
         @NotBlank
         String groupId();
+
+        /** Topic of control records (cancel), key = requestId; every worker reads all of it (no shared group). */
+        @WithDefault("generation-control")
+        @NotBlank
+        String controlTopic();
+
+        /** How long a cancel is remembered for a request that has not arrived yet (or arrives again). */
+        @WithDefault("15m")
+        @DurationMin(seconds = 1)
+        @DurationMax(hours = 24)
+        Duration cancelRetention();
+
+        /** Cancels remembered at most (the oldest are forgotten first): the control topic is open to any producer. */
+        @WithDefault("100000")
+        @Min(1)
+        @Max(10000000)
+        int cancelCapacity();
     }
 
     interface Storage {
@@ -270,5 +287,11 @@ public interface WorkerConfig {
         @WithName("dead-letter-enabled")
         @WithDefault("true")
         boolean deadLetterEnabled();
+
+        /** At most one PROGRESS event per request per this interval. */
+        @WithDefault("1s")
+        @DurationMin(millis = 100)
+        @DurationMax(seconds = 60)
+        Duration progressInterval();
     }
 }

@@ -6,7 +6,9 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import org.diffusionworker.worker.CancelEffect;
 import org.diffusionworker.worker.Outcome;
+import org.diffusionworker.worker.RequestEvent;
 import org.diffusionworker.worker.WorkerListener;
 
 /**
@@ -26,6 +28,9 @@ final class WorkerMetrics implements WorkerListener {
     private final Timer samplingStep;
     private final Timer upload;
     private final Timer endToEnd;
+    private final DistributionSummary stepHookShare;
+    private final Timer cancelLatency;
+    private final Counter invalidControl;
 
     WorkerMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -47,6 +52,22 @@ final class WorkerMetrics implements WorkerListener {
         this.endToEnd = Timer.builder("diffusion.request.latency").description("From the producer's timestamp to the"
                         + " answer").publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(10))
                 .maximumExpectedValue(Duration.ofHours(1)).register(registry);
+        this.stepHookShare = DistributionSummary.builder("diffusion.sampling.step.hook.share").description("Share of a"
+                + " batch's sampling time spent in its per-step hook (progress events and cancel checks)")
+                .register(registry);
+        this.cancelLatency = Timer.builder("diffusion.cancel.latency").description("From a cancel record's timestamp"
+                        + " to the CANCELED event handed to Kafka").publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofMinutes(1))
+                .register(registry);
+        this.invalidControl = Counter.builder("diffusion.control.records.invalid").description("Control records that"
+                + " could not be read (logged and skipped)").register(registry);
+        // Present from the start, so dashboards and alerts see zero rather than no data.
+        for (CancelEffect effect : CancelEffect.values()) {
+            registry.counter("diffusion.cancels", "effect", effect.name().toLowerCase(java.util.Locale.ROOT));
+        }
+        for (RequestEvent kind : RequestEvent.values()) {
+            registry.counter("diffusion.events.intermediate", "type", kind.id());
+        }
     }
 
     @Override
@@ -60,6 +81,11 @@ final class WorkerMetrics implements WorkerListener {
                 images.increment(c.grid().count());
             }
             endToEnd.record(c.timings().endToEndMs(), TimeUnit.MILLISECONDS);
+        } else if (outcome instanceof Outcome.Canceled c) {
+            result = "canceled";
+            code = "none";
+            registry.counter("diffusion.requests.canceled", "while", c.canceledWhile().name().toLowerCase(
+                    java.util.Locale.ROOT)).increment();
         } else {
             result = "failed";
             code = ((Outcome.Failed) outcome).code().name();
@@ -82,5 +108,32 @@ final class WorkerMetrics implements WorkerListener {
     @Override
     public void uploaded(long nanos) {
         upload.record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    @Override
+    public void stepHookCost(long hookNanos, long samplingNanos) {
+        if (samplingNanos > 0) {
+            stepHookShare.record((double) hookNanos / samplingNanos);
+        }
+    }
+
+    @Override
+    public void cancelReceived(CancelEffect effect) {
+        registry.counter("diffusion.cancels", "effect", effect.name().toLowerCase(java.util.Locale.ROOT)).increment();
+    }
+
+    @Override
+    public void intermediateEvent(RequestEvent kind) {
+        registry.counter("diffusion.events.intermediate", "type", kind.id()).increment();
+    }
+
+    /** From a cancel record's timestamp to the CANCELED event handed to Kafka. */
+    void cancelAnswered(long nanos) {
+        cancelLatency.record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    /** A control record that could not be read (logged and skipped). */
+    void invalidControlRecord() {
+        invalidControl.increment();
     }
 }

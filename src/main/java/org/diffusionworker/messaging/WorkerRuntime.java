@@ -51,6 +51,9 @@ public class WorkerRuntime {
     @Inject
     EventPublisher publisher;
 
+    @Inject
+    ControlTopicReader control;
+
     private final CompletableFuture<GenerationWorker> started = new CompletableFuture<>();
     private volatile GenerationWorker worker;
     private MinioObjectStore store;
@@ -72,8 +75,9 @@ public class WorkerRuntime {
             engines.add(new GenerationEngine(ModelLoader.fromDirectory(config.model().path(), device(i))));
         }
         store = new MinioObjectStore(storeSettings);
+        WorkerMetrics metrics = new WorkerMetrics(registry);
         GenerationWorker created = new GenerationWorker(settings, engines, store,
-                new ObjectKeys(config.storage().prefix()), new WorkerMetrics(registry));
+                new ObjectKeys(config.storage().prefix()), metrics);
         created.start();
         // Published to health checks and gauges only once started.
         worker = created;
@@ -83,6 +87,7 @@ public class WorkerRuntime {
                     + config.worker().warmUpTimeout() + ")");
         }
         checkCommitMaxAge(settings);
+        control.start(created, metrics);
         GenerationWorker.Status status = created.status();
         LOG.infof("Worker ready in %d ms: model %s (%s) x%d, batches of up to %d images (%s, %d ms delay), bucket %s"
                         + " at %s%s, requests from '%s' as group '%s'", (System.nanoTime() - start) / 1_000_000,
@@ -101,6 +106,7 @@ public class WorkerRuntime {
         Duration grace = config.worker().shutdownGrace();
         long deadline = System.nanoTime() + grace.toNanos();
         LOG.infof("Stopping: no new requests; finishing the batch in hand within %s", grace);
+        control.stop();
         boolean finished = w.shutdown(grace);
         boolean published = publisher.awaitIdle(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
         LOG.infof("Worker stopped (%s, %s); the consumer commits acknowledged offsets as it closes",
@@ -145,6 +151,9 @@ public class WorkerRuntime {
                 .register(registry));
         gauges.add(Gauge.builder("diffusion.inference.images", w, x -> x.status().imagesInHand())
                 .description("Images in the batches being sampled now").register(registry));
+        gauges.add(Gauge.builder("diffusion.cancels.remembered", w, GenerationWorker::rememberedCancels)
+                .description("Cancels remembered for requests that have not arrived (or may come again)")
+                .register(registry));
         gauges.add(Gauge.builder("diffusion.worker.ready", w, x -> x.status().ready() ? 1 : 0)
                 .description("1 when the model is warm, the store reachable and sampling works").register(registry));
     }
@@ -184,7 +193,8 @@ public class WorkerRuntime {
                     Math.min(c.limits().defaultSteps(), c.limits().maxSteps()),
                     Math.min(c.limits().fastSteps(), c.limits().maxSteps()), c.storage().outageLimit(),
                     c.storage().outageRetryInterval(), c.worker().uploadThreads(), c.worker().samplingAttempts(),
-                    c.worker().samplingRetryBackoff());
+                    c.worker().samplingRetryBackoff(), new WorkerSettings.Lifecycle(c.events().progressInterval(),
+                    c.kafka().cancelRetention(), c.kafka().cancelCapacity()));
         } catch (IllegalArgumentException e) {
             // What the mapping's per-field bounds cannot see: e.g. max-pending-images below limits.max-count.
             throw new IllegalStateException("invalid worker configuration (diffusionworker.*): " + e.getMessage(), e);

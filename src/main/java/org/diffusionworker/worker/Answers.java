@@ -2,7 +2,6 @@ package org.diffusionworker.worker;
 
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 import org.jboss.logging.Logger;
 
@@ -12,7 +11,7 @@ import org.jboss.logging.Logger;
  */
 final class Answers {
 
-    private static final Logger LOG = Logger.getLogger(GenerationWorker.class);
+    private static final Logger LOG = Logger.getLogger(Answers.class);
 
     private final WorkerListener listener;
     private final LongSupplier clock;
@@ -22,7 +21,7 @@ final class Answers {
         this.clock = clock;
     }
 
-    void deliver(Outcome outcome, Consumer<Outcome> callback, GenerationRequest request, long receivedNanos) {
+    void deliver(Outcome outcome, RequestObserver observer, GenerationRequest request, long receivedNanos) {
         long e2eNanos = clock.getAsLong() - receivedNanos;
         try {
             listener.requestFinished(outcome, e2eNanos);
@@ -31,7 +30,7 @@ final class Answers {
         }
         log(outcome);
         try {
-            callback.accept(outcome);
+            observer.finished(outcome);
         } catch (RuntimeException e) {
             LOG.errorf(e, "Answering request %s failed", request.requestId());
         }
@@ -44,8 +43,16 @@ final class Answers {
             return new Outcome.Completed(follower.request(), c.parameters(), c.grid(), c.trajectory(), c.model(),
                     new Outcome.Timings(0, 0, 0, e2e), List.of(), true);
         }
+        if (outcome instanceof Outcome.Canceled c) {
+            return new Outcome.Canceled(follower.request(), c.canceledWhile(), c.stepsDone());
+        }
         Outcome.Failed f = (Outcome.Failed) outcome;
         return new Outcome.Failed(follower.request(), f.code(), f.message());
+    }
+
+    /** From the producer's submission time (or receipt) to now: how long the request waited for its first batch. */
+    static long queuedMs(GenerationRequest request, long receivedNanos) {
+        return endToEndMs(request, receivedNanos);
     }
 
     static Outcome.Failed expired(GenerationRequest request) {
@@ -70,6 +77,9 @@ final class Answers {
                     ResultStore.samplerId(c.parameters().sampler()) + "-" + c.parameters().sampler().steps(),
                     c.grid().key(), c.batches().size(), batchImages, c.timings().queuedMs(), c.timings().samplingMs(),
                     c.timings().uploadMs(), c.timings().endToEndMs());
+        } else if (outcome instanceof Outcome.Canceled c) {
+            LOG.infof("request %s CANCELED while %s (%d step(s) done): nothing stored", c.requestId(),
+                    c.canceledWhile().name().toLowerCase(java.util.Locale.ROOT).replace('_', ' '), c.stepsDone());
         } else {
             Outcome.Failed f = (Outcome.Failed) outcome;
             String id = f.requestId() == null ? "(no id)" : f.requestId();

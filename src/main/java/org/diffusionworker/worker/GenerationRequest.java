@@ -1,7 +1,10 @@
 package org.diffusionworker.worker;
 
 import java.time.Instant;
+import java.util.Collections;
+import java.util.EnumSet;
 import java.util.Map;
+import java.util.Set;
 import java.util.Objects;
 import org.diffusionworker.diffusion.SamplerKind;
 import org.diffusionworker.generation.Conditioning;
@@ -29,6 +32,7 @@ import org.diffusionworker.storage.ObjectKeys;
  * @param deadline    when the request stops being worth running; null for never
  * @param attributes  opaque caller values echoed back in the result
  * @param submittedAt when the producer sent it (the start of end-to-end latency); null for when the worker got it
+ * @param events      the intermediate events the producer wants before the terminal one (none by default)
  */
 public record GenerationRequest(
         String requestId,
@@ -44,7 +48,8 @@ public record GenerationRequest(
         boolean trajectory,
         Instant deadline,
         Map<String, String> attributes,
-        Instant submittedAt) {
+        Instant submittedAt,
+        Set<RequestEvent> events) {
 
     public static final double MAX_GUIDANCE = 20;
 
@@ -82,42 +87,48 @@ public record GenerationRequest(
             throw invalid("columns must be at least 1, got " + columns);
         }
         attributes = attributes == null ? Map.of() : Map.copyOf(attributes);
+        events = events == null || events.isEmpty() ? Set.of() : Collections.unmodifiableSet(EnumSet.copyOf(events));
     }
 
     /** A request with the defaults for everything but id and conditioning (DDIM, 16 images). */
     public static GenerationRequest of(String requestId, Conditioning conditioning) {
         return new GenerationRequest(requestId, conditioning, 16, SamplerKind.DDIM, null, SamplingPreset.STANDARD, 0, 0, null,
-                null, false, null, Map.of(), null);
+                null, false, null, Map.of(), null, Set.of());
     }
 
     public GenerationRequest withCount(int newCount) {
         return new GenerationRequest(requestId, conditioning, newCount, sampler, steps, preset, eta, guidance, seed,
-                columns, trajectory, deadline, attributes, submittedAt);
+                columns, trajectory, deadline, attributes, submittedAt, events);
     }
 
     public GenerationRequest withSampler(SamplerKind newSampler, Integer newSteps) {
         return new GenerationRequest(requestId, conditioning, count, newSampler, newSteps, preset, eta, guidance,
-                seed, columns, trajectory, deadline, attributes, submittedAt);
+                seed, columns, trajectory, deadline, attributes, submittedAt, events);
     }
 
     public GenerationRequest withSeed(Long newSeed) {
         return new GenerationRequest(requestId, conditioning, count, sampler, steps, preset, eta, guidance, newSeed,
-                columns, trajectory, deadline, attributes, submittedAt);
+                columns, trajectory, deadline, attributes, submittedAt, events);
     }
 
     public GenerationRequest withGuidance(double newGuidance) {
         return new GenerationRequest(requestId, conditioning, count, sampler, steps, preset, eta, newGuidance, seed,
-                columns, trajectory, deadline, attributes, submittedAt);
+                columns, trajectory, deadline, attributes, submittedAt, events);
     }
 
     public GenerationRequest withPreset(SamplingPreset newPreset) {
         return new GenerationRequest(requestId, conditioning, count, sampler, steps, newPreset, eta, guidance, seed,
-                columns, trajectory, deadline, attributes, submittedAt);
+                columns, trajectory, deadline, attributes, submittedAt, events);
     }
 
     public GenerationRequest withDeadline(Instant newDeadline) {
         return new GenerationRequest(requestId, conditioning, count, sampler, steps, preset, eta, guidance, seed,
-                columns, trajectory, newDeadline, attributes, submittedAt);
+                columns, trajectory, newDeadline, attributes, submittedAt, events);
+    }
+
+    public GenerationRequest withEvents(Set<RequestEvent> newEvents) {
+        return new GenerationRequest(requestId, conditioning, count, sampler, steps, preset, eta, guidance, seed,
+                columns, trajectory, deadline, attributes, submittedAt, newEvents);
     }
 
     private static RequestRejectedException invalid(String message) {

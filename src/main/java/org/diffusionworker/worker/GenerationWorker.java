@@ -5,10 +5,11 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
@@ -21,21 +22,21 @@ import org.diffusionworker.generation.GenerationEngine;
 import org.diffusionworker.model.ModelSpec;
 import org.diffusionworker.storage.ObjectKeys;
 import org.diffusionworker.storage.ObjectStore;
-import org.diffusionworker.storage.StoredObject;
 import org.jboss.logging.Logger;
 
 /**
  * The worker: takes generation requests, batches compatible ones onto the model, stores the grids and answers every
- * request exactly once through its callback with an {@link Outcome}, or not at all when the worker stops before
- * finishing it (the caller then leaves it unacknowledged, to be delivered again).
+ * request exactly once through its {@link RequestObserver} with an {@link Outcome}, or not at all when the worker stops
+ * before finishing it (the caller then leaves it unacknowledged, to be delivered again).
  *
- * <p>The flow of one request: {@link #submit} checks it against this worker's limits and model
- * ({@link RequestResolver}; a fault is answered at once) and against requests in flight with the same id
- * ({@link InFlightRequests}, which also answers each exactly once); an I/O thread looks for an existing result
- * under its key (same parameters: answered from it; different: {@link ErrorCode#CONFLICT}); otherwise it joins the
- * {@link DynamicBatcher}. One {@link InferenceReplica} thread per model replica samples batches
- * ({@link SampledBatches} takes their results and failures); when a request's last image is sampled, an I/O thread
- * encodes the grid and uploads it ({@link ResultStore}, {@link StorageGuard}).
+ * <p>A request moves through named stages, each one class with one job, handed on by futures (see {@link #run}):
+ * <b>resolve</b> ({@link RequestResolver}: limits, defaults, context; a fault is answered at once) -> <b>look up</b>
+ * an existing result under its key ({@link StorageGuard} over {@link ResultStore}) -> <b>queue</b> and <b>batch</b>
+ * ({@link DynamicBatcher}) -> <b>sample</b> (an {@link InferenceReplica} per model replica, with a per-step
+ * {@link BatchStepHook} for progress and cancel) -> <b>encode</b> and <b>store</b> ({@link ResultStore} on the I/O
+ * threads, through the {@link StorageGuard}) -> <b>answer</b> ({@link InFlightRequests}, which also answers the copies
+ * of a request that arrived meanwhile). No stage calls back into this class. A request's {@link RequestState} is one
+ * state machine on its {@link Job}; {@link #cancel} and the stages move it, and the first terminal move wins.
  *
  * <p>Back-pressure: {@link #submit} returns, with the admission, a stage that completes once fewer than
  * {@link WorkerSettings#maxPendingImages()} images are pending here; a caller that waits for it before fetching more
@@ -74,6 +75,7 @@ public final class GenerationWorker implements AutoCloseable {
     private final ScheduledExecutorService scheduler;
     private final StorageGuard storage;
     private final SampledBatches sampled;
+    private final CancelRegistry cancels;
     /** Filled once by {@link #start}, then read from any thread. */
     private volatile List<InferenceReplica> replicas = List.of();
     private volatile List<Thread> threads = List.of();
@@ -111,8 +113,8 @@ public final class GenerationWorker implements AutoCloseable {
         this.scheduler = Executors.newSingleThreadScheduledExecutor(daemon("worker-storage-retry"));
         this.storage = new StorageGuard(store, io, scheduler, settings.storageOutageLimit(),
                 settings.storageRetryInterval(), clock);
-        this.sampled = new SampledBatches(settings, batcher, inFlight, io, scheduler, this::encodeAndStore,
-                () -> stopping);
+        this.sampled = new SampledBatches(settings, batcher, scheduler, () -> stopping);
+        this.cancels = new CancelRegistry(settings.lifecycle().cancelRetention(), settings.lifecycle().cancelCapacity());
     }
 
     /** Checks the bucket and starts the replicas, each warming its model up on its own thread. */
@@ -174,39 +176,166 @@ public final class GenerationWorker implements AutoCloseable {
                 running.stream().mapToInt(InferenceReplica::imagesInHand).sum());
     }
 
-    /**
-     * Takes a request. Every accepted request is answered through {@code callback} exactly once, on a worker
-     * thread or (for a fault found at once) on the calling thread, unless the worker stops first. A refused request
-     * (the worker is stopping) is never answered.
-     */
+    /** As {@link #submit(GenerationRequest, RequestObserver)}, told only the outcome. */
     public Admission submit(GenerationRequest request, Consumer<Outcome> callback) {
-        Objects.requireNonNull(callback, "callback");
+        return submit(request, RequestObserver.of(callback));
+    }
+
+    /**
+     * Takes a request. Every accepted request is answered through {@code observer} exactly once, on a worker thread
+     * or (for a fault found at once) on the calling thread, unless the worker stops first. A refused request (the
+     * worker is stopping) is never answered. The observer also hears STARTED and PROGRESS when the request asked.
+     */
+    public Admission submit(GenerationRequest request, RequestObserver observer) {
+        Objects.requireNonNull(observer, "observer");
         long now = clock.getAsLong();
         if (stopping || !started) {
             return Admission.REFUSED;
         }
+        RequestObserver counted = new CountingObserver(observer, listener);
         Job job;
         try {
-            job = resolver.resolve(request, callback, now);
+            job = resolver.resolve(request, counted, now);
         } catch (RequestRejectedException e) {
-            return answerAtOnce(new Outcome.Failed(request, e.code(), e.getMessage()), callback, now);
+            return answerAtOnce(new Outcome.Failed(request, e.code(), e.getMessage()), counted, now);
         } catch (RuntimeException e) {
             LOG.errorf(e, "Resolving request %s failed in the worker", request.requestId());
             return answerAtOnce(new Outcome.Failed(request, ErrorCode.INTERNAL, "the worker failed on this request ("
-                    + e.getClass().getSimpleName() + "); this is the worker's fault, not the request's"), callback, now);
+                    + e.getClass().getSimpleName() + "); this is the worker's fault, not the request's"), counted, now);
         }
         if (job.isExpired(now)) {
-            return answerAtOnce(Answers.expired(request), callback, now);
+            return answerAtOnce(Answers.expired(request), counted, now);
         }
-        switch (inFlight.register(job, request, callback, now)) {
-            case NEW -> storage.call(job, () -> results.lookup(job), existing -> afterLookup(job, existing),
-                    this::storageGaveUp);
+        switch (inFlight.register(job, request, counted, now)) {
+            case NEW -> {
+                if (cancels.isCanceled(request.requestId(), now)) {
+                    job.requestCancel();
+                }
+                run(job);
+            }
             case FOLLOWS -> { } // answered with the one being made
             case CONFLICT -> answers.deliver(new Outcome.Failed(request, ErrorCode.CONFLICT, "request id '"
                     + request.requestId() + "' is already being generated with different parameters; use a new"
-                    + " request id for new parameters"), callback, request, now);
+                    + " request id for new parameters"), counted, request, now);
         }
         return new Admission(true, pending.room());
+    }
+
+    /**
+     * Cancels the request {@code requestId} (a control record): queued or running here, it is answered CANCELED at
+     * once and its images leave their batch at the next step; being stored or done, nothing changes. Either way the
+     * cancel is remembered ({@link WorkerSettings.Lifecycle#cancelRetention()}), so the request, or a redelivery of
+     * it, arriving later is answered CANCELED (unless its result exists by then).
+     */
+    public CancelEffect cancel(String requestId) {
+        Objects.requireNonNull(requestId, "requestId");
+        cancels.remember(requestId, clock.getAsLong());
+        CancelEffect effect = inFlight.get(requestId).map(job -> {
+            RequestState before = job.state();
+            if (!job.cancel()) {
+                return CancelEffect.TOO_LATE;
+            }
+            batcher.discard(job);
+            return switch (before) {
+                case LOOKING_UP -> CancelEffect.AFTER_LOOKUP;
+                case RUNNING -> CancelEffect.CANCELED_RUNNING;
+                default -> CancelEffect.CANCELED_QUEUED;
+            };
+        }).orElse(CancelEffect.NOT_HERE);
+        listener.cancelReceived(effect);
+        return effect;
+    }
+
+    /** Cancels remembered now, for the dashboard. */
+    public int rememberedCancels() {
+        return cancels.size();
+    }
+
+    /**
+     * The pipeline of one request, in the order its stages run: look up -> queue/batch/sample -> encode -> store ->
+     * answer. Every stage hands on through a future; a failure anywhere becomes the request's answer (its
+     * {@link StageFailure} code, or INTERNAL for a defect), and a request ended early (canceled, expired, failed in
+     * another slice) skips what is left.
+     */
+    private void run(Job job) {
+        job.outcome().whenComplete((outcome, abandoned) -> {
+            if (outcome != null) {
+                inFlight.finish(job, outcome); // answer
+            } else {
+                inFlight.abandon(job);
+            }
+        });
+        storage.call(job, () -> results.lookup(job)) // look up
+                .thenCompose(existing -> existing.isPresent()
+                        ? CompletableFuture.completedFuture(results.fromExisting(job.request(), job, existing.get(),
+                                Answers.endToEndMs(job.request(), job.receivedNanos())))
+                        : sample(job)
+                                .thenApplyAsync(sampled -> encode(job), io) // encode
+                                .thenCompose(encoded -> store(job, encoded))) // store
+                .whenComplete((outcome, failure) -> {
+                    Outcome answer = outcome != null ? outcome : failed(job, failure);
+                    if (answer != null) {
+                        job.end(answer);
+                    }
+                });
+    }
+
+    /** Queue, batch and sample: completes when the replicas have sampled the request's last image. */
+    private CompletableFuture<Void> sample(Job job) {
+        Outcome.CancelPoint canceled = job.cancelRequested();
+        if (canceled != null) {
+            job.end(new Outcome.Canceled(job.request(), canceled, 0));
+        } else if (job.isExpired(clock.getAsLong())) {
+            job.end(Answers.expired(job.request()));
+        } else if (job.moveTo(RequestState.QUEUED)) {
+            try {
+                batcher.add(job);
+            } catch (IllegalStateException closed) {
+                job.abandon();
+            }
+        }
+        return job.sampled();
+    }
+
+    private ResultStore.Encoded encode(Job job) {
+        try {
+            return results.encode(job);
+        } catch (RuntimeException e) {
+            LOG.errorf(e, "Encoding the grid of %s failed", job.requestId());
+            throw new StageFailure(ErrorCode.INTERNAL, "encoding the images failed in the worker");
+        }
+    }
+
+    private CompletableFuture<Outcome> store(Job job, ResultStore.Encoded encoded) {
+        long start = clock.getAsLong();
+        return storage.call(job, () -> results.store(job, encoded)).thenApply(stored -> {
+            long uploadNanos = clock.getAsLong() - start;
+            listener.uploaded(uploadNanos);
+            Outcome.Timings timings = new Outcome.Timings(TimeUnit.NANOSECONDS.toMillis(job.queuedNanos()),
+                    TimeUnit.NANOSECONDS.toMillis(job.samplingNanos()), TimeUnit.NANOSECONDS.toMillis(uploadNanos),
+                    Answers.endToEndMs(job.request(), job.receivedNanos()));
+            return new Outcome.Completed(job.request(), job.parameters(), stored.grid(), stored.trajectory(),
+                    results.model(), timings, job.batches(), false);
+        });
+    }
+
+    /** The answer for a stage's failure; a request that already ended or was abandoned keeps that. */
+    private Outcome failed(Job job, Throwable failure) {
+        Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+                ? failure.getCause() : failure;
+        if (cause instanceof Job.Ended) {
+            return null;
+        }
+        if (cause instanceof Job.Abandoned || cause instanceof RejectedExecutionException) {
+            job.abandon();
+            return null;
+        }
+        if (cause instanceof StageFailure f) {
+            return new Outcome.Failed(job.request(), f.code(), f.getMessage());
+        }
+        LOG.errorf(cause, "Request %s failed in the worker", job.requestId());
+        return new Outcome.Failed(job.request(), ErrorCode.INTERNAL, "the worker failed on this request ("
+                + cause.getClass().getSimpleName() + "); this is the worker's fault, not the request's");
     }
 
     /**
@@ -225,9 +354,7 @@ public final class GenerationWorker implements AutoCloseable {
         if (!inTime) {
             abort.set(true);
             for (Job job : new LinkedHashSet<>(batcher.close())) {
-                if (job.markFailed()) {
-                    inFlight.abandon(job);
-                }
+                job.abandon();
             }
             joinReplicas(System.nanoTime() + TimeUnit.SECONDS.toNanos(10));
         }
@@ -264,54 +391,9 @@ public final class GenerationWorker implements AutoCloseable {
 
     // ---------------------------------------------------------------------------------------------------------------
 
-    private Admission answerAtOnce(Outcome outcome, Consumer<Outcome> callback, long now) {
-        answers.deliver(outcome, callback, outcome.request(), now);
+    private Admission answerAtOnce(Outcome outcome, RequestObserver observer, long now) {
+        answers.deliver(outcome, observer, outcome.request(), now);
         return new Admission(true, pending.room());
-    }
-
-    private void afterLookup(Job job, Optional<StoredObject> existing) {
-        if (existing.isPresent()) {
-            long e2e = Answers.endToEndMs(job.request(), job.receivedNanos());
-            inFlight.finish(job, results.fromExisting(job.request(), job, existing.get(), e2e));
-        } else if (job.isExpired(clock.getAsLong())) {
-            inFlight.finish(job, Answers.expired(job.request()));
-        } else {
-            try {
-                batcher.add(job);
-            } catch (IllegalStateException closed) {
-                inFlight.abandon(job);
-            }
-        }
-    }
-
-    private void storageGaveUp(Job job, ErrorCode code, String reason) {
-        if (job.markFailed()) {
-            batcher.discard(job);
-        }
-        inFlight.finish(job, new Outcome.Failed(job.request(), code, reason));
-    }
-
-    /** On an I/O thread: the grid encoded, then stored through the guard, then the request answered. */
-    private void encodeAndStore(Job job) {
-        long start = clock.getAsLong();
-        ResultStore.Encoded encoded;
-        try {
-            encoded = results.encode(job);
-        } catch (RuntimeException e) {
-            LOG.errorf(e, "Encoding the grid of %s failed", job.requestId());
-            inFlight.finish(job, new Outcome.Failed(job.request(), ErrorCode.INTERNAL,
-                    "encoding the images failed in the worker"));
-            return;
-        }
-        storage.call(job, () -> results.store(job, encoded), stored -> {
-            long uploadNanos = clock.getAsLong() - start;
-            listener.uploaded(uploadNanos);
-            Outcome.Timings timings = new Outcome.Timings(TimeUnit.NANOSECONDS.toMillis(job.queuedNanos()),
-                    TimeUnit.NANOSECONDS.toMillis(job.samplingNanos()), TimeUnit.NANOSECONDS.toMillis(uploadNanos),
-                    Answers.endToEndMs(job.request(), job.receivedNanos()));
-            inFlight.finish(job, new Outcome.Completed(job.request(), job.parameters(), stored.grid(),
-                    stored.trajectory(), results.model(), timings, job.batches(), false));
-        }, this::storageGaveUp);
     }
 
     private boolean joinReplicas(long deadlineNanos) throws InterruptedException {

@@ -4,7 +4,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
+import java.util.Optional;
 import org.jboss.logging.Logger;
 
 /**
@@ -14,7 +14,7 @@ import org.jboss.logging.Logger;
  */
 final class InFlightRequests {
 
-    private static final Logger LOG = Logger.getLogger(GenerationWorker.class);
+    private static final Logger LOG = Logger.getLogger(InFlightRequests.class);
 
     /** What {@link #register} did with a request. */
     enum Registration {
@@ -38,7 +38,7 @@ final class InFlightRequests {
         this.answers = answers;
     }
 
-    Registration register(Job job, GenerationRequest request, Consumer<Outcome> callback, long now) {
+    Registration register(Job job, GenerationRequest request, RequestObserver observer, long now) {
         synchronized (jobs) {
             Job running = jobs.get(request.requestId());
             if (running == null) {
@@ -51,9 +51,23 @@ final class InFlightRequests {
             }
             // A redelivery or a second send while the first is being made: one result for both. The copy holds its
             // record unacknowledged as long as the first, so it takes as much room.
-            running.addFollower(new Job.Follower(request, now, callback));
+            running.addFollower(new Job.Follower(request, now, observer));
             pending.add(running.count());
             return Registration.FOLLOWS;
+        }
+    }
+
+    /** The request in flight under {@code requestId}, if any. */
+    Optional<Job> get(String requestId) {
+        synchronized (jobs) {
+            return Optional.ofNullable(jobs.get(requestId));
+        }
+    }
+
+    /** Every request in flight now. */
+    List<Job> all() {
+        synchronized (jobs) {
+            return List.copyOf(jobs.values());
         }
     }
 
@@ -69,9 +83,9 @@ final class InFlightRequests {
         }
         try {
             pending.release(job.count() * (1 + followers.size()));
-            answers.deliver(outcome, job.callback(), job.request(), job.receivedNanos());
+            answers.deliver(outcome, job.observer(), job.request(), job.receivedNanos());
             for (Job.Follower f : followers) {
-                answers.deliver(Answers.forFollower(outcome, f), f.callback(), f.request(), f.receivedNanos());
+                answers.deliver(Answers.forFollower(outcome, f), f.observer(), f.request(), f.receivedNanos());
             }
         } finally {
             synchronized (jobs) {

@@ -20,26 +20,16 @@ final class InferenceReplica implements Runnable {
 
     private static final Logger LOG = Logger.getLogger(InferenceReplica.class);
 
-    /** Where a replica hands its results. */
+    /** Where a replica hands what is not an image: expiries and failures. */
     interface Sink {
-        /** All images of {@code job} are sampled. */
-        void sampled(Job job);
-
         /** {@code job}'s deadline passed before it started. */
         void expired(Job job);
 
-        /** Sampling a batch failed; its slices are to be retried or their jobs failed. */
-        void batchFailed(List<Batch.Slice> slices, RuntimeException failure);
+        /** Sampling a batch failed after {@code stepsDone} steps; its slices are to be retried or their jobs failed. */
+        void batchFailed(List<Batch.Slice> slices, int stepsDone, RuntimeException failure);
 
         /** A batch was sampled (the engine works). */
         void batchSucceeded();
-    }
-
-    /** Thrown from the progress callback to stop a batch between two steps (shutdown past its grace period). */
-    private static final class Aborted extends RuntimeException {
-        Aborted() {
-            super("batch aborted at shutdown", null, false, false);
-        }
     }
 
     private final int index;
@@ -145,12 +135,14 @@ final class InferenceReplica implements Runnable {
 
     private void process(Batch batch) {
         batch.expired().forEach(sink::expired);
-        if (batch.slices().isEmpty()) {
+        // Requests that ended while their slice waited (canceled, failed in another batch) are not sampled at all.
+        List<Batch.Slice> slices = batch.slices().stream().filter(s -> !s.job().isEnded()).toList();
+        if (slices.isEmpty()) {
             return;
         }
-        List<ImageSlot> slots = new ArrayList<>(batch.images());
+        List<ImageSlot> slots = new ArrayList<>();
         boolean trajectory = false;
-        for (Batch.Slice slice : batch.slices()) {
+        for (Batch.Slice slice : slices) {
             Job job = slice.job();
             trajectory |= job.parameters().trajectory();
             for (int i = slice.from(); i < slice.to(); i++) {
@@ -159,25 +151,23 @@ final class InferenceReplica implements Runnable {
         }
         int every = trajectory ? Trajectories.every(batch.key().sampler()) : 0;
         BatchPlan plan = new BatchPlan(batch.key().sampler(), batch.key().guidance(), every, slots);
-        List<Job> jobs = new ArrayList<>(batch.jobs());
         long start = clock.getAsLong();
-        jobs.forEach(j -> j.batchStarted(start));
-        listener.batchStarted(plan.size(), jobs.size(), batch.oldestWaitNanos());
+        int requests = (int) slices.stream().map(Batch.Slice::job).distinct().count();
+        for (Batch.Slice slice : slices) {
+            slice.job().batchStarted(start, plan.size(), requests);
+        }
+        listener.batchStarted(plan.size(), requests, batch.oldestWaitNanos());
         imagesInHand = plan.size();
+        BatchStepHook hook = new BatchStepHook(slices, listener, abort, clock);
         GeneratedImages images;
         try {
-            images = engine.generate(plan, (done, total, stepNanos) -> {
-                listener.samplingStep(stepNanos);
-                if (abort.get()) {
-                    throw new Aborted();
-                }
-            });
-        } catch (Aborted e) {
+            images = engine.generate(plan, hook);
+        } catch (BatchStepHook.Aborted e) {
             LOG.warnf("Model replica %d abandoned a batch of %d image(s) at shutdown; its requests stay uncommitted"
                     + " and are redelivered", index, plan.size());
             return;
         } catch (RuntimeException e) {
-            sink.batchFailed(batch.slices(), e);
+            sink.batchFailed(slices, hook.stepsDone(), e);
             return;
         } finally {
             imagesInHand = 0;
@@ -185,11 +175,13 @@ final class InferenceReplica implements Runnable {
         long end = clock.getAsLong();
         sink.batchSucceeded();
         listener.batchFinished(plan.size(), images.samplingNanos());
+        listener.stepHookCost(hook.hookNanos(), images.samplingNanos());
         int offset = 0;
-        for (Batch.Slice slice : batch.slices()) {
-            Outcome.BatchShare share = new Outcome.BatchShare(plan.size(), jobs.size(), slice.size());
-            if (slice.job().accept(slice.from(), slice.to(), images, offset, share, end)) {
-                sink.sampled(slice.job());
+        for (int i = 0; i < slices.size(); i++) {
+            Batch.Slice slice = slices.get(i);
+            if (!hook.left(i) && !images.left().get(offset)) {
+                Outcome.BatchShare share = new Outcome.BatchShare(plan.size(), requests, slice.size());
+                slice.job().accept(slice.from(), slice.to(), images, offset, share, end);
             }
             offset += slice.size();
         }

@@ -3,15 +3,19 @@ package org.diffusionworker.worker;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.function.Consumer;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.diffusionworker.diffusion.ClassifierFreeGuidance;
 import org.diffusionworker.diffusion.SamplerSettings;
 import org.diffusionworker.generation.GeneratedImages;
 import org.diffusionworker.imaging.ImageBatch;
 
 /**
- * A request inside the worker: its resolved parameters and, as its batches finish, its images reassembled in request
- * order. Slices of one job may be sampled by different replicas, so assembly is synchronized.
+ * One delivery of a request inside the worker: its resolved parameters, its {@link RequestState}, its images
+ * reassembled in request order as its batches finish, and the two hand-offs of the pipeline: {@link #sampled()}
+ * (completed by the replicas when the last image is sampled) and {@link #outcome()} (completed once, by whichever
+ * stage ends the request first). Slices of one job may be sampled by different replicas, so everything is
+ * synchronized on the job; so are the observer's calls, which keeps its events in order.
  */
 final class Job {
 
@@ -23,26 +27,35 @@ final class Job {
     private final String fingerprint;
     private final long receivedNanos;
     private final long deadlineNanos;
-    private final Consumer<Outcome> callback;
+    private final RequestObserver observer;
+    private final long progressIntervalNanos;
+    private final CompletableFuture<Void> sampled = new CompletableFuture<>();
+    private final CompletableFuture<Outcome> outcome = new CompletableFuture<>();
     /** Later deliveries of the same request id and parameters, answered with this job's outcome. */
     private final List<Follower> followers = new ArrayList<>();
 
+    private RequestState state = RequestState.LOOKING_UP;
+    /** Where a cancel that must wait for the look-up came (null: none did). */
+    private Outcome.CancelPoint cancelRequested;
     private float[] pixels;
     private List<float[]> frames;
-    private int sampled;
+    private int sampledImages;
     private int channels;
     private int height;
     private int width;
     private long firstBatchStartNanos = -1;
     private long lastBatchEndNanos = -1;
     private final List<Outcome.BatchShare> batches = new ArrayList<>();
-    private boolean failed;
     private int samplingFailures;
+    private long imageStepsDone;
+    private int stepReported;
+    private long progressReportedNanos;
 
-    record Follower(GenerationRequest request, long receivedNanos, Consumer<Outcome> callback) {}
+    record Follower(GenerationRequest request, long receivedNanos, RequestObserver observer) {}
 
     Job(GenerationRequest request, Outcome.EffectiveParameters parameters, float[] context, String contextKey,
-            String fingerprint, long receivedNanos, long deadlineNanos, Consumer<Outcome> callback) {
+            String fingerprint, long receivedNanos, long deadlineNanos, RequestObserver observer,
+            long progressIntervalNanos) {
         this.request = request;
         this.parameters = parameters;
         this.guidance = new ClassifierFreeGuidance(parameters.guidance());
@@ -51,7 +64,8 @@ final class Job {
         this.fingerprint = fingerprint;
         this.receivedNanos = receivedNanos;
         this.deadlineNanos = deadlineNanos;
-        this.callback = Objects.requireNonNull(callback, "callback");
+        this.observer = Objects.requireNonNull(observer, "observer");
+        this.progressIntervalNanos = progressIntervalNanos;
     }
 
     GenerationRequest request() {
@@ -98,13 +112,109 @@ final class Job {
         return receivedNanos;
     }
 
-    Consumer<Outcome> callback() {
-        return callback;
+    RequestObserver observer() {
+        return observer;
     }
 
     boolean isExpired(long nowNanos) {
         return nowNanos - deadlineNanos >= 0;
     }
+
+    /** Completes when every image is sampled; fails when sampling gives up on the request. */
+    CompletableFuture<Void> sampled() {
+        return sampled;
+    }
+
+    /** Completes once, with the request's answer (or {@link Abandoned} when the worker stopped first). */
+    CompletableFuture<Outcome> outcome() {
+        return outcome;
+    }
+
+    // -- the state machine -------------------------------------------------------------------------------------------
+
+    synchronized RequestState state() {
+        return state;
+    }
+
+    /** Moves to {@code next} if that is a transition {@link RequestState} allows from here; false otherwise. */
+    synchronized boolean moveTo(RequestState next) {
+        if (!state.canMoveTo(next)) {
+            return false;
+        }
+        state = next;
+        return true;
+    }
+
+    /** Whether the request has ended (answered or abandoned): slices still in flight are then dropped. */
+    synchronized boolean isEnded() {
+        return state.isTerminal();
+    }
+
+    /**
+     * Ends the request with {@code result} unless it already ended: the one place a terminal state is entered. The
+     * observer's intermediate events are sent under the same lock, so none can follow the answer.
+     */
+    boolean end(Outcome result) {
+        RequestState terminal = result instanceof Outcome.Completed ? RequestState.COMPLETED
+                : result instanceof Outcome.Canceled ? RequestState.CANCELED : RequestState.FAILED;
+        synchronized (this) {
+            if (!moveTo(terminal)) {
+                return false;
+            }
+        }
+        sampled.completeExceptionally(new Ended());
+        return outcome.complete(result);
+    }
+
+    /** Drops the request unanswered (the worker is stopping); true when this ended it. */
+    boolean abandon() {
+        synchronized (this) {
+            if (!moveTo(RequestState.ABANDONED)) {
+                return false;
+            }
+        }
+        sampled.completeExceptionally(new Ended());
+        outcome.completeExceptionally(new Abandoned());
+        return true;
+    }
+
+    /**
+     * A cancel for this request: ends it CANCELED at once when queued or running; while its look-up runs, remembers
+     * it for {@link #cancelRequested()} (an existing result still wins, as for any completed request).
+     *
+     * @return true when the cancel took effect or will, false when it came too late (storing or ended)
+     */
+    boolean cancel() {
+        Outcome.Canceled canceled;
+        synchronized (this) {
+            switch (state) {
+                case LOOKING_UP -> {
+                    if (cancelRequested == null) {
+                        cancelRequested = Outcome.CancelPoint.QUEUED;
+                    }
+                    return true;
+                }
+                case QUEUED -> canceled = new Outcome.Canceled(request, Outcome.CancelPoint.QUEUED, 0);
+                case RUNNING -> canceled = new Outcome.Canceled(request, Outcome.CancelPoint.RUNNING, stepsDone());
+                default -> {
+                    return false;
+                }
+            }
+        }
+        return end(canceled);
+    }
+
+    /** Marks that a cancel for this id came before the request: it is answered CANCELED after its look-up. */
+    synchronized void requestCancel() {
+        cancelRequested = Outcome.CancelPoint.BEFORE_ARRIVAL;
+    }
+
+    /** Where a cancel waiting for the look-up came, or null when none did. */
+    synchronized Outcome.CancelPoint cancelRequested() {
+        return cancelRequested;
+    }
+
+    // -- followers ---------------------------------------------------------------------------------------------------
 
     /** Called with the worker's in-flight lock held. */
     void addFollower(Follower follower) {
@@ -116,59 +226,107 @@ final class Job {
         return List.copyOf(followers);
     }
 
-    synchronized void batchStarted(long nowNanos) {
-        if (firstBatchStartNanos < 0) {
-            firstBatchStartNanos = nowNanos;
+    // -- sampling ----------------------------------------------------------------------------------------------------
+
+    /**
+     * A batch holding some of this request's images starts: the first one moves it to RUNNING and tells the observer
+     * STARTED when the request asked for it. False when the request ended meanwhile (its slice is then dropped).
+     */
+    boolean batchStarted(long nowNanos, int batchImages, int batchRequests) {
+        synchronized (this) {
+            if (state.isTerminal()) {
+                return false;
+            }
+            if (firstBatchStartNanos < 0) {
+                firstBatchStartNanos = nowNanos;
+            }
+            if (state != RequestState.QUEUED || !moveTo(RequestState.RUNNING)) {
+                return true;
+            }
+            if (request.events().contains(RequestEvent.STARTED)) {
+                observer.started(new RequestProgress.Started(request, Answers.queuedMs(request, receivedNanos),
+                        batchImages, batchRequests, java.time.Instant.now()));
+            }
+            return true;
         }
     }
 
     /**
-     * Takes images {@code [from, to)} of this request out of a finished batch, where they sit from {@code offset}.
-     *
-     * @return true when this completed the request's images
+     * One denoising step of a batch that holds {@code ownImages} of this request, which took {@code stepNanos}: tells
+     * the observer PROGRESS when the request asked for it, at most once per interval and only when the step count
+     * went up.
      */
-    synchronized boolean accept(int from, int to, GeneratedImages batch, int offset, Outcome.BatchShare share,
-            long batchEndNanos) {
-        if (failed) {
-            return false;
+    void stepDone(int ownImages, long stepNanos, long nowNanos) {
+        synchronized (this) {
+            if (state != RequestState.RUNNING) {
+                return;
+            }
+            imageStepsDone += ownImages;
+            if (!request.events().contains(RequestEvent.PROGRESS)) {
+                return;
+            }
+            int step = stepsDone();
+            boolean due = stepReported == 0 && progressReportedNanos == 0
+                    || nowNanos - progressReportedNanos >= progressIntervalNanos;
+            if (!due || step <= stepReported) {
+                return;
+            }
+            int steps = sampler().steps();
+            long remainingImageSteps = (long) steps * count() - imageStepsDone;
+            long etaNanos = Math.max(0, remainingImageSteps) * stepNanos / Math.max(1, ownImages);
+            stepReported = step;
+            progressReportedNanos = nowNanos;
+            observer.progress(new RequestProgress.Step(request, step, steps, TimeUnit.NANOSECONDS.toMillis(etaNanos)));
         }
-        int per = batch.valuesPerImage();
-        if (pixels == null) {
-            channels = batch.channels();
-            height = batch.height();
-            width = batch.width();
-            pixels = new float[count() * per];
-            frames = new ArrayList<>();
-        }
-        System.arraycopy(batch.pixels(), offset * per, pixels, from * per, (to - from) * per);
-        if (parameters.trajectory()) {
-            for (int f = 0; f < batch.trajectory().size(); f++) {
-                if (frames.size() <= f) {
-                    frames.add(new float[count() * per]);
+    }
+
+    /** Steps done for the request: its images' steps averaged, rounded down, at most its total. */
+    private int stepsDone() {
+        return (int) Math.min(sampler().steps(), imageStepsDone / count());
+    }
+
+    /**
+     * Takes images {@code [from, to)} of this request out of a finished batch, where they sit from {@code offset}.
+     * The last one moves the request to STORING and completes {@link #sampled()}.
+     */
+    void accept(int from, int to, GeneratedImages batch, int offset, Outcome.BatchShare share, long batchEndNanos) {
+        synchronized (this) {
+            if (state != RequestState.RUNNING) {
+                return;
+            }
+            int per = batch.valuesPerImage();
+            if (pixels == null) {
+                channels = batch.channels();
+                height = batch.height();
+                width = batch.width();
+                pixels = new float[count() * per];
+                frames = new ArrayList<>();
+            }
+            System.arraycopy(batch.pixels(), offset * per, pixels, from * per, (to - from) * per);
+            if (parameters.trajectory()) {
+                for (int f = 0; f < batch.trajectory().size(); f++) {
+                    if (frames.size() <= f) {
+                        frames.add(new float[count() * per]);
+                    }
+                    System.arraycopy(batch.trajectory().get(f), offset * per, frames.get(f), from * per,
+                            (to - from) * per);
                 }
-                System.arraycopy(batch.trajectory().get(f), offset * per, frames.get(f), from * per, (to - from) * per);
+            }
+            batches.add(share);
+            lastBatchEndNanos = Math.max(lastBatchEndNanos, batchEndNanos);
+            sampledImages += to - from;
+            if (sampledImages < count() || !moveTo(RequestState.STORING)) {
+                return;
             }
         }
-        batches.add(share);
-        lastBatchEndNanos = Math.max(lastBatchEndNanos, batchEndNanos);
-        sampled += to - from;
-        return sampled == count();
+        sampled.complete(null);
     }
 
     /** Counts a failed batch that held some of this job's images; returns the count so far. */
-    synchronized int samplingFailed() {
+    synchronized int samplingFailed(int ownImages, int stepsIntoBatch) {
+        // Those steps are sampled again: progress must not count them twice.
+        imageStepsDone = Math.max(0, imageStepsDone - (long) ownImages * stepsIntoBatch);
         return ++samplingFailures;
-    }
-
-    /** Marks the job failed so that slices still in flight are dropped; true the first time. */
-    synchronized boolean markFailed() {
-        boolean first = !failed;
-        failed = true;
-        return first;
-    }
-
-    synchronized boolean isFailed() {
-        return failed;
     }
 
     synchronized ImageBatch images() {
@@ -197,6 +355,20 @@ final class Job {
 
     @Override
     public String toString() {
-        return "Job[" + request.requestId() + ", " + count() + " image(s)]";
+        return "Job[" + request.requestId() + ", " + count() + " image(s), " + state() + "]";
+    }
+
+    /** The request ended before this stage: nothing more to do for it. */
+    static final class Ended extends RuntimeException {
+        Ended() {
+            super("the request already ended", null, false, false);
+        }
+    }
+
+    /** The worker stopped before answering: the request stays unanswered and its record uncommitted. */
+    static final class Abandoned extends RuntimeException {
+        Abandoned() {
+            super("the worker stopped before answering", null, false, false);
+        }
     }
 }

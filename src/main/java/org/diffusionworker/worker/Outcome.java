@@ -67,6 +67,30 @@ public sealed interface Outcome {
     }
 
     /**
+     * The request was canceled by a control record before its images were stored: nothing more was sampled, nothing
+     * was stored.
+     *
+     * @param canceledWhile where it was when the cancel took effect
+     * @param stepsDone     denoising steps done for it by then (0 unless it was running)
+     */
+    record Canceled(GenerationRequest request, CancelPoint canceledWhile, int stepsDone) implements Outcome {
+        public Canceled {
+            Objects.requireNonNull(request, "request");
+            Objects.requireNonNull(canceledWhile, "canceledWhile");
+        }
+    }
+
+    /** Where a canceled request was when the cancel took effect. */
+    enum CancelPoint {
+        /** The cancel came first; the request was answered on arrival. */
+        BEFORE_ARRIVAL,
+        /** Waiting for a batch (or for the look-up of an existing result). */
+        QUEUED,
+        /** In a forward pass: its images left the batch at the next step. */
+        RUNNING
+    }
+
+    /**
      * The parameters the images were made with, defaults applied.
      *
      * @param seed        the seed used (drawn by the worker when the request had none)

@@ -8,7 +8,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.HexFormat;
 import java.util.TreeMap;
-import java.util.function.Consumer;
 import org.diffusionworker.diffusion.SamplerKind;
 import org.diffusionworker.diffusion.SamplerSettings;
 import org.diffusionworker.generation.Conditioning;
@@ -39,7 +38,7 @@ final class RequestResolver {
      *
      * @throws RequestRejectedException naming what is wrong with the request
      */
-    Job resolve(GenerationRequest request, Consumer<Outcome> callback, long now) {
+    Job resolve(GenerationRequest request, RequestObserver observer, long now) {
         if (request.count() > settings.maxCount()) {
             throw new RequestRejectedException(ErrorCode.LIMIT_EXCEEDED,
                     "count must be at most " + settings.maxCount() + " on this worker, got " + request.count()
@@ -85,7 +84,7 @@ final class RequestResolver {
         long untilDeadline = request.deadline() == null ? Long.MAX_VALUE : nanosFromNowTo(request.deadline());
         long deadline = now + Math.max(-Long.MAX_VALUE / 4, Math.min(untilDeadline, Long.MAX_VALUE / 4));
         return new Job(request, parameters, context, contextKey, fingerprint(request, contextKey, sampler, columns),
-                now, deadline, callback);
+                now, deadline, observer, settings.lifecycle().progressInterval().toNanos());
     }
 
     /**

@@ -8,7 +8,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.Consumer;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import org.diffusionworker.storage.ObjectStore;
@@ -23,17 +23,13 @@ import org.jboss.logging.Logger;
  * is then ignored). While the store is unavailable, a probe on its own thread re-checks the bucket, so readiness
  * comes back even when no request is waiting and however busy the I/O threads are.
  *
- * <p>Anything else a call or its continuation throws is a defect: the job is answered {@link ErrorCode#INTERNAL}
- * at once, never left in flight.
+ * <p>A step's future fails with a {@link StageFailure} ({@link ErrorCode#STORAGE_UNAVAILABLE} at the limit,
+ * {@link ErrorCode#INTERNAL} for anything else a call throws, a defect), or with {@link Job.Abandoned} when the worker
+ * is stopping; it is never left pending.
  */
 final class StorageGuard {
 
     private static final Logger LOG = Logger.getLogger(StorageGuard.class);
-
-    /** What to do when a step cannot complete: the job's answer, with its code. */
-    interface GiveUp {
-        void giveUp(Job job, ErrorCode code, String reason);
-    }
 
     private final ObjectStore store;
     private final ExecutorService io;
@@ -86,34 +82,33 @@ final class StorageGuard {
         return available ? null : problem;
     }
 
-    /** Runs {@code call} for {@code job} on the I/O threads, retrying through outages; then {@code next}. */
-    <T> void call(Job job, Supplier<T> call, Consumer<T> next, GiveUp giveUp) {
-        Step<T> step = new Step<>(job, call, next, giveUp, clock.getAsLong());
+    /** Runs {@code call} for {@code job} on the I/O threads, retrying through outages; its result or failure. */
+    <T> CompletableFuture<T> call(Job job, Supplier<T> call) {
+        Step<T> step = new Step<>(job, call, clock.getAsLong());
         try {
             step.watchdog = scheduler.schedule(step::timedOut, outageLimit.toNanos(), TimeUnit.NANOSECONDS);
         } catch (RejectedExecutionException stopping) {
             LOG.debugf("Storage step for %s not started: the worker is stopping", job.requestId());
-            return;
+            step.result.completeExceptionally(new Job.Abandoned());
+            return step.result;
         }
         step.submit();
+        return step.result;
     }
 
     /** One storage step of one job, from its first attempt to its one ending. */
     private final class Step<T> {
         final Job job;
         final Supplier<T> call;
-        final Consumer<T> next;
-        final GiveUp giveUp;
+        final CompletableFuture<T> result = new CompletableFuture<>();
         final long startedNanos;
         final AtomicBoolean ended = new AtomicBoolean();
         volatile ScheduledFuture<?> watchdog;
         volatile String lastFailure = "no attempt has finished yet";
 
-        Step(Job job, Supplier<T> call, Consumer<T> next, GiveUp giveUp, long startedNanos) {
+        Step(Job job, Supplier<T> call, long startedNanos) {
             this.job = job;
             this.call = call;
-            this.next = next;
-            this.giveUp = giveUp;
             this.startedNanos = startedNanos;
         }
 
@@ -122,12 +117,17 @@ final class StorageGuard {
                 io.execute(this::attempt);
             } catch (RejectedExecutionException e) {
                 LOG.debugf("Storage call for %s dropped: the worker is stopping", job.requestId());
-                end();
+                abandoned();
             }
         }
 
         void attempt() {
             if (ended.get()) {
+                return;
+            }
+            if (job.isEnded()) {
+                end(); // canceled or failed elsewhere meanwhile: no point retrying the store for it
+                result.completeExceptionally(new Job.Ended());
                 return;
             }
             T result;
@@ -143,15 +143,8 @@ final class StorageGuard {
                 return;
             }
             up();
-            if (!end()) {
-                return; // the watchdog gave the job up while this call hung; its answer is out already
-            }
-            try {
-                next.accept(result);
-            } catch (RuntimeException | Error e) {
-                LOG.errorf(e, "Handling the stored result of %s failed", job.requestId());
-                giveUp.giveUp(job, ErrorCode.INTERNAL, "handling the stored result failed in the worker ("
-                        + e.getClass().getSimpleName() + ")");
+            if (end()) { // else the watchdog gave the job up while this call hung; its answer is out already
+                this.result.complete(result);
             }
         }
 
@@ -165,21 +158,28 @@ final class StorageGuard {
                 scheduler.schedule(this::submit, retryInterval.toNanos(), TimeUnit.NANOSECONDS);
             } catch (RejectedExecutionException stopping) {
                 LOG.debugf("Not retrying storage for %s: the worker is stopping", job.requestId());
-                end();
+                abandoned();
             }
         }
 
         void timedOut() {
             if (end()) {
-                giveUp.giveUp(job, ErrorCode.STORAGE_UNAVAILABLE, "the object store did not answer within "
-                        + seconds(outageLimit.toNanos()) + " (the outage limit): " + lastFailure);
+                result.completeExceptionally(new StageFailure(ErrorCode.STORAGE_UNAVAILABLE, "the object store did not"
+                        + " answer within " + seconds(outageLimit.toNanos()) + " (the outage limit): " + lastFailure));
             }
         }
 
         void fail(Throwable e, String what) {
             if (end()) {
                 LOG.errorf(e, "Storage step of %s failed unexpectedly", job.requestId());
-                giveUp.giveUp(job, ErrorCode.INTERNAL, what + " (" + e.getClass().getSimpleName() + ")");
+                result.completeExceptionally(new StageFailure(ErrorCode.INTERNAL,
+                        what + " (" + e.getClass().getSimpleName() + ")"));
+            }
+        }
+
+        void abandoned() {
+            if (end()) {
+                result.completeExceptionally(new Job.Abandoned());
             }
         }
 

@@ -22,4 +22,13 @@ public interface WorkerListener {
 
     /** A request's grid (and GIF) were encoded and stored in this time. */
     default void uploaded(long nanos) {}
+
+    /** A batch spent {@code hookNanos} of its {@code samplingNanos} in its per-step hook (progress and cancel). */
+    default void stepHookCost(long hookNanos, long samplingNanos) {}
+
+    /** A control record asked to cancel a request; {@code effect} says what it did here. */
+    default void cancelReceived(CancelEffect effect) {}
+
+    /** An intermediate event (STARTED or PROGRESS) was handed to the observer. */
+    default void intermediateEvent(RequestEvent kind) {}
 }

@@ -22,6 +22,7 @@ import java.util.Objects;
  * @param samplingAttempts   times a batch's images are sampled before their requests fail with INTERNAL (an engine
  *                           fault is the system's, not the request's; the worker is unready while it lasts)
  * @param samplingRetryBackoff the wait before the first retry of a failed batch's images, doubling after each failure
+ * @param lifecycle          intermediate events and cancellation
  */
 public record WorkerSettings(
         int maxBatchImages,
@@ -36,7 +37,36 @@ public record WorkerSettings(
         Duration storageRetryInterval,
         int uploadThreads,
         int samplingAttempts,
-        Duration samplingRetryBackoff) {
+        Duration samplingRetryBackoff,
+        Lifecycle lifecycle) {
+
+    /**
+     * @param progressInterval at most one PROGRESS event per request per this interval (100 ms .. 60 s)
+     * @param cancelRetention  how long a cancel is remembered for a request that has not arrived (or comes again)
+     * @param cancelCapacity   cancels remembered at most; the oldest are forgotten first
+     */
+    public record Lifecycle(Duration progressInterval, Duration cancelRetention, int cancelCapacity) {
+
+        public static final Duration MIN_PROGRESS_INTERVAL = Duration.ofMillis(100);
+        public static final Duration MAX_PROGRESS_INTERVAL = Duration.ofSeconds(60);
+
+        public Lifecycle {
+            Objects.requireNonNull(progressInterval, "progressInterval");
+            if (progressInterval.compareTo(MIN_PROGRESS_INTERVAL) < 0
+                    || progressInterval.compareTo(MAX_PROGRESS_INTERVAL) > 0) {
+                throw new IllegalArgumentException("progressInterval must be 100ms..60s, got " + progressInterval);
+            }
+            Objects.requireNonNull(cancelRetention, "cancelRetention");
+            if (cancelRetention.isNegative() || cancelRetention.isZero()) {
+                throw new IllegalArgumentException("cancelRetention must be positive, got " + cancelRetention);
+            }
+            requireRange("cancelCapacity", cancelCapacity, 1, 10_000_000);
+        }
+
+        public static Lifecycle defaults() {
+            return new Lifecycle(Duration.ofSeconds(1), Duration.ofMinutes(15), 100_000);
+        }
+    }
 
     public WorkerSettings {
         requireRange("maxBatchImages", maxBatchImages, 1, 4096);
@@ -61,6 +91,7 @@ public record WorkerSettings(
         if (samplingRetryBackoff.isNegative()) {
             throw new IllegalArgumentException("samplingRetryBackoff must not be negative, got " + samplingRetryBackoff);
         }
+        Objects.requireNonNull(lifecycle, "lifecycle");
         if (maxPendingImages < maxCount) {
             // Otherwise a single largest request could never be granted room and the consumer would stall.
             throw new IllegalArgumentException("maxPendingImages (" + maxPendingImages + ") must be at least maxCount ("
@@ -71,23 +102,31 @@ public record WorkerSettings(
     /** Defaults for tests and code that builds a worker by hand (the service reads its configuration). */
     public static WorkerSettings defaults() {
         return new WorkerSettings(64, Duration.ofMillis(100), BatchingPolicy.MIXED, 256, 64, 1000, 25, 15,
-                Duration.ofMinutes(5), Duration.ofSeconds(2), 2, 3, Duration.ofSeconds(1));
+                Duration.ofMinutes(5), Duration.ofSeconds(2), 2, 3, Duration.ofSeconds(1), Lifecycle.defaults());
     }
 
     public WorkerSettings withBatching(int batchImages, Duration delay, BatchingPolicy newPolicy) {
         return new WorkerSettings(batchImages, delay, newPolicy, Math.max(maxPendingImages, maxCount), maxCount, maxSteps,
                 defaultDdimSteps, fastDdimSteps, storageOutageLimit, storageRetryInterval, uploadThreads, samplingAttempts,
-                samplingRetryBackoff);
+                samplingRetryBackoff, lifecycle);
     }
 
     public WorkerSettings withSamplingRetry(int attempts, Duration backoff) {
         return new WorkerSettings(maxBatchImages, maxQueueDelay, policy, maxPendingImages, maxCount, maxSteps,
-                defaultDdimSteps, fastDdimSteps, storageOutageLimit, storageRetryInterval, uploadThreads, attempts, backoff);
+                defaultDdimSteps, fastDdimSteps, storageOutageLimit, storageRetryInterval, uploadThreads, attempts, backoff,
+                lifecycle);
     }
 
     public WorkerSettings withStorageOutage(Duration limit, Duration retryInterval) {
         return new WorkerSettings(maxBatchImages, maxQueueDelay, policy, maxPendingImages, maxCount, maxSteps,
-                defaultDdimSteps, fastDdimSteps, limit, retryInterval, uploadThreads, samplingAttempts, samplingRetryBackoff);
+                defaultDdimSteps, fastDdimSteps, limit, retryInterval, uploadThreads, samplingAttempts,
+                samplingRetryBackoff, lifecycle);
+    }
+
+    public WorkerSettings withLifecycle(Lifecycle newLifecycle) {
+        return new WorkerSettings(maxBatchImages, maxQueueDelay, policy, maxPendingImages, maxCount, maxSteps,
+                defaultDdimSteps, fastDdimSteps, storageOutageLimit, storageRetryInterval, uploadThreads, samplingAttempts,
+                samplingRetryBackoff, newLifecycle);
     }
 
     private static void requireRange(String name, int value, int min, int max) {

@@ -22,7 +22,8 @@ public class ContainerInfrastructureResource implements QuarkusTestResourceLifec
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.getBootstrapServers()))) {
             admin.createTopics(List.of(new NewTopic(WorkerTestConfig.REQUESTS, 1, (short) 1),
                     new NewTopic(WorkerTestConfig.EVENTS, 1, (short) 1),
-                    new NewTopic(WorkerTestConfig.DEAD_LETTERS, 1, (short) 1))).all().get();
+                    new NewTopic(WorkerTestConfig.DEAD_LETTERS, 1, (short) 1),
+                    new NewTopic(WorkerTestConfig.CONTROL, 1, (short) 1))).all().get();
         } catch (Exception e) {
             throw new IllegalStateException("could not create the test topics", e);
         }

@@ -12,7 +12,8 @@ public class EmbeddedInfrastructureResource implements QuarkusTestResourceLifecy
     @Override
     public Map<String, String> start() {
         servers = EmbeddedServers.inTemporaryDirectory("worker-e2e-");
-        servers.kafka().createTopics(WorkerTestConfig.REQUESTS, WorkerTestConfig.EVENTS, WorkerTestConfig.DEAD_LETTERS);
+        servers.kafka().createTopics(WorkerTestConfig.REQUESTS, WorkerTestConfig.EVENTS, WorkerTestConfig.DEAD_LETTERS,
+                WorkerTestConfig.CONTROL);
         return WorkerTestConfig.with(servers.kafka().bootstrapServers(), servers.s3().endpoint().toString(),
                 servers.s3().credentials().accessKey(), servers.s3().credentials().secretKey());
     }

@@ -181,7 +181,8 @@ class FaultsCountedIT extends ProcessTestInfrastructure {
         // A broker of its own, so that the other faults keep theirs.
         Path data = directory.resolve("kafka-restart");
         EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.builder(data).build().start();
-        broker.createTopics(WorkerTestConfig.REQUESTS, WorkerTestConfig.EVENTS, WorkerTestConfig.DEAD_LETTERS);
+        broker.createTopics(WorkerTestConfig.REQUESTS, WorkerTestConfig.EVENTS, WorkerTestConfig.DEAD_LETTERS,
+                WorkerTestConfig.CONTROL);
         EmbeddedKafkaBroker back = null;
         try (TestKafka own = new TestKafka(broker.bootstrapServers())) {
             WorkerProcess worker = WorkerProcess.start(directory, broker, s3, "broker-restart", Map.of());

@@ -27,7 +27,8 @@ abstract class ProcessTestInfrastructure {
         servers = EmbeddedServers.in(directory);
         kafka = servers.kafka();
         s3 = servers.s3();
-        kafka.createTopics(WorkerTestConfig.REQUESTS, WorkerTestConfig.EVENTS, WorkerTestConfig.DEAD_LETTERS);
+        kafka.createTopics(WorkerTestConfig.REQUESTS, WorkerTestConfig.EVENTS, WorkerTestConfig.DEAD_LETTERS,
+                WorkerTestConfig.CONTROL);
         clients = new TestKafka(kafka.bootstrapServers());
     }
 

@@ -48,7 +48,8 @@ class SecureTransportIT {
                 .secureListener(0, tls.keyStore(), tls.password()).build().start();
                 EmbeddedS3Server s3 = EmbeddedS3Server.builder(directory.resolve("s3"))
                         .tls(tls.keyStore(), tls.password()).build().start()) {
-            kafka.createTopics(WorkerTestConfig.REQUESTS, WorkerTestConfig.EVENTS, WorkerTestConfig.DEAD_LETTERS);
+            kafka.createTopics(WorkerTestConfig.REQUESTS, WorkerTestConfig.EVENTS, WorkerTestConfig.DEAD_LETTERS,
+                WorkerTestConfig.CONTROL);
             // The test's own clients use the plaintext listener: the worker is what is under test.
             TestKafka clients = new TestKafka(kafka.bootstrapServers());
             kafka.upsertScramUser("diffusion-worker", scramPassword);

@@ -9,6 +9,7 @@ final class WorkerTestConfig {
     static final String REQUESTS = "generation-requests";
     static final String EVENTS = "generation-events";
     static final String DEAD_LETTERS = "generation-requests-dead-letter";
+    static final String CONTROL = "generation-control";
     static final String BUCKET = "test-generations";
     static final int MAX_COUNT = 16;
 

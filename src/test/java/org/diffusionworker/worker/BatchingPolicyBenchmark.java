@@ -109,10 +109,10 @@ class BatchingPolicyBenchmark {
                 long at = arrivals.equals("burst") ? 0 : i * 250L;
                 producer.schedule(() -> {
                     long sent = System.nanoTime();
-                    worker.submit(request, outcome -> {
+                    worker.submit(request, RequestObserver.of(outcome -> {
                         latencyMs.put(id, (System.nanoTime() - sent) / 1_000_000);
                         done.countDown();
-                    });
+                    }));
                 }, at, TimeUnit.MILLISECONDS);
             }
             done.await(30, TimeUnit.MINUTES);

@@ -22,7 +22,8 @@ class RequestResolverTest {
         WorkerSettings d = WorkerSettings.defaults();
         return new WorkerSettings(d.maxBatchImages(), d.maxQueueDelay(), d.policy(), d.maxPendingImages(),
                 d.maxCount(), d.maxSteps(), defaultSteps, fastSteps, d.storageOutageLimit(),
-                d.storageRetryInterval(), d.uploadThreads(), d.samplingAttempts(), d.samplingRetryBackoff());
+                d.storageRetryInterval(), d.uploadThreads(), d.samplingAttempts(), d.samplingRetryBackoff(),
+                d.lifecycle());
     }
 
     private static int stepsOf(WorkerSettings settings, GenerationRequest request) {

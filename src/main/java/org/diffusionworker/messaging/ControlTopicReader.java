@@ -1,0 +1,204 @@
+package org.diffusionworker.messaging;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.smallrye.common.annotation.Identifier;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.record.TimestampType;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.diffusionworker.worker.CancelEffect;
+import org.diffusionworker.worker.GenerationWorker;
+import org.jboss.logging.Logger;
+
+/**
+ * Reads the control topic as a broadcast: every worker reads every partition (manual assignment, no consumer group,
+ * so no worker competes for a record and no group is left behind per pod), from the records of the last
+ * {@code cancel-retention} on start, so a restarted worker still knows the cancels of requests it may be handed again.
+ * It has its own consumer and thread, so it keeps reading while the request partitions are paused by back-pressure.
+ *
+ * <p>This is the one hand-written poll loop of the worker, for the reason Kafka Streams' global-table thread has one:
+ * SmallRye's channels subscribe through a group (in Quarkus by default the application's name, shared by every pod),
+ * which would deliver each cancel to one worker only. Nothing in a record can stop the loop: a malformed one is logged,
+ * counted and skipped.
+ */
+@ApplicationScoped
+class ControlTopicReader {
+
+    private static final Logger LOG = Logger.getLogger(ControlTopicReader.class);
+    private static final Duration POLL = Duration.ofMillis(200);
+    /** New partitions of the control topic are picked up this often. */
+    private static final long REFRESH_NANOS = TimeUnit.SECONDS.toNanos(30);
+
+    @Inject
+    @Identifier("default-kafka-broker")
+    Map<String, Object> kafka;
+
+    @Inject
+    WorkerConfig config;
+
+    @Inject
+    ObjectMapper json;
+
+    private volatile KafkaConsumer<String, byte[]> consumer;
+    private volatile Thread thread;
+    private volatile boolean running;
+    private volatile boolean assigned;
+
+    /** Starts reading for {@code worker}; cancels go to it, their figures to {@code metrics}. */
+    synchronized void start(GenerationWorker worker, WorkerMetrics metrics) {
+        if (thread != null) {
+            return;
+        }
+        Map<String, Object> props = new HashMap<>();
+        kafka.forEach((k, v) -> props.put(k, v));
+        props.remove(ConsumerConfig.GROUP_ID_CONFIG);
+        props.put(ConsumerConfig.CLIENT_ID_CONFIG, "diffusion-worker-control-" + UUID.randomUUID());
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "latest");
+        props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+        props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 500);
+        consumer = new KafkaConsumer<>(props);
+        running = true;
+        ControlRecordDecoder decoder = new ControlRecordDecoder(json);
+        thread = new Thread(() -> loop(worker, metrics, decoder), "control-reader");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    /** Whether the reader holds the control topic's partitions (for readiness). */
+    boolean assigned() {
+        return assigned;
+    }
+
+    synchronized void stop() {
+        running = false;
+        KafkaConsumer<String, byte[]> c = consumer;
+        if (c != null) {
+            c.wakeup();
+        }
+        Thread t = thread;
+        if (t != null) {
+            try {
+                t.join(TimeUnit.SECONDS.toMillis(10));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        thread = null;
+    }
+
+    private void loop(GenerationWorker worker, WorkerMetrics metrics, ControlRecordDecoder decoder) {
+        String topic = config.kafka().controlTopic();
+        long refreshed = 0;
+        try (KafkaConsumer<String, byte[]> c = consumer) {
+            while (running) {
+                try {
+                    if (!assigned || System.nanoTime() - refreshed > REFRESH_NANOS) {
+                        refreshed = System.nanoTime();
+                        assign(c, topic);
+                    }
+                    for (ConsumerRecord<String, byte[]> record : c.poll(POLL)) {
+                        handle(record, worker, metrics, decoder);
+                    }
+                } catch (WakeupException e) {
+                    return;
+                } catch (RuntimeException e) {
+                    // The broker went away or the topic is being changed: keep trying, the cancels wait in Kafka.
+                    LOG.warnf("Reading the control topic '%s' failed (%s); trying again", topic, e.toString());
+                    assigned = false;
+                    sleepQuietly();
+                }
+            }
+        } catch (RuntimeException e) {
+            LOG.errorf(e, "The control reader stopped");
+        }
+    }
+
+    /** Assigns every partition of the topic; new ones start at the cancels of the retention window. */
+    private void assign(KafkaConsumer<String, byte[]> c, String topic) {
+        List<PartitionInfo> infos = c.partitionsFor(topic, Duration.ofSeconds(10));
+        if (infos == null || infos.isEmpty()) {
+            if (assigned || !running) {
+                return;
+            }
+            LOG.warnf("Control topic '%s' has no partitions yet; cancels are not read until it exists", topic);
+            return;
+        }
+        Set<TopicPartition> partitions = infos.stream().map(i -> new TopicPartition(topic, i.partition()))
+                .collect(Collectors.toSet());
+        Set<TopicPartition> known = c.assignment();
+        if (partitions.equals(known)) {
+            assigned = true;
+            return;
+        }
+        Set<TopicPartition> added = partitions.stream().filter(p -> !known.contains(p)).collect(Collectors.toSet());
+        c.assign(partitions);
+        long since = Instant.now().minus(config.kafka().cancelRetention()).toEpochMilli();
+        Map<TopicPartition, Long> times = added.stream().collect(Collectors.toMap(p -> p, p -> since));
+        Map<TopicPartition, OffsetAndTimestamp> offsets = c.offsetsForTimes(times, Duration.ofSeconds(10));
+        for (TopicPartition p : added) {
+            OffsetAndTimestamp at = offsets.get(p);
+            if (at != null) {
+                c.seek(p, at.offset());
+            } else {
+                c.seekToEnd(List.of(p));
+            }
+        }
+        assigned = true;
+        LOG.infof("Reading cancels from '%s' (%d partition(s)), from %s back", topic, partitions.size(),
+                config.kafka().cancelRetention());
+    }
+
+    private void handle(ConsumerRecord<String, byte[]> record, GenerationWorker worker, WorkerMetrics metrics,
+            ControlRecordDecoder decoder) {
+        try {
+            ControlRecordDecoder.Decoded decoded = decoder.decode(record.value(), record.key());
+            if (decoded instanceof ControlRecordDecoder.Invalid invalid) {
+                metrics.invalidControlRecord();
+                LOG.warnf("Control record %s-%d@%d skipped: %s", record.topic(), record.partition(), record.offset(),
+                        invalid.reason());
+                return;
+            }
+            String requestId = ((ControlRecordDecoder.Cancel) decoded).requestId();
+            CancelEffect effect = worker.cancel(requestId);
+            if (effect == CancelEffect.CANCELED_QUEUED || effect == CancelEffect.CANCELED_RUNNING) {
+                if (record.timestampType() == TimestampType.CREATE_TIME && record.timestamp() > 0) {
+                    metrics.cancelAnswered(TimeUnit.MILLISECONDS.toNanos(
+                            Math.max(0, System.currentTimeMillis() - record.timestamp())));
+                }
+            }
+            LOG.debugf("Cancel of %s: %s", requestId, effect);
+        } catch (RuntimeException e) {
+            metrics.invalidControlRecord();
+            LOG.errorf(e, "Handling control record %s-%d@%d failed; skipped", record.topic(), record.partition(),
+                    record.offset());
+        }
+    }
+
+    private void sleepQuietly() {
+        try {
+            TimeUnit.SECONDS.sleep(1); // a back-off between attempts, not flow control
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            running = false;
+        }
+    }
+}
