@@ -24,28 +24,34 @@ import org.apache.kafka.common.serialization.StringSerializer;
  *      --bootstrap-servers localhost:9092 --label sneaker --count 4
  * </pre>
  *
- * Prints the event's JSON on stdout; exits 0 when the request COMPLETED, 3 when it FAILED, 1 on a timeout. In a
- * service, build the request with your JSON library instead of the string below, and read events in a consumer group
- * of your own. The contract: docs/messages.md.
+ * Prints the event's JSON on stdout; exits 0 when the request COMPLETED, 3 when it FAILED, 4 when it was CANCELED, 1
+ * on a timeout. {@code --follow true} asks for STARTED and PROGRESS events and prints them on stderr as they come;
+ * {@code --cancel-after-started true} then takes the request back as soon as it started (a cancel record on the
+ * control topic) and waits for its CANCELED event. In a service, build the request with your JSON library instead of
+ * the string below, and read events in a consumer group of your own. The contract: docs/messages.md.
  */
 public class GenerationClient {
 
-    static final String COMPLETED = "org.diffusionworker.generation.completed";
+    static final String TYPE = "org.diffusionworker.generation.";
 
     public static void main(String[] args) throws Exception {
         Map<String, String> o = new java.util.HashMap<>(Map.of("--bootstrap-servers", "localhost:9092",
                 "--requests-topic", "generation-requests", "--events-topic", "generation-events",
                 "--request-id", "java-" + UUID.randomUUID().toString().substring(0, 12), "--label", "sneaker",
                 "--count", "4", "--timeout", "300"));
+        o.put("--control-topic", "generation-control");
         for (int i = 0; i + 1 < args.length; i += 2) {
             o.put(args[i], args[i + 1]);
         }
         String id = o.get("--request-id");
+        boolean cancelAfterStarted = Boolean.parseBoolean(o.get("--cancel-after-started"));
+        boolean follow = cancelAfterStarted || Boolean.parseBoolean(o.get("--follow"));
         // Only requestId is required; labels are plain strings (escape them properly with a JSON library).
         String request = "{\"schemaVersion\":1,\"requestId\":\"" + id + "\",\"label\":\"" + o.get("--label")
                 + "\",\"count\":" + Integer.parseInt(o.get("--count"))
                 + (o.containsKey("--steps") ? ",\"steps\":" + Integer.parseInt(o.get("--steps")) : "")
                 + (o.containsKey("--seed") ? ",\"seed\":" + Long.parseLong(o.get("--seed")) : "")
+                + (follow ? ",\"events\":[\"started\",\"progress\"]" : "")
                 + ",\"attributes\":{\"caller\":\"java-example\"}}";
 
         Properties c = new Properties();
@@ -79,12 +85,22 @@ public class GenerationClient {
                     if (!id.equals(r.key())) {
                         continue;
                     }
-                    // Binary-mode CloudEvents: the outcome is in the ce_type header, no need to parse the body.
+                    // Binary-mode CloudEvents: what happened is in the ce_type header, no need to parse the body.
                     Header type = r.headers().lastHeader("ce_type");
                     String ceType = type == null ? "" : new String(type.value(), StandardCharsets.UTF_8);
+                    if (ceType.equals(TYPE + "started") || ceType.equals(TYPE + "progress")) {
+                        System.err.println(ceType + " for " + id + ": " + r.value());
+                        if (cancelAfterStarted && ceType.equals(TYPE + "started")) {
+                            // A cancel is a record on the control topic, keyed by the request id; every worker reads it.
+                            String cancel = "{\"schemaVersion\":1,\"action\":\"cancel\",\"requestId\":\"" + id + "\"}";
+                            producer.send(new ProducerRecord<>(o.get("--control-topic"), id, cancel)).get();
+                            System.err.println("sent a cancel of " + id + " to " + o.get("--control-topic"));
+                        }
+                        continue;
+                    }
                     System.err.println(ceType + " for " + id);
                     System.out.println(r.value());
-                    System.exit(COMPLETED.equals(ceType) ? 0 : 3);
+                    System.exit(ceType.equals(TYPE + "completed") ? 0 : ceType.equals(TYPE + "canceled") ? 4 : 3);
                 }
             }
         }

@@ -4,7 +4,9 @@ python3-kafka).
 
     python3 docs/examples/python/kafka_python_client.py --bootstrap-servers localhost:9092 --label sneaker --count 4
 
-Prints the event's JSON on stdout; exits 0 when the request COMPLETED, 3 when it FAILED, 1 on a timeout.
+Prints the event's JSON on stdout; exits 0 when the request COMPLETED, 3 when it FAILED, 4 when it was CANCELED, 1 on
+a timeout. --follow asks for STARTED and PROGRESS events and prints them on stderr as they come; --cancel-after-started
+takes the request back as soon as it started (a cancel record on the control topic) and waits for its CANCELED event.
 The contract: docs/messages.md (request JSON, record key = requestId; events are CloudEvents in binary mode).
 """
 import argparse
@@ -26,6 +28,9 @@ def parse_args():
     p.add_argument("--count", type=int, default=4)
     p.add_argument("--steps", type=int, default=None, help="DDIM steps (default: the worker's, 25)")
     p.add_argument("--seed", type=int, default=None)
+    p.add_argument("--control-topic", default="generation-control")
+    p.add_argument("--follow", action="store_true", help="ask for STARTED and PROGRESS events and print them")
+    p.add_argument("--cancel-after-started", action="store_true", help="cancel the request once it started")
     p.add_argument("--timeout", type=float, default=300.0, help="seconds to wait for the event")
     return p.parse_args()
 
@@ -39,6 +44,8 @@ def main():
         request["steps"] = args.steps
     if args.seed is not None:
         request["seed"] = args.seed
+    if args.follow or args.cancel_after_started:
+        request["events"] = ["started", "progress"]
 
     # Read events from the end of every partition, positioned *before* sending, so that the answer cannot be missed.
     # (A service that reads all events would rather use a consumer group of its own: group_id="my-service".)
@@ -63,7 +70,6 @@ def main():
                              key_serializer=str.encode,
                              value_serializer=lambda v: json.dumps(v).encode("utf-8"))
     producer.send(args.requests_topic, key=request_id, value=request).get(timeout=30)
-    producer.close()
     print("sent %s to %s; waiting for its event on %s" % (request_id, args.requests_topic, args.events_topic),
           file=sys.stderr)
 
@@ -77,10 +83,24 @@ def main():
                     event = json.loads(record.value.decode("utf-8"))
                     print("%s %s (ce_id %s)" % (headers.get("ce_type"), event["status"], headers.get("ce_id")),
                           file=sys.stderr)
+                    if event["status"] == "STARTED":
+                        print("  queued %d ms, batch of %d image(s)" % (event["queuedMs"], event["batch"]["images"]),
+                              file=sys.stderr)
+                        if args.cancel_after_started:
+                            # A cancel is a record on the control topic, keyed by the request id; every worker reads it.
+                            cancel = {"schemaVersion": 1, "action": "cancel", "requestId": request_id}
+                            producer.send(args.control_topic, key=request_id, value=cancel).get(timeout=30)
+                            print("sent a cancel of %s to %s" % (request_id, args.control_topic), file=sys.stderr)
+                        continue
+                    if event["status"] == "PROGRESS":
+                        print("  step %d of %d, about %.1f s left" % (event["step"], event["steps"],
+                                                                     event["etaMs"] / 1000.0), file=sys.stderr)
+                        continue
                     print(json.dumps(event, indent=2))
-                    return 0 if event["status"] == "COMPLETED" else 3
+                    return {"COMPLETED": 0, "CANCELED": 4}.get(event["status"], 3)
     finally:
         consumer.close()
+        producer.close()
     print("no event for %s within %.0f s" % (request_id, args.timeout), file=sys.stderr)
     return 1
 

@@ -33,6 +33,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.diffusionworker.storage.ObjectKeys;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -110,6 +111,17 @@ public class SubmitCommand implements Callable<Integer> {
     @Option(names = "--print-event", description = "Print the whole event JSON.")
     boolean printEvent;
 
+    @Option(names = "--follow", description = "Ask for STARTED and PROGRESS events and print them as they come"
+            + " (on stderr); with --cancel, wait for the request's terminal event.")
+    boolean follow;
+
+    @Option(names = "--cancel", paramLabel = "ID", description = "Send no request: cancel request ID (a record on"
+            + " --control-topic). Queued or running, it is answered CANCELED; done, nothing changes.")
+    String cancel;
+
+    @Option(names = "--control-topic", defaultValue = "generation-control", description = "Default: ${DEFAULT-VALUE}.")
+    String controlTopic;
+
     @ConfigProperty(name = "kafka.bootstrap.servers", defaultValue = "localhost:9092")
     String configuredBootstrapServers;
 
@@ -132,9 +144,12 @@ public class SubmitCommand implements Callable<Integer> {
         String id = requestId != null ? requestId : "submit-" + UUID.randomUUID();
         String servers = bootstrapServers != null ? bootstrapServers : configuredBootstrapServers;
         Duration wait = parseDuration(timeout);
-        ObjectNode request = request(json, id);
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        if (cancel != null) {
+            return sendCancel(json, servers, wait, out, err);
+        }
+        ObjectNode request = request(json, id);
 
         try (KafkaConsumer<String, String> events = consumer(servers);
              KafkaProducer<String, String> producer = producer(servers)) {
@@ -148,37 +163,76 @@ public class SubmitCommand implements Callable<Integer> {
             err.printf("sent request %s to %s on %s; waiting up to %s for its event on %s%n", id, requestsTopic,
                     servers, timeout, eventsTopic);
             err.flush();
-            ConsumerRecord<String, String> event = awaitEvent(events, id, wait);
-            if (event == null) {
-                err.printf("no event for %s within %s%n", id, timeout);
-                return FAILED_EXIT_CODE;
-            }
-            JsonNode body = json.readTree(event.value());
-            if (printEvent) {
-                out.println(json.writerWithDefaultPrettyPrinter().writeValueAsString(body));
-            }
-            if (!"COMPLETED".equals(body.path("status").asText())) {
-                err.printf("%s FAILED %s: %s%n", id, body.path("error").path("code").asText(),
-                        body.path("error").path("message").asText());
-                return FAILED_EXIT_CODE;
-            }
-            JsonNode image = body.path("image");
-            err.printf("%s COMPLETED (%s): %d image(s), %dx%d px, seed %d, %s, %d ms end to end%n", id,
-                    header(event, "ce_type"), image.path("count").asInt(), image.path("width").asInt(),
-                    image.path("height").asInt(), body.path("parameters").path("seed").asLong(),
-                    body.path("deduplicated").asBoolean() ? "existing result" : "sampled",
-                    body.path("timings").path("endToEndMs").asLong());
-            out.println(image.path("url").asText());
-            if (!body.path("trajectory").isMissingNode()) {
-                out.println(body.path("trajectory").path("url").asText());
-            }
-            out.flush();
-            if (download != null) {
-                downloadTo(image.path("url").asText(), download);
-                err.printf("wrote %s%n", download);
-            }
-            return 0;
+            return answer(json, awaitTerminalEvent(json, events, id, wait, err), id, out, err);
         }
+    }
+
+    /** Sends a cancel for {@link #cancel}; with --follow waits for that request's terminal event. */
+    private int sendCancel(ObjectMapper json, String servers, Duration wait, PrintWriter out, PrintWriter err)
+            throws Exception {
+        try {
+            ObjectKeys.requireValidRequestId(cancel);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--cancel: " + e.getMessage());
+        }
+        ObjectNode record = json.createObjectNode().put("schemaVersion", 1).put("action", "cancel")
+                .put("requestId", cancel);
+        try (KafkaConsumer<String, String> events = consumer(servers);
+             KafkaProducer<String, String> producer = producer(servers)) {
+            if (follow) {
+                List<TopicPartition> partitions = eventPartitions(events, wait);
+                events.assign(partitions);
+                events.seekToEnd(partitions);
+                partitions.forEach(events::position);
+            }
+            producer.send(new ProducerRecord<>(controlTopic, cancel, json.writeValueAsString(record)))
+                    .get(30, TimeUnit.SECONDS);
+            err.printf("sent cancel of %s to %s on %s%n", cancel, controlTopic, servers);
+            err.flush();
+            if (!follow) {
+                return 0;
+            }
+            return answer(json, awaitTerminalEvent(json, events, cancel, wait, err), cancel, out, err);
+        }
+    }
+
+    /** Prints the terminal event; the exit code: 0 when COMPLETED. */
+    private int answer(ObjectMapper json, ConsumerRecord<String, String> event, String id, PrintWriter out,
+            PrintWriter err) throws IOException, InterruptedException {
+        if (event == null) {
+            err.printf("no event for %s within %s%n", id, timeout);
+            return FAILED_EXIT_CODE;
+        }
+        JsonNode body = json.readTree(event.value());
+        if (printEvent) {
+            out.println(json.writerWithDefaultPrettyPrinter().writeValueAsString(body));
+        }
+        if ("CANCELED".equals(body.path("status").asText())) {
+            err.printf("%s CANCELED while %s, %d step(s) done; nothing stored%n", id,
+                    body.path("canceledWhile").asText(), body.path("stepsDone").asInt());
+            return FAILED_EXIT_CODE;
+        }
+        if (!"COMPLETED".equals(body.path("status").asText())) {
+            err.printf("%s FAILED %s: %s%n", id, body.path("error").path("code").asText(),
+                    body.path("error").path("message").asText());
+            return FAILED_EXIT_CODE;
+        }
+        JsonNode image = body.path("image");
+        err.printf("%s COMPLETED (%s): %d image(s), %dx%d px, seed %d, %s, %d ms end to end%n", id,
+                header(event, "ce_type"), image.path("count").asInt(), image.path("width").asInt(),
+                image.path("height").asInt(), body.path("parameters").path("seed").asLong(),
+                body.path("deduplicated").asBoolean() ? "existing result" : "sampled",
+                body.path("timings").path("endToEndMs").asLong());
+        out.println(image.path("url").asText());
+        if (!body.path("trajectory").isMissingNode()) {
+            out.println(body.path("trajectory").path("url").asText());
+        }
+        out.flush();
+        if (download != null) {
+            downloadTo(image.path("url").asText(), download);
+            err.printf("wrote %s%n", download);
+        }
+        return 0;
     }
 
     private ObjectNode request(ObjectMapper json, String id) {
@@ -228,6 +282,9 @@ public class SubmitCommand implements Callable<Integer> {
             ObjectNode a = r.putObject("attributes");
             attributes.forEach(a::put);
         }
+        if (follow) {
+            r.putArray("events").add("started").add("progress");
+        }
         return r;
     }
 
@@ -239,15 +296,31 @@ public class SubmitCommand implements Callable<Integer> {
         return infos.stream().map(p -> new TopicPartition(p.topic(), p.partition())).toList();
     }
 
-    /** Polls until the event keyed {@code id} arrives; each poll blocks in the client until records come. */
-    private static ConsumerRecord<String, String> awaitEvent(KafkaConsumer<String, String> events, String id,
-            Duration wait) {
+    /**
+     * Polls until the terminal event keyed {@code id} arrives (each poll blocks in the client until records come),
+     * printing its STARTED and PROGRESS events on the way.
+     */
+    private static ConsumerRecord<String, String> awaitTerminalEvent(ObjectMapper json,
+            KafkaConsumer<String, String> events, String id, Duration wait, PrintWriter err) throws IOException {
         long deadline = System.nanoTime() + wait.toNanos();
         while (System.nanoTime() < deadline) {
             for (ConsumerRecord<String, String> record : events.poll(Duration.ofMillis(500))) {
-                if (id.equals(record.key())) {
-                    return record;
+                if (!id.equals(record.key())) {
+                    continue;
                 }
+                JsonNode body = json.readTree(record.value());
+                switch (body.path("status").asText()) {
+                    case "STARTED" -> err.printf("%s STARTED after %d ms in queue, in a batch of %d image(s) from %d"
+                            + " request(s)%n", id, body.path("queuedMs").asLong(),
+                            body.path("batch").path("images").asInt(), body.path("batch").path("requests").asInt());
+                    case "PROGRESS" -> err.printf("%s PROGRESS step %d of %d, about %.1f s left%n", id,
+                            body.path("step").asInt(), body.path("steps").asInt(),
+                            body.path("etaMs").asLong() / 1000.0);
+                    default -> {
+                        return record;
+                    }
+                }
+                err.flush();
             }
         }
         return null;

@@ -84,7 +84,7 @@ public final class SamplingLoop {
                         return new Result(new float[0], new int[0]);
                     }
                     if (kept < batch) {
-                        x = x.booleanMask(step.create(keep));
+                        x = keepRows(x, keep, kept, step);
                         contexts = keepRows(contexts, width, keep);
                         rows = keepRows(rows, keep);
                         noise.keepOnly(keep);
@@ -109,6 +109,21 @@ public final class SamplingLoop {
         } finally {
             step.close();
         }
+    }
+
+    /** The rows of x that stay; libtorch's masked select wants a mask of x's own shape, and returns them flat. */
+    private static NDArray keepRows(NDArray x, boolean[] keep, int kept, NDManager manager) {
+        Shape shape = x.getShape();
+        int perRow = Math.toIntExact(shape.size() / shape.get(0));
+        boolean[] mask = new boolean[keep.length * perRow];
+        for (int r = 0; r < keep.length; r++) {
+            if (keep[r]) {
+                java.util.Arrays.fill(mask, r * perRow, (r + 1) * perRow, true);
+            }
+        }
+        long[] dims = shape.getShape().clone();
+        dims[0] = kept;
+        return x.booleanMask(manager.create(mask, shape)).reshape(new Shape(dims));
     }
 
     private static int count(boolean[] flags) {

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -60,9 +61,30 @@ class ControlTopicReader {
     private volatile Thread thread;
     private volatile boolean running;
     private volatile boolean assigned;
+    /** Counted down once the cancels of the retention window have been read (or there were none to read). */
+    private final CountDownLatch caughtUp = new CountDownLatch(1);
+    /** Where the replay ends: the end offsets when the partitions were first assigned. Reader thread only. */
+    private Map<TopicPartition, Long> replayEnd = Map.of();
 
-    /** Starts reading for {@code worker}; cancels go to it, their figures to {@code metrics}. */
-    synchronized void start(GenerationWorker worker, WorkerMetrics metrics) {
+    /**
+     * Starts reading for {@code worker} (cancels go to it, their figures to {@code metrics}) and waits, up to
+     * {@code replayTimeout}, until the cancels of the retention window are read: a request redelivered after a restart
+     * must meet the cancel it had before, or it would be sampled and answered COMPLETED after its CANCELED.
+     *
+     * @return false when the replay did not finish in time (the reader goes on; a warning says so)
+     */
+    boolean start(GenerationWorker worker, WorkerMetrics metrics, Duration replayTimeout) throws InterruptedException {
+        startReading(worker, metrics);
+        boolean done = caughtUp.await(replayTimeout.toNanos(), TimeUnit.NANOSECONDS);
+        if (!done) {
+            LOG.warnf("The control topic's cancels of the last %s were not all read within %s; requests arriving"
+                    + " meanwhile may miss a cancel sent before this worker started", config.kafka().cancelRetention(),
+                    replayTimeout);
+        }
+        return done;
+    }
+
+    private synchronized void startReading(GenerationWorker worker, WorkerMetrics metrics) {
         if (thread != null) {
             return;
         }
@@ -118,6 +140,9 @@ class ControlTopicReader {
                     for (ConsumerRecord<String, byte[]> record : c.poll(POLL)) {
                         handle(record, worker, metrics, decoder);
                     }
+                    if (caughtUp.getCount() > 0 && replayed(c)) {
+                        caughtUp.countDown();
+                    }
                 } catch (WakeupException e) {
                     return;
                 } catch (RuntimeException e) {
@@ -140,6 +165,7 @@ class ControlTopicReader {
                 return;
             }
             LOG.warnf("Control topic '%s' has no partitions yet; cancels are not read until it exists", topic);
+            caughtUp.countDown(); // nothing to replay
             return;
         }
         Set<TopicPartition> partitions = infos.stream().map(i -> new TopicPartition(topic, i.partition()))
@@ -162,9 +188,22 @@ class ControlTopicReader {
                 c.seekToEnd(List.of(p));
             }
         }
+        if (replayEnd.isEmpty()) {
+            replayEnd = c.endOffsets(added, Duration.ofSeconds(10));
+        }
         assigned = true;
         LOG.infof("Reading cancels from '%s' (%d partition(s)), from %s back", topic, partitions.size(),
                 config.kafka().cancelRetention());
+    }
+
+    /** Whether every partition's position has reached where the replay ends. */
+    private boolean replayed(KafkaConsumer<String, byte[]> c) {
+        for (Map.Entry<TopicPartition, Long> end : replayEnd.entrySet()) {
+            if (c.assignment().contains(end.getKey()) && c.position(end.getKey()) < end.getValue()) {
+                return false;
+            }
+        }
+        return assigned;
     }
 
     private void handle(ConsumerRecord<String, byte[]> record, GenerationWorker worker, WorkerMetrics metrics,

@@ -87,7 +87,8 @@ public class WorkerRuntime {
                     + config.worker().warmUpTimeout() + ")");
         }
         checkCommitMaxAge(settings);
-        control.start(created, metrics);
+        // Before any request is taken: a redelivered request must meet the cancel it had before a restart.
+        control.start(created, metrics, Duration.ofSeconds(30));
         GenerationWorker.Status status = created.status();
         LOG.infof("Worker ready in %d ms: model %s (%s) x%d, batches of up to %d images (%s, %d ms delay), bucket %s"
                         + " at %s%s, requests from '%s' as group '%s'", (System.nanoTime() - start) / 1_000_000,

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -244,6 +245,11 @@ public final class GenerationWorker implements AutoCloseable {
         }).orElse(CancelEffect.NOT_HERE);
         listener.cancelReceived(effect);
         return effect;
+    }
+
+    /** Where the request {@code requestId} is here, if it is in flight. */
+    Optional<RequestState> stateOf(String requestId) {
+        return inFlight.get(requestId).map(Job::state);
     }
 
     /** Cancels remembered now, for the dashboard. */

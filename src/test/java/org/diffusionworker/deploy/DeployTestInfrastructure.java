@@ -8,7 +8,7 @@ import org.diffusionworker.embedded.EmbeddedS3Server;
 import org.diffusionworker.testing.EmbeddedServers;
 
 /**
- * A real Kafka broker (KRaft, in process) and S3 server (S3Proxy) for {@link DeployedWorkerTest}, with the three
+ * A real Kafka broker (KRaft, in process) and S3 server (S3Proxy) for {@link DeployedWorkerTest}, with the four
  * topics of the deployment; the worker runs with the small random-weight test model.
  */
 public class DeployTestInfrastructure implements QuarkusTestResourceLifecycleManager {
@@ -16,6 +16,7 @@ public class DeployTestInfrastructure implements QuarkusTestResourceLifecycleMan
     static final String REQUESTS = "generation-requests";
     static final String EVENTS = "generation-events";
     static final String DEAD_LETTERS = "generation-requests-dead-letter";
+    static final String CONTROL = "generation-control";
 
     private EmbeddedServers servers;
 
@@ -26,7 +27,7 @@ public class DeployTestInfrastructure implements QuarkusTestResourceLifecycleMan
         EmbeddedS3Server s3 = servers.s3();
         // Two request partitions: the per-partition lag gauge then has more than one series, as in a deployment.
         kafka.createTopics(2, REQUESTS, EVENTS);
-        kafka.createTopics(1, DEAD_LETTERS);
+        kafka.createTopics(1, DEAD_LETTERS, CONTROL);
 
         Map<String, String> c = new HashMap<>();
         c.put("kafka.bootstrap.servers", kafka.bootstrapServers());
@@ -44,6 +45,7 @@ public class DeployTestInfrastructure implements QuarkusTestResourceLifecycleMan
         c.put("diffusionworker.storage.outage-limit", "10s");
         c.put("diffusionworker.worker.shutdown-grace", "10s");
         c.put("mp.messaging.incoming.generation-requests.auto.commit.interval.ms", "500");
+        c.put("diffusionworker.events.progress-interval", "100ms");
         c.put("quarkus.http.test-port", "0");
         return c;
     }

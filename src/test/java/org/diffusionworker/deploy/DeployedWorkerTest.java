@@ -156,6 +156,18 @@ class DeployedWorkerTest {
     }
 
     @Test
+    void kafkaPythonExampleFollowsARequestAndCancelsIt() throws Exception {
+        String python = pythonWith("kafka").orElse(null);
+        assumeTrue(python != null, "no python3 with kafka-python (Debian: apt-get install -y python3-kafka):"
+                + " docs/examples/python/kafka_python_client.py --cancel-after-started not run");
+        String id = "python-cancel-" + UUID.randomUUID().toString().substring(0, 8);
+        assertFollowedAndCanceled(id, runExample(List.of(python,
+                EXAMPLES.resolve("python/kafka_python_client.py").toString(), "--bootstrap-servers", bootstrapServers,
+                "--request-id", id, "--label", "sneaker", "--count", "2", "--steps", LONG_RUN_STEPS, "--follow",
+                "--cancel-after-started", "--timeout", "90"), Map.of()));
+    }
+
+    @Test
     void confluentKafkaPythonExampleGetsItsCompletedEvent() throws Exception {
         String python = pythonWith("confluent_kafka").orElse(null);
         assumeTrue(python != null, "no python3 with confluent-kafka (Debian: apt-get install -y"
@@ -189,6 +201,16 @@ class DeployedWorkerTest {
                 "--request-id", id, "--label", "dress", "--count", "2", "--steps", "3", "--timeout", "90"), Map.of()));
     }
 
+    @Test
+    void javaExampleFollowsARequestAndCancelsIt() throws Exception {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        String id = "java-cancel-" + UUID.randomUUID().toString().substring(0, 8);
+        assertFollowedAndCanceled(id, runExample(List.of(java, "-cp", System.getProperty("java.class.path"),
+                EXAMPLES.resolve("java/GenerationClient.java").toString(), "--bootstrap-servers", bootstrapServers,
+                "--request-id", id, "--label", "dress", "--count", "2", "--steps", LONG_RUN_STEPS, "--follow", "true",
+                "--cancel-after-started", "true", "--timeout", "90"), Map.of()));
+    }
+
     // --- helpers --------------------------------------------------------------------------------------------------
 
     private static Optional<String> pythonWith(String module) {
@@ -220,6 +242,20 @@ class DeployedWorkerTest {
             Files.deleteIfExists(out);
             Files.deleteIfExists(err);
         }
+    }
+
+    /** DDIM steps that take seconds on the test model, so a cancel sent on STARTED meets the request running. */
+    private static final String LONG_RUN_STEPS = "500";
+
+    private static void assertFollowedAndCanceled(String id, Run run) throws Exception {
+        assertEquals(4, run.exitCode(), "exit code 4 (CANCELED)\nstdout:\n" + run.stdout() + "\nstderr:\n"
+                + run.stderr());
+        assertTrue(run.stderr().contains("generation.started"), "STARTED printed: " + run.stderr());
+        assertTrue(run.stderr().contains("sent a cancel of " + id), run.stderr());
+        JsonNode event = JSON.readTree(run.stdout());
+        assertEquals("CANCELED", event.path("status").asText(), run.stdout());
+        assertEquals(id, event.path("requestId").asText());
+        assertEquals("running", event.path("canceledWhile").asText(), run.stdout());
     }
 
     private static void assertCompleted(String id, Run run) throws Exception {

@@ -136,4 +136,91 @@ class GenerationEngineTest {
                 () -> run(SamplerSettings.ddim(501, 0), 0, request(Conditioning.unconditional(), 1, 1)));
         assertTrue(e.getMessage().contains("1..500"), e.getMessage());
     }
+
+    /** Cancels the images {@code [from, to)} of the plan from step {@code at} on, as the worker's hook does. */
+    private static SamplingProgress leavingAt(int at, int from, int to) {
+        int[] done = {0};
+        java.util.BitSet leaving = new java.util.BitSet();
+        return new SamplingProgress() {
+            @Override
+            public void onStep(int step, int total, long stepNanos) {
+                done[0] = step;
+                if (step == at) {
+                    leaving.set(from, to);
+                }
+            }
+
+            @Override
+            public java.util.BitSet leaving() {
+                return leaving.isEmpty() ? null : leaving;
+            }
+        };
+    }
+
+    @Test
+    void imagesLeavingMidDdpmDoNotChangeTheirNeighboursAndComeBackAsLeft() {
+        SamplerSettings ddpm = SamplerSettings.ddpm(engine.schedule().timesteps());
+        List<ImageSlot> canceled = request(Conditioning.label("food"), 3, 2);
+        List<ImageSlot> neighbour = request(Conditioning.label("spell"), 9, 2);
+        List<ImageSlot> batch = new ArrayList<>(neighbour.subList(0, 1));
+        batch.addAll(canceled);
+        batch.addAll(neighbour.subList(1, 2));
+        GeneratedImages together = engine.generate(new BatchPlan(ddpm, new ClassifierFreeGuidance(0), 0, batch),
+                leavingAt(engine.schedule().timesteps() / 2, 1, 3));
+        GeneratedImages alone = run(ddpm, 0, neighbour);
+
+        assertEquals(java.util.BitSet.valueOf(new long[] {0b0110}), together.left());
+        assertMaxDifference(image(alone, 0), image(together, 0), 1e-4);
+        assertMaxDifference(image(alone, 1), image(together, 3), 1e-4);
+        float[] zeros = new float[together.valuesPerImage()];
+        assertArrayEquals(zeros, image(together, 1), "a canceled image's pixels are not returned");
+        assertArrayEquals(zeros, image(together, 2));
+    }
+
+    @Test
+    void whenEveryImageLeavesTheBatchStopsAtTheNextStep() {
+        int[] steps = {0};
+        java.util.BitSet all = new java.util.BitSet();
+        all.set(0, 2);
+        GeneratedImages none = engine.generate(new BatchPlan(SamplerSettings.ddim(20, 0), new ClassifierFreeGuidance(0),
+                5, request(Conditioning.unconditional(), 1, 2)), new SamplingProgress() {
+                    @Override
+                    public void onStep(int done, int total, long stepNanos) {
+                        steps[0] = done;
+                    }
+
+                    @Override
+                    public java.util.BitSet leaving() {
+                        return steps[0] >= 3 ? all : null;
+                    }
+                });
+        assertEquals(3, steps[0], "no step after every image left");
+        assertEquals(all, none.left());
+    }
+
+    @Test
+    void trajectoryFramesKeepTheirSlotsWhenImagesLeave() {
+        SamplerSettings ddim = SamplerSettings.ddim(10, 0);
+        List<ImageSlot> images = request(Conditioning.label("food"), 5, 3);
+        GeneratedImages full = engine.generate(new BatchPlan(ddim, new ClassifierFreeGuidance(0), 2, images),
+                SamplingProgress.NONE);
+        GeneratedImages partial = engine.generate(new BatchPlan(ddim, new ClassifierFreeGuidance(0), 2, images),
+                leavingAt(4, 1, 2));
+        assertEquals(full.trajectory().size(), partial.trajectory().size());
+        int n = full.valuesPerImage();
+        for (int f = 0; f < full.trajectory().size(); f++) {
+            float[] a = full.trajectory().get(f);
+            float[] b = partial.trajectory().get(f);
+            assertMaxDifference(Arrays.copyOfRange(a, 2 * n, 3 * n), Arrays.copyOfRange(b, 2 * n, 3 * n), 1e-4);
+        }
+    }
+
+    private static void assertMaxDifference(float[] expected, float[] actual, double tolerance) {
+        assertEquals(expected.length, actual.length);
+        double max = 0;
+        for (int i = 0; i < expected.length; i++) {
+            max = Math.max(max, Math.abs(expected[i] - actual[i]));
+        }
+        assertTrue(max <= tolerance, "max |difference| " + max + " > " + tolerance);
+    }
 }

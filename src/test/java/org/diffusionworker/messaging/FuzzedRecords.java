@@ -25,10 +25,27 @@ final class FuzzedRecords {
                 net.jqwik.api.Tuple.of(1, nested()));
     }
 
+    /**
+     * One control record's value: mostly control-shaped JSON ({@code action}, {@code requestId}, {@code schemaVersion}
+     * with drawn values, some left out or doubled), some raw bytes and deep nesting; {@link #ID} where an id goes.
+     */
+    static Arbitrary<String> controlValues() {
+        List<String> fields = List.of("action", "requestId", "schemaVersion", "unknownField");
+        Arbitrary<String> member = Combinators.combine(Arbitraries.of(fields), Arbitraries.frequencyOf(
+                        net.jqwik.api.Tuple.of(3, fieldValue()),
+                        net.jqwik.api.Tuple.of(1, Arbitraries.of("\"cancel\"", "\"" + ID + "\"", "1", "\"CANCEL\""))))
+                .as((name, value) -> "\"" + name + "\":" + value);
+        Arbitrary<String> shaped = member.list().ofMaxSize(5).map(m -> "{" + String.join(",", m) + "}");
+        return Arbitraries.frequencyOf(
+                net.jqwik.api.Tuple.of(8, shaped),
+                net.jqwik.api.Tuple.of(1, rawText()),
+                net.jqwik.api.Tuple.of(1, nested()));
+    }
+
     /** A request object whose fields are drawn from {@link #fieldValue}, some fields left out or doubled. */
     static Arbitrary<String> requestShaped() {
         List<String> fields = List.of("requestId", "label", "context", "count", "sampler", "steps", "eta", "guidance",
-                "seed", "columns", "trajectory", "deadline", "attributes", "schemaVersion", "unknownField");
+                "seed", "columns", "trajectory", "deadline", "attributes", "schemaVersion", "events", "unknownField");
         Arbitrary<String> member = Combinators.combine(Arbitraries.of(fields), fieldValue())
                 .as((name, value) -> "\"" + name + "\":" + value);
         Arbitrary<String> idMember = Arbitraries.frequencyOf(

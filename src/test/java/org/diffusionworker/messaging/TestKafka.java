@@ -31,11 +31,20 @@ final class TestKafka implements AutoCloseable {
 
     static final Duration WAIT = Duration.ofSeconds(90);
     static final ObjectMapper JSON = new ObjectMapper();
+    static final java.util.Set<String> TERMINAL = java.util.Set.of("COMPLETED", "FAILED", "CANCELED");
 
     /** One event as it came: key, CloudEvents headers and JSON body. */
-    record Event(String key, Map<String, String> headers, JsonNode body) {
+    record Event(String key, Map<String, String> headers, JsonNode body, long receivedNanos) {
         String status() {
             return body.path("status").asText();
+        }
+
+        boolean terminal() {
+            return TERMINAL.contains(status());
+        }
+
+        String type() {
+            return headers.get("ce_type");
         }
 
         String errorCode() {
@@ -124,6 +133,49 @@ final class TestKafka implements AutoCloseable {
         return await(List.of(id), n).get(id);
     }
 
+    /** Sends a control record (a cancel, or anything else) keyed by {@code key}. */
+    void sendControl(String key, byte[] value) {
+        sendTo(WorkerTestConfig.CONTROL, key, value);
+    }
+
+    /** Sends {@code {"schemaVersion":1,"action":"cancel","requestId":id}}; returns when Kafka acknowledged it. */
+    void cancel(String id) {
+        sendControl(id, JSON.createObjectNode().put("schemaVersion", 1).put("action", "cancel").put("requestId", id)
+                .toString().getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Waits for the terminal event of {@code id} (COMPLETED, FAILED or CANCELED) and returns it. */
+    Event awaitTerminal(String id) {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (true) {
+            for (Event e : received.getOrDefault(id, List.of())) {
+                if (e.terminal()) {
+                    return e;
+                }
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("no terminal event within " + WAIT + " for " + id + ": " + eventsOf(id));
+            }
+            poll();
+        }
+    }
+
+    /** Waits for the first event of {@code id} with {@code status} and returns it. */
+    Event awaitStatus(String id, String status) {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (true) {
+            for (Event e : received.getOrDefault(id, List.of())) {
+                if (e.status().equals(status)) {
+                    return e;
+                }
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("no " + status + " event within " + WAIT + " for " + id + ": " + eventsOf(id));
+            }
+            poll();
+        }
+    }
+
     /** One poll of the events topic (blocks in the client up to 200 ms, until records arrive): paces wait loops. */
     void poll() {
         for (ConsumerRecord<String, String> r : events.poll(Duration.ofMillis(200))) {
@@ -190,7 +242,7 @@ final class TestKafka implements AutoCloseable {
             headers.put(h.key(), new String(h.value(), StandardCharsets.UTF_8));
         }
         try {
-            return new Event(r.key(), headers, JSON.readTree(r.value()));
+            return new Event(r.key(), headers, JSON.readTree(r.value()), System.nanoTime());
         } catch (IOException e) {
             throw new UncheckedIOException("event of " + r.key() + " is not JSON", e);
         }

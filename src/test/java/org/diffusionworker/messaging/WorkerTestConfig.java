@@ -39,6 +39,8 @@ final class WorkerTestConfig {
         c.put("mp.messaging.incoming.generation-requests.max.poll.records", "2");
         c.put("mp.messaging.incoming.generation-requests.auto.commit.interval.ms", "500");
         c.put("quarkus.http.test-port", "0");
+        // The shortest allowed, so that the short test runs still show several PROGRESS events.
+        c.put("diffusionworker.events.progress-interval", "100ms");
         return c;
     }
 }

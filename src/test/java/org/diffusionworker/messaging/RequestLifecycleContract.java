@@ -1,0 +1,226 @@
+package org.diffusionworker.messaging;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.smallrye.reactive.messaging.kafka.KafkaClientService;
+import jakarta.inject.Inject;
+import java.net.URL;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * Following and steering a request through Kafka: STARTED and PROGRESS before the terminal event, cancels on the
+ * control topic for running, queued, not yet fetched (while back-pressure pauses the request partitions) and finished
+ * requests, and a thousand generated control records that must not stop the control reader.
+ */
+@Tag("quarkus")
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+abstract class RequestLifecycleContract {
+
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+    static final int FUZZED_CONTROL = 1000;
+
+    @ConfigProperty(name = "kafka.bootstrap.servers")
+    String bootstrapServers;
+
+    @TestHTTPResource("/q/metrics")
+    URL metrics;
+
+    @Inject
+    KafkaClientService kafkaClients;
+
+    TestKafka kafka;
+    private final String run = UUID.randomUUID().toString().substring(0, 8);
+
+    @BeforeAll
+    void connect() {
+        kafka = new TestKafka(bootstrapServers);
+    }
+
+    @AfterAll
+    void disconnect() {
+        kafka.close();
+    }
+
+    String id(String name) {
+        return name + "-" + run;
+    }
+
+    static ObjectNode request(String id, int count, int steps) {
+        ObjectNode r = TestKafka.JSON.createObjectNode();
+        r.put("requestId", id).put("label", "bag").put("count", count).put("steps", steps).put("seed", 3);
+        return r;
+    }
+
+    static ObjectNode following(ObjectNode request) {
+        request.putArray("events").add("started").add("progress");
+        return request;
+    }
+
+    @Test
+    void aFollowedRequestGetsStartedThenProgressThenItsTerminalEventForDdimAndDdpm() throws Exception {
+        String ddim = id("follow-ddim");
+        String ddpm = id("follow-ddpm");
+        kafka.send(ddim, following(request(ddim, 2, 400)).toString());
+        ObjectNode d = following(request(ddpm, 2, 1));
+        d.remove("steps");
+        kafka.send(ddpm, d.put("sampler", "ddpm").set("attributes", TestKafka.JSON.createObjectNode().put("who", "me"))
+                .toString());
+        for (String id : List.of(ddim, ddpm)) {
+            kafka.awaitTerminal(id);
+            List<TestKafka.Event> events = kafka.eventsOf(id);
+            TestKafka.Event started = events.get(0);
+            assertEquals("STARTED", started.status(), events.toString());
+            assertEquals(EventPublisher.STARTED_TYPE, started.type());
+            assertEquals(id + ":started", started.headers().get("ce_id"));
+            assertEquals(id, started.headers().get("ce_subject"));
+            assertEquals(1, started.body().path("schemaVersion").asInt());
+            assertEquals(2, started.body().path("batch").path("images").asInt());
+            assertEquals(1, started.body().path("batch").path("requests").asInt());
+            assertTrue(started.body().path("queuedMs").asLong() >= 0);
+            assertTrue(started.body().path("startedAt").isTextual());
+            TestKafka.Event last = events.get(events.size() - 1);
+            assertEquals("COMPLETED", last.status());
+            assertEquals(1, events.stream().filter(TestKafka.Event::terminal).count(), "one terminal event");
+            int step = 0;
+            List<TestKafka.Event> progress = events.subList(1, events.size() - 1);
+            assertFalse(progress.isEmpty(), "progress of a run of several seconds");
+            for (TestKafka.Event p : progress) {
+                assertEquals("PROGRESS", p.status());
+                assertEquals(EventPublisher.PROGRESS_TYPE, p.type());
+                int now = p.body().path("step").asInt();
+                assertTrue(now > step, "step strictly increasing: " + now + " after " + step);
+                assertEquals(id.equals(ddpm) ? 500 : 400, p.body().path("steps").asInt());
+                assertTrue(p.body().path("etaMs").asLong() >= 0);
+                assertEquals(id + ":progress:" + now, p.headers().get("ce_id"));
+                step = now;
+            }
+        }
+        assertEquals("me", kafka.eventsOf(ddpm).get(0).body().path("attributes").path("who").asText());
+    }
+
+    @Test
+    void anUnknownEventNameIsRefusedNamingTheField() {
+        String id = id("bad-events");
+        ObjectNode r = request(id, 1, 1);
+        r.putArray("events").add("started").add("finished");
+        kafka.send(id, r.toString());
+        TestKafka.Event failed = kafka.awaitTerminal(id);
+        assertEquals("INVALID_REQUEST", failed.errorCode());
+        assertTrue(failed.body().path("error").path("message").asText().contains("events"), failed.body().toString());
+    }
+
+    /**
+     * The worker is full (its limit is one request of 16 images here), so the request partition is paused; cancels
+     * still reach it: the running request leaves its batch, a queued one and one still in Kafka are answered CANCELED,
+     * the rest complete, and nothing is answered twice.
+     */
+    @Test
+    void cancelsReachAWorkerWhoseRequestPartitionIsPausedByBackPressure() throws Exception {
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            String id = id("paused-" + i);
+            ids.add(id);
+            kafka.send(id, following(request(id, WorkerTestConfig.MAX_COUNT, 150)).toString());
+        }
+        String running = ids.get(0);
+        kafka.awaitStatus(running, "STARTED");
+        boolean paused = false;
+        long deadline = System.nanoTime() + TestKafka.WAIT.toNanos();
+        while (!paused && System.nanoTime() < deadline) {
+            paused = !kafkaClients.getConsumer("generation-requests").paused().await().atMost(Duration.ofSeconds(5))
+                    .isEmpty();
+        }
+        assertTrue(paused, "the request partition is paused while the worker is full");
+        String notFetched = ids.get(5);
+        kafka.cancel(running);
+        kafka.cancel(notFetched);
+
+        TestKafka.Event canceled = kafka.awaitTerminal(running);
+        assertEquals("CANCELED", canceled.status(), canceled.body().toString());
+        assertEquals("running", canceled.body().path("canceledWhile").asText());
+        assertEquals(running + ":canceled", canceled.headers().get("ce_id"));
+        assertEquals(EventPublisher.CANCELED_TYPE, canceled.type());
+        TestKafka.Event early = kafka.awaitTerminal(notFetched);
+        assertEquals("CANCELED", early.status());
+        assertEquals("before-arrival", early.body().path("canceledWhile").asText());
+        assertEquals(1, kafka.eventsOf(notFetched).size(), "nothing sampled: no STARTED");
+        for (String id : ids.subList(1, 5)) {
+            assertEquals("COMPLETED", kafka.awaitTerminal(id).status());
+        }
+        kafka.pollForLateDuplicates();
+        for (String id : ids) {
+            assertEquals(1, kafka.eventsOf(id).stream().filter(TestKafka.Event::terminal).count(), id);
+            List<TestKafka.Event> events = kafka.eventsOf(id);
+            assertTrue(events.get(events.size() - 1).terminal(), "nothing after the terminal event of " + id);
+        }
+    }
+
+    @Test
+    void aCancelAfterCompletionChangesNothing() throws Exception {
+        String id = id("late-cancel");
+        kafka.send(id, request(id, 1, 2).toString());
+        assertEquals("COMPLETED", kafka.awaitTerminal(id).status());
+        kafka.cancel(id);
+        kafka.pollForLateDuplicates();
+        assertEquals(1, kafka.eventsOf(id).size(), "no event for a cancel after completion");
+    }
+
+    /**
+     * The control reader cannot be stopped by a record: {@value #FUZZED_CONTROL} generated control records are
+     * skipped (and counted), and a cancel sent after them still cancels.
+     */
+    @Test
+    void generatedControlRecordsAreSkippedAndACancelAfterThemStillWorks() throws Exception {
+        double invalidBefore = metric("diffusion_control_records_invalid_total");
+        List<String> values = FuzzedRecords.controlValues().sampleStream().limit(FUZZED_CONTROL).toList();
+        int i = 0;
+        for (String value : values) {
+            String key = i % 3 == 0 ? null : id("fzc-" + i);
+            kafka.sendControl(key, FuzzedRecords.bytes(value, id("fzc-" + i)));
+            i++;
+        }
+        String id = id("after-fuzz");
+        kafka.send(id, following(request(id, 2, 400)).toString());
+        kafka.awaitStatus(id, "STARTED");
+        kafka.cancel(id);
+        assertEquals("CANCELED", kafka.awaitTerminal(id).status());
+        double invalid = metric("diffusion_control_records_invalid_total") - invalidBefore;
+        assertTrue(invalid > FUZZED_CONTROL / 2.0, invalid + " of " + FUZZED_CONTROL + " counted as invalid");
+        assertTrue(metric("diffusion_cancels_total") > 0);
+        assertTrue(metric("diffusion_events_intermediate_total") > 0);
+    }
+
+    private double metric(String name) throws Exception {
+        String text = HTTP.send(HttpRequest.newBuilder(metrics.toURI()).build(), HttpResponse.BodyHandlers.ofString())
+                .body();
+        Matcher m = Pattern.compile("(?m)^" + Pattern.quote(name) + "(\\{[^}]*\\})? ([0-9.eE+-]+)$").matcher(text);
+        double sum = 0;
+        while (m.find()) {
+            sum += Double.parseDouble(m.group(2));
+        }
+        return sum;
+    }
+
+    static byte[] utf8(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+}
