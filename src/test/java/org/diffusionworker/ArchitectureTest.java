@@ -16,7 +16,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The house's package rules: packages mirror the path of a request and imports point one way
- * (messaging -> worker -> generation -> diffusion, model; imaging, storage, training, cli and
+ * (app, the application shell -> messaging, the Kafka adapter -> worker -> generation -> diffusion,
+ * model; imaging, storage, training, cli and
  * embedded beside them; inside training: trainer -> evaluation -> data). The one place these rules
  * are written. Plain {@code @Test}s: ArchUnit's own JUnit engine finds no tests under the JUnit 6
  * platform that Quarkus 3.33 brings.
@@ -106,9 +107,25 @@ class ArchitectureTest {
     }
 
     @Test
-    void nothingImportsMessaging() {
-        noClasses().that().resideOutsideOfPackage(pkg("messaging")).should().dependOnClassesThat()
+    void nothingButTheApplicationShellImportsMessaging() {
+        noClasses().that().resideOutsideOfPackages(pkg("messaging"), pkg("app")).should().dependOnClassesThat()
                 .resideInAPackage(pkg("messaging"))
+                .check(CLASSES);
+    }
+
+    @Test
+    void nothingImportsTheApplicationShell() {
+        // The shell wires the rest; messaging reaches it only through the WorkerConnection the shell opens.
+        noClasses().that().resideOutsideOfPackage(pkg("app")).should().dependOnClassesThat()
+                .resideInAPackage(pkg("app"))
+                .check(CLASSES);
+    }
+
+    @Test
+    void messagingIsTheKafkaAdapterOnly() {
+        // No model loading, no object store, no typed configuration of its own: the shell does those.
+        noClasses().that().resideInAPackage(pkg("messaging")).should().dependOnClassesThat()
+                .resideInAnyPackage(pkg("model"), pkg("storage"), pkg("generation"), "io.smallrye.config..")
                 .check(CLASSES);
     }
 
@@ -116,6 +133,13 @@ class ArchitectureTest {
     void messagingUsesTheWorkerNotTheEngineInternals() {
         noClasses().that().resideInAPackage(pkg("messaging")).should().dependOnClassesThat()
                 .resideInAnyPackage(pkg("imaging"), pkg("training"), pkg("cli"), pkg("embedded"))
+                .check(CLASSES);
+    }
+
+    @Test
+    void theApplicationShellDoesNotTouchKafkaItself() {
+        noClasses().that().resideInAPackage(pkg("app")).should().dependOnClassesThat()
+                .resideInAnyPackage("org.apache.kafka..", "io.smallrye.reactive..")
                 .check(CLASSES);
     }
 
@@ -130,8 +154,8 @@ class ArchitectureTest {
     void importsPointOneWayDownTheRequestPath() {
         noClasses().that().resideInAnyPackage(pkg("model"), pkg("diffusion"), pkg("generation"), pkg("imaging"),
                         pkg("storage"))
-                .should().dependOnClassesThat().resideInAnyPackage(pkg("worker"), pkg("messaging"), pkg("cli"),
-                        pkg("training"), pkg("embedded"))
+                .should().dependOnClassesThat().resideInAnyPackage(pkg("worker"), pkg("messaging"), pkg("app"),
+                        pkg("cli"), pkg("training"), pkg("embedded"))
                 .check(CLASSES);
         noClasses().that().resideInAPackage(pkg("model")).should().dependOnClassesThat()
                 .resideInAnyPackage(pkg("diffusion"), pkg("generation"))
@@ -145,7 +169,8 @@ class ArchitectureTest {
     void trainingBuildsOnModelDiffusionAndImaging() {
         // No command-line libraries either: progress is reported through TrainingListener.
         noClasses().that().resideInAPackage(pkg("training")).should().dependOnClassesThat()
-                .resideInAnyPackage(pkg("generation"), pkg("worker"), pkg("messaging"), pkg("cli"), pkg("storage"),
+                .resideInAnyPackage(pkg("generation"), pkg("worker"), pkg("messaging"), pkg("app"), pkg("cli"),
+                        pkg("storage"),
                         pkg("embedded"), "io.quarkus..", "me.tongfei..", "picocli..")
                 .check(CLASSES);
     }

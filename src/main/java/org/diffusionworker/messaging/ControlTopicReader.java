@@ -26,6 +26,7 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.diffusionworker.worker.CancelEffect;
 import org.diffusionworker.worker.GenerationWorker;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.jboss.logging.Logger;
 
 /**
@@ -52,11 +53,12 @@ class ControlTopicReader {
     Map<String, Object> kafka;
 
     @Inject
-    WorkerConfig config;
-
-    @Inject
     ObjectMapper json;
 
+    @Inject
+    MeterRegistry registry;
+
+    private volatile MessagingSettings settings;
     private volatile KafkaConsumer<String, byte[]> consumer;
     private volatile Thread thread;
     private volatile boolean running;
@@ -73,18 +75,20 @@ class ControlTopicReader {
      *
      * @return false when the replay did not finish in time (the reader goes on; a warning says so)
      */
-    boolean start(GenerationWorker worker, WorkerMetrics metrics, Duration replayTimeout) throws InterruptedException {
-        startReading(worker, metrics);
+    boolean start(GenerationWorker worker, MessagingSettings settings, Duration replayTimeout)
+            throws InterruptedException {
+        this.settings = settings;
+        startReading(worker, new ControlMetrics(registry));
         boolean done = caughtUp.await(replayTimeout.toNanos(), TimeUnit.NANOSECONDS);
         if (!done) {
             LOG.warnf("The control topic's cancels of the last %s were not all read within %s; requests arriving"
-                    + " meanwhile may miss a cancel sent before this worker started", config.kafka().cancelRetention(),
+                    + " meanwhile may miss a cancel sent before this worker started", settings.cancelRetention(),
                     replayTimeout);
         }
         return done;
     }
 
-    private synchronized void startReading(GenerationWorker worker, WorkerMetrics metrics) {
+    private synchronized void startReading(GenerationWorker worker, ControlMetrics metrics) {
         if (thread != null) {
             return;
         }
@@ -127,8 +131,8 @@ class ControlTopicReader {
         thread = null;
     }
 
-    private void loop(GenerationWorker worker, WorkerMetrics metrics, ControlRecordDecoder decoder) {
-        String topic = config.kafka().controlTopic();
+    private void loop(GenerationWorker worker, ControlMetrics metrics, ControlRecordDecoder decoder) {
+        String topic = settings.controlTopic();
         long refreshed = 0;
         try (KafkaConsumer<String, byte[]> c = consumer) {
             while (running) {
@@ -177,7 +181,7 @@ class ControlTopicReader {
         }
         Set<TopicPartition> added = partitions.stream().filter(p -> !known.contains(p)).collect(Collectors.toSet());
         c.assign(partitions);
-        long since = Instant.now().minus(config.kafka().cancelRetention()).toEpochMilli();
+        long since = Instant.now().minus(settings.cancelRetention()).toEpochMilli();
         Map<TopicPartition, Long> times = added.stream().collect(Collectors.toMap(p -> p, p -> since));
         Map<TopicPartition, OffsetAndTimestamp> offsets = c.offsetsForTimes(times, Duration.ofSeconds(10));
         for (TopicPartition p : added) {
@@ -193,7 +197,7 @@ class ControlTopicReader {
         }
         assigned = true;
         LOG.infof("Reading cancels from '%s' (%d partition(s)), from %s back", topic, partitions.size(),
-                config.kafka().cancelRetention());
+                settings.cancelRetention());
     }
 
     /** Whether every partition's position has reached where the replay ends. */
@@ -206,7 +210,7 @@ class ControlTopicReader {
         return assigned;
     }
 
-    private void handle(ConsumerRecord<String, byte[]> record, GenerationWorker worker, WorkerMetrics metrics,
+    private void handle(ConsumerRecord<String, byte[]> record, GenerationWorker worker, ControlMetrics metrics,
             ControlRecordDecoder decoder) {
         try {
             ControlRecordDecoder.Decoded decoded = decoder.decode(record.value(), record.key());

@@ -55,7 +55,7 @@ class EventPublisher {
     Emitter<byte[]> deadLetters;
 
     @Inject
-    WorkerConfig config;
+    WorkerConnection connection;
 
     @Inject
     ObjectMapper json;
@@ -103,7 +103,7 @@ class EventPublisher {
     private Metadata metadata(String requestId, String type, String eventId, Instant now) {
         OutgoingCloudEventMetadata<String> cloudEvent = OutgoingCloudEventMetadata.<String>builder()
                 .withId(eventId)
-                .withSource(config.events().source())
+                .withSource(connection.settings().eventSource())
                 .withType(type)
                 .withSubject(requestId)
                 .withDataContentType("application/json")

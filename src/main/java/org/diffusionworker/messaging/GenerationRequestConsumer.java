@@ -2,13 +2,11 @@ package org.diffusionworker.messaging;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.smallrye.reactive.messaging.kafka.api.IncomingKafkaRecordMetadata;
-import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.common.record.TimestampType;
 import org.diffusionworker.worker.ErrorCode;
 import org.diffusionworker.worker.GenerationWorker;
@@ -33,24 +31,30 @@ class GenerationRequestConsumer {
     static final int ANSWERS_IN_FLIGHT = 256;
 
     @Inject
-    WorkerRuntime runtime;
+    WorkerConnection connection;
 
     @Inject
     EventPublisher publisher;
 
-    @Inject
-    WorkerConfig config;
 
     @Inject
     ObjectMapper json;
 
-    private RequestDecoder decoder;
+    private volatile RequestDecoder decoder;
     private final AnswerWindow answersInFlight = new AnswerWindow(ANSWERS_IN_FLIGHT);
-    private final AtomicBoolean channelStopped = new AtomicBoolean();
 
-    @PostConstruct
-    void init() {
-        decoder = new RequestDecoder(json, config.limits().maxPayloadBytes());
+    /** The decoder, made once the shell has opened the connection (before the channel hands over any record). */
+    private RequestDecoder decoder() {
+        RequestDecoder d = decoder;
+        if (d == null) {
+            MessagingSettings settings = connection.settings();
+            if (settings == null) {
+                throw new IllegalStateException("a request arrived before the worker connection was opened");
+            }
+            d = new RequestDecoder(json, settings.maxPayloadBytes());
+            decoder = d;
+        }
+        return d;
     }
 
     @Incoming("generation-requests")
@@ -63,7 +67,7 @@ class GenerationRequestConsumer {
             key = record != null && record.getKey() != null ? record.getKey().toString() : null;
             Instant submittedAt = record != null && record.getTimestampType() == TimestampType.CREATE_TIME
                     ? record.getTimestamp() : null;
-            DecodedRequest decoded = decoder.decode(message.getPayload(), key, submittedAt);
+            DecodedRequest decoded = decoder().decode(message.getPayload(), key, submittedAt);
             if (decoded instanceof DecodedRequest.Refused refused) {
                 return refuse(message, record, key, refused);
             }
@@ -72,7 +76,7 @@ class GenerationRequestConsumer {
             // The worker started before the channel connected; whenStarted() is complete by now. A failure in the
             // worker's admission is answered here; the stage SmallRye waits on never fails (that would stop it).
             RecordOrigin origin = RecordOrigin.of(record);
-            return runtime.whenStarted()
+            return connection.whenStarted()
                     .thenCompose(worker -> admit(worker, message, origin, valid))
                     .exceptionally(failure -> {
                         answerOurFault(message, record, id, failure);
@@ -123,7 +127,7 @@ class GenerationRequestConsumer {
                 ? "(no valid id; offered " + (origin.offeredId() == null ? "none" : "'" + origin.offeredId() + "'") + ")"
                 : refused.requestId(), refused.code(), origin.describe(), refused.message());
         CompletionStage<Void> event = publisher.publish(failed, origin);
-        if (refused.deadLetter() && config.events().deadLetterEnabled()) {
+        if (refused.deadLetter() && connection.settings().deadLetterEnabled()) {
             CompletionStage<Void> copy = publisher.deadLetter(message.getPayload(), key, refused.message(), record);
             event = event.thenCombine(copy, (a, b) -> null);
         }
@@ -155,14 +159,9 @@ class GenerationRequestConsumer {
                 LOG.errorf(failure, "The event of request %s (%s) was not acknowledged by Kafka. The request channel"
                         + " STOPS now and liveness is DOWN: restart the worker (the record stays uncommitted and is"
                         + " delivered again)", requestId == null ? "(no id)" : requestId, origin.describe());
-                channelStopped.set(true);
+                connection.markRequestChannelStopped();
                 message.nack(failure);
             }
         });
-    }
-
-    /** True once a record was nacked, which stops the channel (failure-strategy=fail). */
-    boolean channelStopped() {
-        return channelStopped.get();
     }
 }

@@ -22,6 +22,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.common.TopicPartition;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 /**
@@ -47,15 +48,15 @@ class KafkaLagMetrics {
     @Inject
     MeterRegistry registry;
 
-    @Inject
-    WorkerConfig config;
+    @ConfigProperty(name = "diffusionworker.worker.enabled", defaultValue = "false")
+    boolean enabled;
 
     private final Map<TopicPartition, AtomicLong> lags = new ConcurrentHashMap<>();
     private final List<Meter> meters = new CopyOnWriteArrayList<>();
     private ScheduledExecutorService scheduler;
 
     void onStart(@Observes StartupEvent event) {
-        if (!config.worker().enabled()) {
+        if (!enabled) {
             return;
         }
         scheduler = Executors.newSingleThreadScheduledExecutor(r -> {

@@ -61,6 +61,66 @@ class FaultsCountedIT extends ProcessTestInfrastructure {
         }
     }
 
+    /**
+     * Cancels in flight across a SIGKILL: a third of the requests are canceled (some before the kill, some right
+     * after, one before it was even sent), the worker is killed mid-batch and restarted. Every request must end with
+     * one terminal outcome, COMPLETED or CANCELED, never both; a redelivered answer repeats the same one (same
+     * {@code ce_id}), and nothing is lost.
+     */
+    @Test
+    void sigkillWithCancelsInFlightLeavesEveryRequestOneTerminalOutcome() throws Exception {
+        List<String> ids = ids("kill-cancel");
+        List<String> canceled = new ArrayList<>();
+        for (int i = 0; i < ids.size(); i += 3) {
+            canceled.add(ids.get(i));
+        }
+        WorkerProcess first = WorkerProcess.start(directory, kafka, s3, "kill-cancel-1", Map.of());
+        first.awaitReady();
+        clients.cancel(canceled.get(canceled.size() - 1)); // before the request is sent
+        send(clients, ids);
+        first.awaitBatchInProgress();
+        List<String> beforeKill = canceled.subList(0, canceled.size() / 2);
+        beforeKill.forEach(clients::cancel);
+        awaitSomeAnswered(clients, ids, REQUESTS / 4);
+        first.process().destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+        canceled.subList(canceled.size() / 2, canceled.size() - 1).forEach(clients::cancel); // while it is down
+        WorkerProcess second = WorkerProcess.start(directory, kafka, s3, "kill-cancel-2", Map.of());
+        try {
+            second.awaitReady();
+            Tally tally = count(clients, "SIGKILL mid-batch with cancels in flight, restart", ids);
+            assertEquals(0, tally.lost, tally.toString());
+            int contradictions = 0;
+            int oneOutcome = 0;
+            for (String id : ids) {
+                List<TestKafka.Event> terminal = clients.eventsOf(id).stream().filter(TestKafka.Event::terminal)
+                        .toList();
+                java.util.Set<String> outcomes = new java.util.TreeSet<>();
+                java.util.Set<String> eventIds = new java.util.TreeSet<>();
+                terminal.forEach(e -> {
+                    outcomes.add(e.status());
+                    eventIds.add(e.headers().get("ce_id"));
+                });
+                contradictions += outcomes.size() > 1 ? 1 : 0;
+                oneOutcome += eventIds.size() == 1 ? 1 : 0;
+                if (!canceled.contains(id)) {
+                    assertEquals(java.util.Set.of("COMPLETED"), outcomes, id + " was not canceled");
+                }
+            }
+            long canceledAnswers = canceled.stream().filter(id -> clients.eventsOf(id).stream()
+                    .anyMatch(e -> "CANCELED".equals(e.status()))).count();
+            LOG.infof("faults: cancels in flight across a SIGKILL: %d of %d canceled requests answered CANCELED (the"
+                    + " rest had finished first), %d contradictions, %d of %d requests with one terminal ce_id",
+                    canceledAnswers, canceled.size(), contradictions, oneOutcome, ids.size());
+            assertEquals(0, contradictions, "no request both COMPLETED and CANCELED");
+            assertEquals(ids.size(), oneOutcome, "every terminal event of a request has the same ce_id");
+            assertTrue(canceledAnswers >= 1, "some cancels took effect");
+            assertTrue(clients.eventsOf(canceled.get(canceled.size() - 1)).stream()
+                    .allMatch(e -> "CANCELED".equals(e.status())), "canceled before it was sent");
+        } finally {
+            stop(second);
+        }
+    }
+
     @Test
     void sigtermMidStreamFinishesTheBatchInHandWithoutDuplicates() throws Exception {
         List<String> ids = ids("term");
@@ -283,6 +343,8 @@ class FaultsCountedIT extends ProcessTestInfrastructure {
             if ("COMPLETED".equals(last.status())) {
                 tally.completed++;
                 checkImage(last);
+            } else if ("CANCELED".equals(last.status())) {
+                tally.canceled++;
             } else {
                 tally.failed.merge(last.errorCode(), 1, Integer::sum);
             }
@@ -309,6 +371,7 @@ class FaultsCountedIT extends ProcessTestInfrastructure {
         final int duplicates;
         final int lost;
         int completed;
+        int canceled;
         final Map<String, Integer> failed = new TreeMap<>();
 
         Tally(String fault, int sent, TestKafka.Delivery delivery) {
@@ -321,8 +384,8 @@ class FaultsCountedIT extends ProcessTestInfrastructure {
 
         @Override
         public String toString() {
-            return String.format(Locale.ROOT, "%s: sent %d, events %d, completed %d, failed %s, duplicates %d, lost %d",
-                    fault, sent, events, completed, failed, duplicates, lost);
+            return String.format(Locale.ROOT, "%s: sent %d, events %d, completed %d, canceled %d, failed %s, duplicates"
+                    + " %d, lost %d", fault, sent, events, completed, canceled, failed, duplicates, lost);
         }
     }
 }

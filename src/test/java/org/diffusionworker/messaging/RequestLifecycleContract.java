@@ -79,7 +79,7 @@ abstract class RequestLifecycleContract {
     void aFollowedRequestGetsStartedThenProgressThenItsTerminalEventForDdimAndDdpm() throws Exception {
         String ddim = id("follow-ddim");
         String ddpm = id("follow-ddpm");
-        kafka.send(ddim, following(request(ddim, 2, 400)).toString());
+        kafka.send(ddim, following(request(ddim, 2, 150)).toString());
         ObjectNode d = following(request(ddpm, 2, 1));
         d.remove("steps");
         kafka.send(ddpm, d.put("sampler", "ddpm").set("attributes", TestKafka.JSON.createObjectNode().put("who", "me"))
@@ -108,7 +108,7 @@ abstract class RequestLifecycleContract {
                 assertEquals(EventPublisher.PROGRESS_TYPE, p.type());
                 int now = p.body().path("step").asInt();
                 assertTrue(now > step, "step strictly increasing: " + now + " after " + step);
-                assertEquals(id.equals(ddpm) ? 500 : 400, p.body().path("steps").asInt());
+                assertEquals(id.equals(ddpm) ? 500 : 150, p.body().path("steps").asInt());
                 assertTrue(p.body().path("etaMs").asLong() >= 0);
                 assertEquals(id + ":progress:" + now, p.headers().get("ce_id"));
                 step = now;
@@ -139,7 +139,8 @@ abstract class RequestLifecycleContract {
         for (int i = 0; i < 6; i++) {
             String id = id("paused-" + i);
             ids.add(id);
-            kafka.send(id, following(request(id, WorkerTestConfig.MAX_COUNT, 150)).toString());
+            // The first fills the worker for a long run (the partition pauses behind it); the rest are short.
+            kafka.send(id, following(request(id, WorkerTestConfig.MAX_COUNT, i == 0 ? 500 : 20)).toString());
         }
         String running = ids.get(0);
         kafka.awaitStatus(running, "STARTED");
@@ -199,7 +200,7 @@ abstract class RequestLifecycleContract {
             i++;
         }
         String id = id("after-fuzz");
-        kafka.send(id, following(request(id, 2, 400)).toString());
+        kafka.send(id, following(request(id, 2, 300)).toString());
         kafka.awaitStatus(id, "STARTED");
         kafka.cancel(id);
         assertEquals("CANCELED", kafka.awaitTerminal(id).status());
@@ -208,6 +209,38 @@ abstract class RequestLifecycleContract {
         assertTrue(metric("diffusion_cancels_total") > 0);
         assertTrue(metric("diffusion_events_intermediate_total") > 0);
     }
+
+    /**
+     * Cancel latency through Kafka, {@value #LATENCY_CANCELS} times in a row: a running request (its STARTED seen),
+     * then its cancel record; the time from sending the cancel to receiving the CANCELED event, on this machine's
+     * clock. Reports figures (docs/reliability.md); run with
+     * {@code ./mvnw -B test -Dtest=EmbeddedRequestLifecycleTest -DexcludedGroups=none}.
+     */
+    @Test
+    @Tag("benchmark")
+    void cancelLatencyOfRunningRequests() throws Exception {
+        List<Double> millis = new ArrayList<>();
+        for (int i = 0; i < LATENCY_CANCELS; i++) {
+            String id = id("latency-" + i);
+            kafka.send(id, following(request(id, 4, 500)).toString());
+            kafka.awaitStatus(id, "STARTED");
+            long sent = System.nanoTime();
+            kafka.cancel(id);
+            TestKafka.Event canceled = kafka.awaitTerminal(id);
+            assertEquals("CANCELED", canceled.status(), canceled.body().toString());
+            assertEquals("running", canceled.body().path("canceledWhile").asText());
+            millis.add((canceled.receivedNanos() - sent) / 1e6);
+        }
+        List<Double> sorted = new ArrayList<>(millis);
+        java.util.Collections.sort(sorted);
+        System.out.printf(java.util.Locale.ROOT, "cancel latency over %d running requests (DDIM-500, 4 images, test"
+                        + " model): median %.0f ms, p95 %.0f ms, max %.0f ms; all: %s%n", sorted.size(),
+                sorted.get(sorted.size() / 2), sorted.get((int) Math.ceil(0.95 * sorted.size()) - 1),
+                sorted.get(sorted.size() - 1), millis.stream().map(m -> String.format(java.util.Locale.ROOT, "%.0f",
+                        m)).toList());
+    }
+
+    static final int LATENCY_CANCELS = 25;
 
     private double metric(String name) throws Exception {
         String text = HTTP.send(HttpRequest.newBuilder(metrics.toURI()).build(), HttpResponse.BodyHandlers.ofString())

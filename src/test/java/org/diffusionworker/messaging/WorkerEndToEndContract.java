@@ -65,7 +65,7 @@ abstract class WorkerEndToEndContract {
     URL metrics;
 
     @Inject
-    WorkerRuntime runtime;
+    WorkerConnection connection;
 
     @Inject
     KafkaClientService kafkaClients;
@@ -244,7 +244,7 @@ abstract class WorkerEndToEndContract {
         boolean pausedSeen = false;
         long deadline = System.nanoTime() + TestKafka.WAIT.toNanos();
         while (ids.stream().anyMatch(id -> kafka.eventsFor(id) == 0) && System.nanoTime() < deadline) {
-            maxPending = Math.max(maxPending, runtime.worker().orElseThrow().status().pendingImages());
+            maxPending = Math.max(maxPending, connection.worker().orElseThrow().status().pendingImages());
             pausedSeen |= !kafkaClients.getConsumer("generation-requests").paused().await()
                     .atMost(Duration.ofSeconds(5)).isEmpty();
             kafka.poll();

@@ -1,7 +1,8 @@
-package org.diffusionworker.messaging;
+package org.diffusionworker.app;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import org.diffusionworker.messaging.WorkerConnection;
 import org.diffusionworker.worker.GenerationWorker;
 import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
@@ -56,7 +57,7 @@ final class WorkerHealthChecks {
         WorkerRuntime runtime;
 
         @Inject
-        GenerationRequestConsumer consumer;
+        WorkerConnection connection;
 
         @Override
         public HealthCheckResponse call() {
@@ -66,7 +67,7 @@ final class WorkerHealthChecks {
                 return response.up().build();
             }
             GenerationWorker.Status s = worker.status();
-            boolean consuming = !consumer.channelStopped();
+            boolean consuming = !connection.requestChannelStopped();
             response.status(s.replicasAlive() && consuming).withData("replicas", s.replicas())
                     .withData("imagesInHand", s.imagesInHand());
             if (!consuming) {

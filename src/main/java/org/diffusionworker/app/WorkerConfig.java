@@ -1,4 +1,4 @@
-package org.diffusionworker.messaging;
+package org.diffusionworker.app;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;

@@ -1,4 +1,4 @@
-package org.diffusionworker.messaging;
+package org.diffusionworker.app;
 
 import ai.djl.Device;
 import io.micrometer.core.instrument.Gauge;
@@ -16,9 +16,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import org.diffusionworker.generation.GenerationEngine;
+import org.diffusionworker.messaging.MessagingSettings;
+import org.diffusionworker.messaging.WorkerConnection;
 import org.diffusionworker.model.DjlRuntime;
 import org.diffusionworker.model.ModelLoader;
 import org.diffusionworker.storage.MinioObjectStore;
@@ -49,12 +49,8 @@ public class WorkerRuntime {
     MeterRegistry registry;
 
     @Inject
-    EventPublisher publisher;
+    WorkerConnection connection;
 
-    @Inject
-    ControlTopicReader control;
-
-    private final CompletableFuture<GenerationWorker> started = new CompletableFuture<>();
     private volatile GenerationWorker worker;
     private MinioObjectStore store;
     private final List<Meter> gauges = new ArrayList<>();
@@ -87,8 +83,9 @@ public class WorkerRuntime {
                     + config.worker().warmUpTimeout() + ")");
         }
         checkCommitMaxAge(settings);
-        // Before any request is taken: a redelivered request must meet the cancel it had before a restart.
-        control.start(created, metrics, Duration.ofSeconds(30));
+        // The channels hand records over only once this returned: a redelivered request must meet the cancel it had
+        // before a restart, so the control topic is read back first.
+        connection.open(created, messagingSettings(config), Duration.ofSeconds(30));
         GenerationWorker.Status status = created.status();
         LOG.infof("Worker ready in %d ms: model %s (%s) x%d, batches of up to %d images (%s, %d ms delay), bucket %s"
                         + " at %s%s, requests from '%s' as group '%s'", (System.nanoTime() - start) / 1_000_000,
@@ -96,7 +93,6 @@ public class WorkerRuntime {
                 settings.policy(), settings.maxQueueDelay().toMillis(), storeSettings.bucket(), storeSettings.endpoint(),
                 status.storageAvailable() ? "" : " (UNREACHABLE: " + status.storageProblem() + ")",
                 config.kafka().requestsTopic(), config.kafka().groupId());
-        started.complete(worker);
     }
 
     void onStop(@Observes @Priority(Interceptor.Priority.PLATFORM_BEFORE) ShutdownEvent event) throws InterruptedException {
@@ -107,9 +103,9 @@ public class WorkerRuntime {
         Duration grace = config.worker().shutdownGrace();
         long deadline = System.nanoTime() + grace.toNanos();
         LOG.infof("Stopping: no new requests; finishing the batch in hand within %s", grace);
-        control.stop();
+        connection.closeControl();
         boolean finished = w.shutdown(grace);
-        boolean published = publisher.awaitIdle(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+        boolean published = connection.awaitEventsSent(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
         LOG.infof("Worker stopped (%s, %s); the consumer commits acknowledged offsets as it closes",
                 finished ? "all requests in hand answered" : "some requests left unanswered, to be redelivered",
                 published ? "all events acknowledged" : "some events not acknowledged in time");
@@ -122,16 +118,11 @@ public class WorkerRuntime {
     }
 
     /** The running worker, once started. */
-    Optional<GenerationWorker> worker() {
+    public Optional<GenerationWorker> worker() {
         return Optional.ofNullable(worker);
     }
 
-    /** Completes with the worker once it is warm (never, when the worker is disabled). */
-    CompletionStage<GenerationWorker> whenStarted() {
-        return started;
-    }
-
-    boolean enabled() {
+    public boolean enabled() {
         return config.worker().enabled();
     }
 
@@ -200,6 +191,11 @@ public class WorkerRuntime {
             // What the mapping's per-field bounds cannot see: e.g. max-pending-images below limits.max-count.
             throw new IllegalStateException("invalid worker configuration (diffusionworker.*): " + e.getMessage(), e);
         }
+    }
+
+    static MessagingSettings messagingSettings(WorkerConfig c) {
+        return new MessagingSettings(c.kafka().controlTopic(), c.kafka().cancelRetention(),
+                c.limits().maxPayloadBytes(), c.events().source(), c.events().deadLetterEnabled());
     }
 
     static MinioStoreSettings storeSettings(WorkerConfig c) {

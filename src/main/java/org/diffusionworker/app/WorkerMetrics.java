@@ -1,4 +1,4 @@
-package org.diffusionworker.messaging;
+package org.diffusionworker.app;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
@@ -14,7 +14,8 @@ import org.diffusionworker.worker.WorkerListener;
 /**
  * The worker's metrics in Micrometer (Prometheus at /q/metrics): requests by outcome and error code, images made,
  * batch sizes, queue delay, sampling step time, upload and end-to-end latency. Queue depth gauges are registered by
- * {@link WorkerRuntime}; Kafka's own consumer metrics (lag included) come from the Kafka binder.
+ * {@link WorkerRuntime}, the control reader's (cancel latency, bad control records) by messaging; Kafka's own consumer
+ * metrics (lag included) come from the Kafka binder.
  */
 final class WorkerMetrics implements WorkerListener {
 
@@ -29,8 +30,6 @@ final class WorkerMetrics implements WorkerListener {
     private final Timer upload;
     private final Timer endToEnd;
     private final DistributionSummary stepHookShare;
-    private final Timer cancelLatency;
-    private final Counter invalidControl;
 
     WorkerMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -55,18 +54,15 @@ final class WorkerMetrics implements WorkerListener {
         this.stepHookShare = DistributionSummary.builder("diffusion.sampling.step.hook.share").description("Share of a"
                 + " batch's sampling time spent in its per-step hook (progress events and cancel checks)")
                 .register(registry);
-        this.cancelLatency = Timer.builder("diffusion.cancel.latency").description("From a cancel record's timestamp"
-                        + " to the CANCELED event handed to Kafka").publishPercentileHistogram()
-                .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofMinutes(1))
-                .register(registry);
-        this.invalidControl = Counter.builder("diffusion.control.records.invalid").description("Control records that"
-                + " could not be read (logged and skipped)").register(registry);
         // Present from the start, so dashboards and alerts see zero rather than no data.
         for (CancelEffect effect : CancelEffect.values()) {
             registry.counter("diffusion.cancels", "effect", effect.name().toLowerCase(java.util.Locale.ROOT));
         }
         for (RequestEvent kind : RequestEvent.values()) {
             registry.counter("diffusion.events.intermediate", "type", kind.id());
+        }
+        for (Outcome.CancelPoint point : Outcome.CancelPoint.values()) {
+            canceled(point);
         }
     }
 
@@ -84,8 +80,7 @@ final class WorkerMetrics implements WorkerListener {
         } else if (outcome instanceof Outcome.Canceled c) {
             result = "canceled";
             code = "none";
-            registry.counter("diffusion.requests.canceled", "while", c.canceledWhile().name().toLowerCase(
-                    java.util.Locale.ROOT)).increment();
+            canceled(c.canceledWhile()).increment();
         } else {
             result = "failed";
             code = ((Outcome.Failed) outcome).code().name();
@@ -127,13 +122,11 @@ final class WorkerMetrics implements WorkerListener {
         registry.counter("diffusion.events.intermediate", "type", kind.id()).increment();
     }
 
-    /** From a cancel record's timestamp to the CANCELED event handed to Kafka. */
-    void cancelAnswered(long nanos) {
-        cancelLatency.record(nanos, TimeUnit.NANOSECONDS);
+    private Counter canceled(Outcome.CancelPoint point) {
+        return Counter.builder("diffusion.requests.canceled").description("Requests answered CANCELED, by where the"
+                + " cancel found them").tag("while", point.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'))
+                .register(registry);
     }
 
-    /** A control record that could not be read (logged and skipped). */
-    void invalidControlRecord() {
-        invalidControl.increment();
-    }
+
 }
