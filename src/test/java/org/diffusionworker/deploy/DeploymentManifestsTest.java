@@ -42,6 +42,7 @@ class DeploymentManifestsTest {
     private static final String EVENTS = APP.getProperty("diffusionworker.kafka.events-topic");
     private static final String DEAD_LETTERS = APP.getProperty("diffusionworker.kafka.dead-letter-topic");
     private static final String GROUP = APP.getProperty("diffusionworker.kafka.group-id");
+    private static final String CONTROL = APP.getProperty("diffusionworker.kafka.control-topic");
     private static final Set<String> PROBE_PATHS = Set.of("/q/health/started", "/q/health/ready", "/q/health/live");
     private static final Path K8S = DeployFiles.K8S;
 
@@ -297,9 +298,9 @@ class DeploymentManifestsTest {
         for (Map<String, Object> o : concat(topics, users)) {
             assertEquals("kafka.strimzi.io/v1", o.get("apiVersion"), text(o, "metadata", "name"));
         }
-        assertEquals(Set.of(REQUESTS, EVENTS, DEAD_LETTERS),
+        assertEquals(Set.of(REQUESTS, EVENTS, DEAD_LETTERS, CONTROL),
                 new TreeSet<>(topics.stream().map(t -> text(t, "metadata", "name")).toList()));
-        for (String topic : List.of(REQUESTS, EVENTS, DEAD_LETTERS)) {
+        for (String topic : List.of(REQUESTS, EVENTS, DEAD_LETTERS, CONTROL)) {
             assertTrue(DeployFiles.read(DeployFiles.COMPOSE).contains("--topic " + topic + " "),
                     "docker-compose.yml creates " + topic);
         }
@@ -310,10 +311,13 @@ class DeploymentManifestsTest {
         assertTrue(worker.get("topic:" + EVENTS).contains("Write"), "worker writes events: " + worker);
         assertTrue(worker.get("topic:" + DEAD_LETTERS).contains("Write"), "worker writes dead letters: " + worker);
         assertFalse(worker.getOrDefault("topic:" + REQUESTS, Set.of()).contains("Write"), "least privilege");
+        assertTrue(worker.get("topic:" + CONTROL).contains("Read"), "worker reads cancels: " + worker);
+        assertFalse(worker.get("topic:" + CONTROL).contains("Write"), "least privilege: " + worker);
 
         Map<String, Set<String>> producer = acls(users, "diffusion-producer");
         assertTrue(producer.get("topic:" + REQUESTS).contains("Write"), "producers write requests: " + producer);
         assertTrue(producer.get("topic:" + EVENTS).contains("Read"), "producers read events: " + producer);
+        assertTrue(producer.get("topic:" + CONTROL).contains("Write"), "producers send cancels: " + producer);
     }
 
     private static Map<String, Set<String>> acls(List<Map<String, Object>> users, String name) {
@@ -505,7 +509,7 @@ class DeploymentManifestsTest {
         Map<String, Object> cpuConfig = map(onlyOfKind(rendered.get("k8s/overlays/cpu"), "ConfigMap").get("data"));
         assertEquals("cpu", cpuConfig.get("DIFFUSIONWORKER_MODEL_DEVICE"));
         List<Map<String, Object>> strimzi = rendered.get("k8s/overlays/kafka-strimzi");
-        assertEquals(3, ofKind(strimzi, "KafkaTopic").size());
+        assertEquals(4, ofKind(strimzi, "KafkaTopic").size());
         assertEquals(2, ofKind(strimzi, "KafkaUser").size());
         strimzi.forEach(o -> assertEquals("my-cluster", text(o, "metadata", "labels", "strimzi.io/cluster")));
     }
