@@ -63,6 +63,8 @@ class ControlTopicReader {
     private volatile Thread thread;
     private volatile boolean running;
     private volatile boolean assigned;
+    /** Reader thread only. */
+    private boolean missingTopicReported;
     /** Counted down once the cancels of the retention window have been read (or there were none to read). */
     private final CountDownLatch caughtUp = new CountDownLatch(1);
     /** Where the replay ends: the end offsets when the partitions were first assigned. Reader thread only. */
@@ -141,6 +143,10 @@ class ControlTopicReader {
                         refreshed = System.nanoTime();
                         assign(c, topic);
                     }
+                    if (!assigned) {
+                        sleepQuietly(); // the topic does not exist (yet): look again in a moment
+                        continue;
+                    }
                     for (ConsumerRecord<String, byte[]> record : c.poll(POLL)) {
                         handle(record, worker, metrics, decoder);
                     }
@@ -165,10 +171,10 @@ class ControlTopicReader {
     private void assign(KafkaConsumer<String, byte[]> c, String topic) {
         List<PartitionInfo> infos = c.partitionsFor(topic, Duration.ofSeconds(10));
         if (infos == null || infos.isEmpty()) {
-            if (assigned || !running) {
-                return;
+            if (!missingTopicReported) {
+                missingTopicReported = true;
+                LOG.warnf("Control topic '%s' does not exist; cancels are not read until it does", topic);
             }
-            LOG.warnf("Control topic '%s' has no partitions yet; cancels are not read until it exists", topic);
             caughtUp.countDown(); // nothing to replay
             return;
         }
