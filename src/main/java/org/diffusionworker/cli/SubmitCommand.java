@@ -153,11 +153,7 @@ public class SubmitCommand implements Callable<Integer> {
 
         try (KafkaConsumer<String, String> events = consumer(servers);
              KafkaProducer<String, String> producer = producer(servers)) {
-            List<TopicPartition> partitions = eventPartitions(events, wait);
-            events.assign(partitions);
-            // Only events after this point: take the positions now, before the request can be answered.
-            events.seekToEnd(partitions);
-            partitions.forEach(events::position);
+            positionAtEnd(events, wait);
             producer.send(new ProducerRecord<>(requestsTopic, id, json.writeValueAsString(request)))
                     .get(30, TimeUnit.SECONDS);
             err.printf("sent request %s to %s on %s; waiting up to %s for its event on %s%n", id, requestsTopic,
@@ -180,10 +176,7 @@ public class SubmitCommand implements Callable<Integer> {
         try (KafkaConsumer<String, String> events = consumer(servers);
              KafkaProducer<String, String> producer = producer(servers)) {
             if (follow) {
-                List<TopicPartition> partitions = eventPartitions(events, wait);
-                events.assign(partitions);
-                events.seekToEnd(partitions);
-                partitions.forEach(events::position);
+                positionAtEnd(events, wait);
             }
             producer.send(new ProducerRecord<>(controlTopic, cancel, json.writeValueAsString(record)))
                     .get(30, TimeUnit.SECONDS);
@@ -286,6 +279,14 @@ public class SubmitCommand implements Callable<Integer> {
             r.putArray("events").add("started").add("progress");
         }
         return r;
+    }
+
+    /** Only events after this point: the positions taken now, before the request can be answered. */
+    private void positionAtEnd(KafkaConsumer<String, String> events, Duration wait) {
+        List<TopicPartition> partitions = eventPartitions(events, wait);
+        events.assign(partitions);
+        events.seekToEnd(partitions);
+        partitions.forEach(events::position);
     }
 
     private List<TopicPartition> eventPartitions(KafkaConsumer<String, String> events, Duration wait) {

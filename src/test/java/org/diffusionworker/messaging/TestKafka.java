@@ -133,6 +133,19 @@ final class TestKafka implements AutoCloseable {
         return await(List.of(id), n).get(id);
     }
 
+    /** The sum of every series of {@code name} in a Prometheus text page at {@code metrics} (0 when absent). */
+    static double metric(java.net.URL metrics, String name) throws Exception {
+        String text = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(metrics.toURI())
+                .build(), java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^" + java.util.regex.Pattern.quote(name)
+                + "(\\{[^}]*\\})? ([0-9.eE+-]+)$").matcher(text);
+        double sum = 0;
+        while (m.find()) {
+            sum += Double.parseDouble(m.group(2));
+        }
+        return sum;
+    }
+
     /** Sends a control record (a cancel, or anything else) keyed by {@code key}. */
     void sendControl(String key, byte[] value) {
         sendTo(WorkerTestConfig.CONTROL, key, value);
