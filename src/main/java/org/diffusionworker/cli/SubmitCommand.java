@@ -47,10 +47,12 @@ import picocli.CommandLine.Spec;
  * producer in another service would; it does not need the worker to run in this process.
  */
 @Command(name = "submit", mixinStandardHelpOptions = true, sortOptions = false,
-        description = "Send one generation request to Kafka, wait for its event, print the URL (and download the PNG).")
+        description = "Send one generation request to Kafka, wait for its event, print the URL (and download the PNG);"
+                + " --follow prints its STARTED and PROGRESS events, --cancel ID takes a request back.")
 public class SubmitCommand implements Callable<Integer> {
 
     static final int FAILED_EXIT_CODE = 3;
+    static final int CANCELED_EXIT_CODE = 4;
 
     @Spec
     CommandSpec spec;
@@ -189,7 +191,7 @@ public class SubmitCommand implements Callable<Integer> {
         }
     }
 
-    /** Prints the terminal event; the exit code: 0 when COMPLETED. */
+    /** Prints the terminal event; the exit code: 0 COMPLETED, 3 FAILED (or no event in time), 4 CANCELED. */
     private int answer(ObjectMapper json, ConsumerRecord<String, String> event, String id, PrintWriter out,
             PrintWriter err) throws IOException, InterruptedException {
         if (event == null) {
