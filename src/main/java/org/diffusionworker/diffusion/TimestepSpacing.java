@@ -13,6 +13,21 @@ public enum TimestepSpacing {
      */
     LOG_SNR;
 
+    /** {@code trailing} or {@code log-snr}. */
+    public String id() {
+        return this == TRAILING ? "trailing" : "log-snr";
+    }
+
+    /** Parses an {@link #id()}, case-insensitively, naming the choices on failure. */
+    public static TimestepSpacing parse(String text) {
+        for (TimestepSpacing spacing : values()) {
+            if (text != null && spacing.id().equalsIgnoreCase(text.strip())) {
+                return spacing;
+            }
+        }
+        throw new IllegalArgumentException("unknown timestep spacing '" + text + "' (use trailing or log-snr)");
+    }
+
     /** The n timesteps visited, strictly decreasing, the first T and the last at least 1. */
     public int[] timesteps(NoiseSchedule schedule, int steps) {
         int total = schedule.timesteps();

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.time.Instant;
 import java.util.Map;
-import org.diffusionworker.diffusion.SamplerKind;
 import org.diffusionworker.generation.Conditioning;
 import org.diffusionworker.worker.Outcome;
 
@@ -42,7 +41,7 @@ final class EventEncoder {
                 c.trajectory().map(t -> new GenerationEvent.Trajectory(t.url(), t.key(), t.contentType(), t.frames()))
                         .orElse(null),
                 new GenerationEvent.Parameters(label, context, p.count(),
-                        p.sampler().kind() == SamplerKind.DDPM ? "ddpm" : "ddim", p.sampler().steps(), p.sampler().eta(),
+                        p.sampler().kind().id(), p.sampler().steps(), p.sampler().eta(),
                         p.guidance(), p.seed(), p.seedDrawn(), p.columns(), p.trajectory()),
                 new GenerationEvent.Model(c.model().name(), c.model().weightsSha256()),
                 new GenerationEvent.Timings(c.timings().queuedMs(), c.timings().samplingMs(), c.timings().uploadMs(),

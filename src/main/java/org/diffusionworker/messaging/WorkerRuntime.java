@@ -184,7 +184,8 @@ public class WorkerRuntime {
                     Math.min(c.limits().defaultSteps(), c.limits().maxSteps()),
                     Math.min(c.limits().fastSteps(), c.limits().maxSteps()), c.storage().outageLimit(),
                     c.storage().outageRetryInterval(), c.worker().uploadThreads(), c.worker().samplingAttempts(),
-                    c.worker().samplingRetryBackoff());
+                    c.worker().samplingRetryBackoff(), c.limits().defaultSampler(), c.limits().fastSampler(),
+                    Math.min(c.limits().fastSolverSteps(), c.limits().maxSteps()));
         } catch (IllegalArgumentException e) {
             // What the mapping's per-field bounds cannot see: e.g. max-pending-images below limits.max-count.
             throw new IllegalStateException("invalid worker configuration (diffusionworker.*): " + e.getMessage(), e);
