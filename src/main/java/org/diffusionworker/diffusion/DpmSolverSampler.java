@@ -10,29 +10,10 @@ import ai.djl.ndarray.NDArray;
  *
  * <p>Immutable: the previous step's prediction is kept in the run's {@link SamplerHistory}.
  */
-public final class DpmSolverSampler implements Sampler {
-
-    private final NoiseSchedule schedule;
-    private final MultistepGrid grid;
+public final class DpmSolverSampler extends MultistepSampler {
 
     public DpmSolverSampler(NoiseSchedule schedule, int steps, TimestepSpacing spacing) {
-        this.schedule = schedule;
-        this.grid = new MultistepGrid(schedule, steps, spacing);
-    }
-
-    @Override
-    public int[] timesteps() {
-        return grid.timesteps();
-    }
-
-    @Override
-    public boolean needsNoise(int t) {
-        return false;
-    }
-
-    @Override
-    public SamplerHistory newHistory() {
-        return new SamplerHistory(1);
+        super(schedule, steps, spacing, 1);
     }
 
     @Override

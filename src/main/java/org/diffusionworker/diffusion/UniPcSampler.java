@@ -13,29 +13,10 @@ import ai.djl.ndarray.NDArray;
  * sigma_0 = 0. Deterministic and immutable: the last two predictions and the last corrected sample live in the run's
  * {@link SamplerHistory}.
  */
-public final class UniPcSampler implements Sampler {
-
-    private final NoiseSchedule schedule;
-    private final MultistepGrid grid;
+public final class UniPcSampler extends MultistepSampler {
 
     public UniPcSampler(NoiseSchedule schedule, int steps, TimestepSpacing spacing) {
-        this.schedule = schedule;
-        this.grid = new MultistepGrid(schedule, steps, spacing);
-    }
-
-    @Override
-    public int[] timesteps() {
-        return grid.timesteps();
-    }
-
-    @Override
-    public boolean needsNoise(int t) {
-        return false;
-    }
-
-    @Override
-    public SamplerHistory newHistory() {
-        return new SamplerHistory(2);
+        super(schedule, steps, spacing, 2);
     }
 
     @Override
