@@ -95,7 +95,7 @@ public class EvaluateCommand implements Callable<Integer> {
     List<Integer> steps;
 
     @Option(names = "--spacing", paramLabel = "trailing|log-snr",
-            description = "Timestep spacing of dpmpp-2m and unipc (default: each sampler's own).")
+            description = "Timestep spacing of dpmpp-2m and unipc (default: log-snr, measured best).")
     String spacing;
 
     @Option(names = "--guidance", split = ",", defaultValue = "0,1,3",

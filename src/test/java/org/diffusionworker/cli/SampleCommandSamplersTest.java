@@ -23,10 +23,10 @@ class SampleCommandSamplersTest {
     @Test
     void theMultistepSamplersSampleAndAreNamedInTheResultLine() {
         String dpm = run("--sampler", "dpmpp-2m", "--steps", "6", "--out", temp.resolve("dpm.png").toString());
-        assertTrue(dpm.contains("DPM++2M-6 trailing"), dpm);
-        String unipc = run("--sampler", "unipc", "--steps", "5", "--spacing", "log-snr", "--out",
+        assertTrue(dpm.contains("DPM++2M-6 log-snr"), dpm);
+        String unipc = run("--sampler", "unipc", "--steps", "5", "--spacing", "trailing", "--out",
                 temp.resolve("unipc.png").toString(), "--gif", temp.resolve("unipc.gif").toString());
-        assertTrue(unipc.contains("UniPC-5 log-snr") && unipc.contains("6 frame(s)"), unipc);
+        assertTrue(unipc.contains("UniPC-5 trailing") && unipc.contains("6 frame(s)"), unipc);
         assertTrue(Files.isRegularFile(temp.resolve("unipc.png")));
     }
 

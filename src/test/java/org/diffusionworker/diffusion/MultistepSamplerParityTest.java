@@ -45,7 +45,7 @@ class MultistepSamplerParityTest {
     void trajectoryMatchesTheFloat64Reference(SamplerKind kind, TimestepSpacing spacing, int steps, int w) {
         try (NDManager m = NDManager.newBaseManager()) {
             Map<String, NDArray> f = Fixtures.arrays(m, "multistep", kind.id() + ".npz");
-            String key = "n" + steps + "_w" + w + "_" + (spacing == TimestepSpacing.TRAILING ? "trailing" : "log-snr");
+            String key = "n" + steps + "_w" + w + "_" + spacing.id();
             Sampler sampler = new SamplerSettings(kind, steps, 0, spacing).create(SCHEDULE);
             assertArrayEquals(toInts(f.get(key + "_timesteps")), sampler.timesteps(), "timesteps");
 
