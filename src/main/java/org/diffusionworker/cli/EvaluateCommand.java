@@ -95,7 +95,8 @@ public class EvaluateCommand implements Callable<Integer> {
     List<Integer> steps;
 
     @Option(names = "--spacing", paramLabel = "trailing|log-snr",
-            description = "Timestep spacing of dpmpp-2m and unipc (default: log-snr, measured best).")
+            description = "Timestep spacing of dpmpp-2m and unipc (default: log-snr below 10 steps, else"
+                    + " trailing; measured).")
     String spacing;
 
     @Option(names = "--guidance", split = ",", defaultValue = "0,1,3",

@@ -62,7 +62,8 @@ public class SampleCommand implements Callable<Integer> {
     Integer steps;
 
     @Option(names = "--spacing", paramLabel = "trailing|log-snr",
-            description = "Timestep spacing of dpmpp-2m and unipc. Default: log-snr, measured best (docs/performance.md).")
+            description = "Timestep spacing of dpmpp-2m and unipc. Default: log-snr below 10 steps, trailing from 10"
+                    + " (measured: docs/performance.md).")
     String spacing;
 
     @Option(names = "--eta", defaultValue = "0", description = "DDIM eta in [0, 1]; 0 is deterministic. Default: ${DEFAULT-VALUE}.")

@@ -17,14 +17,14 @@ public record SamplerSettings(SamplerKind kind, int steps, double eta, TimestepS
         if (!(eta >= 0 && eta <= 1)) {
             throw new IllegalArgumentException("eta must be in [0, 1], got " + eta);
         }
-        spacing = spacing == null ? kind.defaultSpacing() : spacing;
-        if (!kind.multistep() && spacing != kind.defaultSpacing()) {
+        spacing = spacing == null ? kind.defaultSpacing(steps) : spacing;
+        if (!kind.multistep() && spacing != kind.defaultSpacing(steps)) {
             throw new IllegalArgumentException("the timestep spacing applies to dpmpp-2m and unipc only; " + kind.id()
                     + " runs on its own grid");
         }
     }
 
-    /** Settings on the kind's default spacing. */
+    /** Settings on the kind's default spacing for these steps. */
     public SamplerSettings(SamplerKind kind, int steps, double eta) {
         this(kind, steps, eta, null);
     }

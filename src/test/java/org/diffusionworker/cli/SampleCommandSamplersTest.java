@@ -23,7 +23,9 @@ class SampleCommandSamplersTest {
     @Test
     void theMultistepSamplersSampleAndAreNamedInTheResultLine() {
         String dpm = run("--sampler", "dpmpp-2m", "--steps", "6", "--out", temp.resolve("dpm.png").toString());
-        assertTrue(dpm.contains("DPM++2M-6 log-snr"), dpm);
+        assertTrue(dpm.contains("DPM++2M-6 log-snr"), "log-SNR below 10 steps: " + dpm);
+        String dpm12 = run("--sampler", "dpmpp-2m", "--steps", "12", "--out", temp.resolve("dpm12.png").toString());
+        assertTrue(dpm12.contains("DPM++2M-12 trailing"), "trailing from 10 steps: " + dpm12);
         String unipc = run("--sampler", "unipc", "--steps", "5", "--spacing", "trailing", "--out",
                 temp.resolve("unipc.png").toString(), "--gif", temp.resolve("unipc.gif").toString());
         assertTrue(unipc.contains("UniPC-5 trailing") && unipc.contains("6 frame(s)"), unipc);

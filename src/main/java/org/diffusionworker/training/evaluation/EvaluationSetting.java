@@ -37,7 +37,7 @@ public record EvaluationSetting(SamplerSettings sampler, ClassifierFreeGuidance 
     }
 
     private boolean otherSpacing() {
-        return sampler.spacing() != sampler.kind().defaultSpacing();
+        return sampler.spacing() != sampler.kind().defaultSpacing(sampler.steps());
     }
 
     private static String trim(double value) {
