@@ -185,8 +185,10 @@ public class WorkerRuntime {
                     Math.min(c.limits().defaultSteps(), c.limits().maxSteps()),
                     Math.min(c.limits().fastSteps(), c.limits().maxSteps()), c.storage().outageLimit(),
                     c.storage().outageRetryInterval(), c.worker().uploadThreads(), c.worker().samplingAttempts(),
-                    c.worker().samplingRetryBackoff(), new WorkerSettings.Lifecycle(c.events().progressInterval(),
-                    c.kafka().cancelRetention(), c.kafka().cancelCapacity()));
+                    c.worker().samplingRetryBackoff(), c.limits().defaultSampler(), c.limits().fastSampler(),
+                    Math.min(c.limits().fastSolverSteps(), c.limits().maxSteps()),
+                    new WorkerSettings.Lifecycle(c.events().progressInterval(), c.kafka().cancelRetention(),
+                            c.kafka().cancelCapacity()));
         } catch (IllegalArgumentException e) {
             // What the mapping's per-field bounds cannot see: e.g. max-pending-images below limits.max-count.
             throw new IllegalStateException("invalid worker configuration (diffusionworker.*): " + e.getMessage(), e);

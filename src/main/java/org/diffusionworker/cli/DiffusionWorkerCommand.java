@@ -12,5 +12,5 @@ import picocli.CommandLine.Command;
         description = "Generates images with a class-conditional diffusion model (ContextUnet on DJL).",
         subcommands = {SampleCommand.class, ImportWeightsCommand.class, ExportStateDictCommand.class,
                 BenchmarkCommand.class, ServeCommand.class, SubmitCommand.class, LoadgenCommand.class,
-                TrainCommand.class, EvaluateCommand.class})
+                TrainCommand.class, EvaluateCommand.class, QualityPlotCommand.class})
 public class DiffusionWorkerCommand {}

@@ -16,7 +16,9 @@ import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 import org.diffusionworker.diffusion.ClassifierFreeGuidance;
+import org.diffusionworker.diffusion.SamplerKind;
 import org.diffusionworker.diffusion.SamplerSettings;
+import org.diffusionworker.diffusion.TimestepSpacing;
 import org.diffusionworker.generation.GenerationEngine;
 import org.diffusionworker.model.DjlRuntime;
 import org.diffusionworker.model.InvalidModelException;
@@ -47,7 +49,8 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "evaluate", mixinStandardHelpOptions = true,
         description = {"Evaluate a model: conditional accuracy and a Fréchet distance (in the features of a small CNN"
-                + " trained on the real data) for DDIM at several guidance weights and DDPM.",
+                + " trained on the real data) for DDIM, DPM-Solver++(2M) or UniPC at several steps and guidance weights, and"
+                + " DDPM.",
             "Writes <out>/evaluation.md and a grid PNG per setting."})
 public class EvaluateCommand implements Callable<Integer> {
 
@@ -82,11 +85,22 @@ public class EvaluateCommand implements Callable<Integer> {
                     + " ${DEFAULT-VALUE}).")
     int ddpmSamplesPerLabel;
 
-    @Option(names = "--ddim-steps", defaultValue = "25", description = "DDIM steps (default: ${DEFAULT-VALUE}).")
-    int ddimSteps;
+    @Option(names = "--sampler", split = ",", defaultValue = "ddim", paramLabel = "ddim|dpmpp-2m|unipc",
+            description = "Samplers to evaluate at every --steps and --guidance (default: ${DEFAULT-VALUE}); DDPM is"
+                    + " --ddpm's.")
+    List<String> samplers;
+
+    @Option(names = {"--steps", "--ddim-steps"}, split = ",", defaultValue = "25",
+            description = "Steps of every --sampler, one or more (default: ${DEFAULT-VALUE}).")
+    List<Integer> steps;
+
+    @Option(names = "--spacing", paramLabel = "trailing|log-snr",
+            description = "Timestep spacing of dpmpp-2m and unipc (default: log-snr below 10 steps, else"
+                    + " trailing; measured).")
+    String spacing;
 
     @Option(names = "--guidance", split = ",", defaultValue = "0,1,3",
-            description = "Guidance weights to evaluate with DDIM (default: ${DEFAULT-VALUE}).")
+            description = "Guidance weights to evaluate with --sampler (default: ${DEFAULT-VALUE}).")
     List<Double> guidance;
 
     @Option(names = "--ddpm", defaultValue = "best", paramLabel = "none|best|all",
@@ -157,6 +171,7 @@ public class EvaluateCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--guidance needs at least one weight");
         }
         guidance.forEach(ClassifierFreeGuidance::new);
+        List<SamplerSettings> settings = samplerSettings();
         Device target = DjlRuntime.device(device);
         Path output = out != null ? out : model.resolve("evaluation");
 
@@ -217,11 +232,16 @@ public class EvaluateCommand implements Callable<Integer> {
                             "real images, N=" + ddpmSamplesPerLabel));
                 }
                 List<Evaluator.Row> ddim = new ArrayList<>();
-                for (double w : guidance) {
-                    ddim.add(score(evaluator, engine, new EvaluationSetting(SamplerSettings.ddim(ddimSteps, 0),
-                            new ClassifierFreeGuidance(w), samplesPerLabel), output, console));
+                for (SamplerSettings setting : settings) {
+                    for (double w : guidance) {
+                        Evaluator.Row row = score(evaluator, engine, new EvaluationSetting(setting,
+                                new ClassifierFreeGuidance(w), samplesPerLabel), output, console);
+                        rows.add(row);
+                        if (ddim.size() < guidance.size()) {
+                            ddim.add(row);
+                        }
+                    }
                 }
-                rows.addAll(ddim);
                 List<Double> ddpmWeights = switch (ddpmChoice) {
                     case NONE -> List.of();
                     case ALL -> guidance;
@@ -320,6 +340,25 @@ public class EvaluateCommand implements Callable<Integer> {
 
     private static boolean unnamed(ImageDataset data) {
         return data.labelNames().equals(LabelNames.numbered(data.labelCount()));
+    }
+
+    /** Every --sampler at every --steps, on --spacing where given; DDPM is refused here (it is --ddpm's). */
+    private List<SamplerSettings> samplerSettings() {
+        if (steps == null || steps.isEmpty() || samplers == null || samplers.isEmpty()) {
+            throw new IllegalArgumentException("--sampler and --steps need at least one value each");
+        }
+        TimestepSpacing chosen = spacing == null ? null : TimestepSpacing.parse(spacing);
+        List<SamplerSettings> all = new ArrayList<>();
+        for (String name : samplers) {
+            SamplerKind kind = SamplerKind.parse(name);
+            if (!kind.takesSteps()) {
+                throw new IllegalArgumentException("--sampler ddpm: DDPM always takes all T steps; use --ddpm");
+            }
+            for (int n : steps) {
+                all.add(new SamplerSettings(kind, n, 0, kind.multistep() ? chosen : null));
+            }
+        }
+        return all;
     }
 
     private static DdpmChoice parseDdpm(String text) {

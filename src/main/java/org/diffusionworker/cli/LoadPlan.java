@@ -4,12 +4,14 @@ import java.math.BigDecimal;
 import java.math.MathContext;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Random;
+import org.diffusionworker.diffusion.SamplerKind;
 
 /**
  * What {@code loadgen} sends and when: the mix of labels, image counts and samplers, the fixed request parameters,
@@ -18,7 +20,7 @@ import java.util.Random;
  *
  * @param labels   the label of each request
  * @param counts   the image count of each request
- * @param samplers {@code ddim} or {@code ddpm} for each request
+ * @param samplers a sampler id ({@code ddim}, {@code ddpm}, {@code dpmpp-2m}, {@code unipc}) for each request
  * @param steps    DDIM steps (DDPM requests name none: the worker takes the model's T)
  * @param guidance the classifier-free guidance weight, or null to leave the worker's default
  * @param seed     seeds the draws (and, through them, each request's image seed)
@@ -31,7 +33,7 @@ record LoadPlan(Proportions<String> labels, Proportions<Integer> counts, Proport
     static final Duration MAX_SPAN = Duration.ofHours(1);
     static final int MAX_COUNT = 4096;
     static final int MAX_STEPS = 10_000;
-    static final List<String> SAMPLERS = List.of("ddim", "ddpm");
+    static final List<String> SAMPLERS = Arrays.stream(SamplerKind.values()).map(SamplerKind::id).toList();
 
     LoadPlan {
         Objects.requireNonNull(labels, "labels");
@@ -170,8 +172,8 @@ record LoadPlan(Proportions<String> labels, Proportions<Integer> counts, Proport
         return Proportions.parse("--samplers", text, name -> {
             String sampler = name.toLowerCase(Locale.ROOT);
             if (!SAMPLERS.contains(sampler)) {
-                throw new IllegalArgumentException("--samplers: unknown sampler '" + name + "'; the worker knows ddim"
-                        + " and ddpm");
+                throw new IllegalArgumentException("--samplers: unknown sampler '" + name + "'; the worker knows "
+                        + SamplerKind.choices());
             }
             return sampler;
         });
@@ -195,7 +197,7 @@ record LoadPlan(Proportions<String> labels, Proportions<Integer> counts, Proport
             String sampler = samplers.draw(random);
             long imageSeed = random.nextLong() & Long.MAX_VALUE;
             requests.add(new LoadRequest(n, "loadgen-" + run + "-" + n, label, count, sampler,
-                    "ddim".equals(sampler) ? steps : null, guidance, imageSeed));
+                    SamplerKind.parse(sampler).takesSteps() ? steps : null, guidance, imageSeed));
         }
         return requests;
     }

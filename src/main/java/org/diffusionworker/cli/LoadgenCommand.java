@@ -92,11 +92,12 @@ public class LoadgenCommand implements Callable<Integer> {
     String counts;
 
     @Option(names = "--samplers", paramLabel = "S=W,...", defaultValue = "ddim",
-            description = "ddim and ddpm with proportions, e.g. ddim=0.9,ddpm=0.1. Default: ${DEFAULT-VALUE}.")
+            description = "ddim, ddpm, dpmpp-2m and unipc with proportions, e.g. ddim=0.8,unipc=0.1,ddpm=0.1."
+                    + " Default: ${DEFAULT-VALUE}.")
     String samplers;
 
-    @Option(names = "--steps", defaultValue = "25", description = "DDIM steps (DDPM requests name none). Default:"
-            + " ${DEFAULT-VALUE}.")
+    @Option(names = "--steps", defaultValue = "25", description = "Steps of ddim, dpmpp-2m and unipc requests (DDPM"
+            + " requests name none). Default: ${DEFAULT-VALUE}.")
     int steps;
 
     @Option(names = "--guidance", paramLabel = "W", description = "Guidance weight in [0, 20]. Default: the worker's (0).")

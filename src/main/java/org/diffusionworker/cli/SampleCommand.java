@@ -11,6 +11,7 @@ import java.util.concurrent.Callable;
 import org.diffusionworker.diffusion.ClassifierFreeGuidance;
 import org.diffusionworker.diffusion.SamplerKind;
 import org.diffusionworker.diffusion.SamplerSettings;
+import org.diffusionworker.diffusion.TimestepSpacing;
 import org.diffusionworker.generation.BatchPlan;
 import org.diffusionworker.generation.Conditioning;
 import org.diffusionworker.generation.GeneratedImages;
@@ -52,11 +53,18 @@ public class SampleCommand implements Callable<Integer> {
     @Option(names = "--columns", description = "Images per grid row. Default: ceil(sqrt(count)).")
     Integer columns;
 
-    @Option(names = "--sampler", defaultValue = "ddim", description = "ddim or ddpm. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--sampler", defaultValue = "ddim", paramLabel = "ddim|ddpm|dpmpp-2m|unipc",
+            description = "ddim, ddpm, dpmpp-2m (DPM-Solver++(2M)) or unipc (UniPC-2, bh2). Default: ${DEFAULT-VALUE}.")
     String sampler;
 
-    @Option(names = "--steps", description = "DDIM steps (1..T). Default: 25. DDPM always takes the model's T.")
+    @Option(names = "--steps", description = "Steps (1..T) of ddim, dpmpp-2m and unipc. Default: 25. DDPM always takes"
+            + " the model's T.")
     Integer steps;
+
+    @Option(names = "--spacing", paramLabel = "trailing|log-snr",
+            description = "Timestep spacing of dpmpp-2m and unipc. Default: log-snr below 10 steps, trailing from 10"
+                    + " (measured: docs/performance.md).")
+    String spacing;
 
     @Option(names = "--eta", defaultValue = "0", description = "DDIM eta in [0, 1]; 0 is deterministic. Default: ${DEFAULT-VALUE}.")
     double eta;
@@ -103,7 +111,7 @@ public class SampleCommand implements Callable<Integer> {
             int timesteps = engine.schedule().timesteps();
             SamplerSettings settings = samplerSettings(kind, timesteps);
             float[] context = engine.contextVector(what);
-            int every = gif == null ? 0 : trajectoryEvery != null ? trajectoryEvery : kind == SamplerKind.DDIM ? 1 : 20;
+            int every = gif == null ? 0 : trajectoryEvery != null ? trajectoryEvery : kind == SamplerKind.DDPM ? 20 : 1;
             if (every < 0) {
                 throw new IllegalArgumentException("--trajectory-every must be >= 1, got " + every);
             }
@@ -152,9 +160,19 @@ public class SampleCommand implements Callable<Integer> {
             if (eta != 0) {
                 throw new IllegalArgumentException("--eta applies to DDIM only");
             }
+            if (spacing != null) {
+                throw new IllegalArgumentException("--spacing applies to dpmpp-2m and unipc only");
+            }
             return SamplerSettings.ddpm(timesteps);
         }
-        return SamplerSettings.ddim(steps != null ? steps : 25, eta);
+        if (!kind.takesEta() && eta != 0) {
+            throw new IllegalArgumentException("--eta applies to DDIM only; " + kind.id() + " is deterministic");
+        }
+        if (!kind.multistep() && spacing != null) {
+            throw new IllegalArgumentException("--spacing applies to dpmpp-2m and unipc only; ddim runs on its own grid");
+        }
+        TimestepSpacing chosen = spacing == null ? null : TimestepSpacing.parse(spacing);
+        return new SamplerSettings(kind, steps != null ? steps : 25, eta, chosen);
     }
 
     private static PixelNormalization parseNormalization(String name) {
@@ -166,7 +184,9 @@ public class SampleCommand implements Callable<Integer> {
     }
 
     private static String describe(SamplerSettings s) {
-        return s.kind() == SamplerKind.DDPM ? "DDPM-" + s.steps() : "DDIM-" + s.steps() + " eta " + s.eta();
+        String name = s.kind().displayName() + "-" + s.steps();
+        return s.kind() == SamplerKind.DDIM ? name + " eta " + s.eta()
+                : s.kind().multistep() ? name + " " + s.spacing().id() : name;
     }
 
     /** Runs the images in chunks of {@code batchSize}; each image keeps its index, so chunking changes nothing. */

@@ -76,10 +76,11 @@ public class SubmitCommand implements Callable<Integer> {
     @Option(names = "--count", description = "Images (1..the worker's max-count). Default: the worker's (16).")
     Integer count;
 
-    @Option(names = "--sampler", description = "ddim or ddpm. Default: ddim.")
+    @Option(names = "--sampler", paramLabel = "ddim|ddpm|dpmpp-2m|unipc",
+            description = "ddim, ddpm, dpmpp-2m or unipc. Default: the worker's (its preset's sampler).")
     String sampler;
 
-    @Option(names = "--steps", description = "DDIM steps. Default: the worker's (25).")
+    @Option(names = "--steps", description = "Steps of ddim, dpmpp-2m or unipc. Default: the worker's (its preset's).")
     Integer steps;
 
     @Option(names = "--eta", description = "DDIM eta in [0, 1]. Default: 0.")

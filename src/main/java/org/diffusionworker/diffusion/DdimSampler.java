@@ -28,11 +28,8 @@ public final class DdimSampler implements Sampler {
         }
         this.schedule = schedule;
         this.eta = eta;
-        timesteps = new int[steps];
+        timesteps = TimestepSpacing.TRAILING.timesteps(schedule, steps);
         previous = new int[total + 1];
-        for (int i = 0; i < steps; i++) {
-            timesteps[i] = (int) Math.round(total - (double) i * total / steps);
-        }
         for (int i = 0; i < steps; i++) {
             previous[timesteps[i]] = i + 1 < steps ? timesteps[i + 1] : 0;
         }
@@ -49,23 +46,25 @@ public final class DdimSampler implements Sampler {
     }
 
     @Override
-    public NDArray step(NDArray eps, int t, NDArray x, NDArray noise) {
+    public StepOutput step(NDArray eps, int t, NDArray x, NDArray noise, SamplerHistory history) {
         double ab = schedule.alphaBar(t);
         double abPrev = schedule.alphaBar(previous[t]);
         // DDIM eq. 16: sigma_t = eta sqrt((1 - ab_prev) / (1 - ab_t)) sqrt(1 - ab_t / ab_prev).
         double sigma = eta * Math.sqrt((1 - abPrev) / (1 - ab)) * Math.sqrt(1 - ab / abPrev);
         // DDIM eq. 12: x_prev = sqrt(ab_prev) x0 + sqrt(1 - ab_prev - sigma^2) eps + sigma z,
-        // with x0 = (x - sqrt(1 - ab_t) eps) / sqrt(ab_t) folded into one scale.
+        // with x0 = (x - sqrt(1 - ab_t) eps) / sqrt(ab_t) folded into one scale (x0 itself is reported beside).
         float x0Scale = (float) (Math.sqrt(abPrev) / Math.sqrt(ab));
         float epsInX0 = (float) Math.sqrt(1 - ab);
         float direction = (float) Math.sqrt(Math.max(0, 1 - abPrev - sigma * sigma));
-        NDArray next = x.sub(eps.mul(epsInX0)).muli(x0Scale).addi(eps.mul(direction));
+        NDArray signal = x.sub(eps.mul(epsInX0));
+        NDArray x0 = signal.mul((float) (1 / Math.sqrt(ab)));
+        NDArray next = signal.muli(x0Scale).addi(eps.mul(direction));
         if (!needsNoise(t)) {
-            return next;
+            return new StepOutput(next, x0);
         }
         if (noise == null) {
             throw new IllegalArgumentException("DDIM step at t=" + t + " with eta=" + eta + " needs noise");
         }
-        return next.addi(noise.mul((float) sigma));
+        return new StepOutput(next.addi(noise.mul((float) sigma)), x0);
     }
 }

@@ -32,18 +32,20 @@ public final class DdpmSampler implements Sampler {
     }
 
     @Override
-    public NDArray step(NDArray eps, int t, NDArray x, NDArray noise) {
+    public StepOutput step(NDArray eps, int t, NDArray x, NDArray noise, SamplerHistory history) {
         double a = schedule.alpha(t);
         double ab = schedule.alphaBar(t);
         float epsScale = (float) ((1 - a) / Math.sqrt(1 - ab));
         float inverseSqrtAlpha = (float) (1 / Math.sqrt(a));
         NDArray mean = x.sub(eps.mul(epsScale)).muli(inverseSqrtAlpha);
+        // DDPM eq. 15: the x0 that eps implies, reported alongside.
+        NDArray x0 = x.sub(eps.mul((float) Math.sqrt(1 - ab))).muli((float) (1 / Math.sqrt(ab)));
         if (!needsNoise(t)) {
-            return mean;
+            return new StepOutput(mean, x0);
         }
         if (noise == null) {
             throw new IllegalArgumentException("DDPM step at t=" + t + " needs noise");
         }
-        return mean.addi(noise.mul((float) Math.sqrt(schedule.beta(t))));
+        return new StepOutput(mean.addi(noise.mul((float) Math.sqrt(schedule.beta(t)))), x0);
     }
 }

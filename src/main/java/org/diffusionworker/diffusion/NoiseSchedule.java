@@ -52,6 +52,16 @@ public final class NoiseSchedule {
         return alphaBar[check(t)];
     }
 
+    /**
+     * Half the log signal-to-noise ratio, {@code lambda_t = log(alpha_t / sigma_t)} with {@code alpha_t = sqrt(ab_t)} and
+     * {@code sigma_t = sqrt(1 - ab_t)} (DPM-Solver, Lu et al. 2022, section 3.1): the time variable of the
+     * exponential-integrator samplers. Infinite at t = 0, where the image is clean.
+     */
+    public double lambda(int t) {
+        double ab = alphaBar(t);
+        return 0.5 * (Math.log(ab) - Math.log1p(-ab));
+    }
+
     private int check(int t) {
         if (t < 0 || t > timesteps) {
             throw new IllegalArgumentException("timestep must be 0.." + timesteps + ", got " + t);

@@ -11,6 +11,10 @@ import ai.djl.ndarray.types.Shape;
  * <p>Every step runs in its own sub-manager of {@code parent}, closed as soon as the next sample
  * is taken out of it: DJL frees native memory only when a manager closes, so without this a run
  * keeps every intermediate tensor until it ends.
+ *
+ * <p>A multistep sampler's memory of earlier steps is this loop's, not the sampler's: one {@link SamplerHistory} per
+ * run, whose arrays move to the next step's manager with the sample (and would lose the same rows as the sample
+ * when images leave the batch, {@link SamplerHistory#keepRows}).
  */
 public final class SamplingLoop {
 
@@ -66,6 +70,7 @@ public final class SamplingLoop {
             rows[i] = i;
         }
         int[] timesteps = sampler.timesteps();
+        SamplerHistory history = sampler.newHistory();
         NDManager step = parent.newSubManager();
         try {
             NDArray x = noise.next(step);
@@ -85,6 +90,7 @@ public final class SamplingLoop {
                     }
                     if (kept < batch) {
                         x = keepRows(x, keep, kept, step);
+                        history.keepRows(step.create(keptIndices(keep, kept)));
                         contexts = keepRows(contexts, width, keep);
                         rows = keepRows(rows, keep);
                         noise.keepOnly(keep);
@@ -97,9 +103,10 @@ public final class SamplingLoop {
                 NDArray time = step.full(new Shape(batch), (float) t / schedule.timesteps());
                 NDArray context = step.create(contexts, new Shape(batch, width));
                 NDArray eps = guidance.predict(denoiser, x, time, context);
-                NDArray next = sampler.step(eps, t, x, sampler.needsNoise(t) ? noise.next(step) : null);
+                NDArray next = sampler.step(eps, t, x, sampler.needsNoise(t) ? noise.next(step) : null, history).previous();
                 NDManager nextStep = parent.newSubManager();
                 next.attach(nextStep);
+                history.attach(nextStep);
                 step.close();
                 step = nextStep;
                 x = next;
@@ -124,6 +131,16 @@ public final class SamplingLoop {
         long[] dims = shape.getShape().clone();
         dims[0] = kept;
         return x.booleanMask(manager.create(mask, shape)).reshape(new Shape(dims));
+    }
+
+    private static long[] keptIndices(boolean[] keep, int kept) {
+        long[] indices = new long[kept];
+        for (int r = 0, j = 0; r < keep.length; r++) {
+            if (keep[r]) {
+                indices[j++] = r;
+            }
+        }
+        return indices;
     }
 
     private static int count(boolean[] flags) {

@@ -19,6 +19,8 @@ public final class ChartFrame {
     public static final Color SERIES = new Color(20, 70, 160);
     /** A lighter companion of the main series (raw values under a smoothed line). */
     public static final Color SERIES_LIGHT = new Color(150, 180, 220);
+    /** A second series beside the main one. */
+    public static final Color SECOND_SERIES = new Color(30, 140, 80);
     /** Markers and summaries drawn over a series. */
     public static final Color ACCENT = new Color(220, 110, 20);
     /** What went wrong (failed requests). */

@@ -124,7 +124,7 @@ final class RequestDecoder {
                 id.asText(),
                 conditioning(r),
                 present(r, "count") ? integer(r, "count") : 16,
-                present(r, "sampler") ? sampler(r) : SamplerKind.DDIM,
+                present(r, "sampler") ? sampler(r) : null,
                 present(r, "steps") ? Integer.valueOf(integer(r, "steps")) : null,
                 present(r, "preset") ? preset(r) : SamplingPreset.STANDARD,
                 present(r, "eta") ? number(r, "eta") : 0,
@@ -192,12 +192,12 @@ final class RequestDecoder {
     private static SamplerKind sampler(ObjectNode r) {
         JsonNode s = r.get("sampler");
         if (!s.isTextual()) {
-            throw invalid("sampler must be \"ddim\" or \"ddpm\", got " + describe(s));
+            throw invalid("sampler must be one of " + SamplerKind.choices() + ", got " + describe(s));
         }
         try {
             return SamplerKind.parse(s.asText());
         } catch (IllegalArgumentException e) {
-            throw invalid("sampler must be \"ddim\" or \"ddpm\", got \"" + shorten(s.asText()) + "\"");
+            throw invalid("sampler must be one of " + SamplerKind.choices() + ", got \"" + shorten(s.asText()) + "\"");
         }
     }
 

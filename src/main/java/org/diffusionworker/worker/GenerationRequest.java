@@ -21,10 +21,11 @@ import org.diffusionworker.storage.ObjectKeys;
  * @param requestId   the idempotency key; 1..128 characters of {@code [A-Za-z0-9._-]}
  * @param conditioning a label, a weighted mix of labels, or unconditional
  * @param count       images to generate
- * @param sampler     DDIM or DDPM
- * @param steps       DDIM steps; null for the worker's default or the preset's (DDPM always takes the model's T)
- * @param preset      what a request without {@code steps} gets; null for {@link SamplingPreset#STANDARD}
- * @param eta         DDIM eta in [0, 1] (0 for DDPM)
+ * @param sampler     DDIM, DDPM, DPM-Solver++(2M) or UniPC; null for the preset's (DDIM when eta is given)
+ * @param steps       steps; null for the preset's (DDPM always takes the model's T)
+ * @param preset      what a request without {@code sampler} or {@code steps} gets; null for
+ *                    {@link SamplingPreset#STANDARD}
+ * @param eta         DDIM eta in [0, 1] (0 for the other samplers)
  * @param guidance    classifier-free guidance weight in [0, 20]
  * @param seed        the seed; null to let the worker draw one (and report it)
  * @param columns     images per grid row; null for ceil(sqrt(count))
@@ -60,7 +61,6 @@ public record GenerationRequest(
             throw invalid(e.getMessage());
         }
         Objects.requireNonNull(conditioning, "conditioning");
-        Objects.requireNonNull(sampler, "sampler");
         if (count < 1) {
             throw invalid("count must be at least 1, got " + count);
         }
@@ -69,10 +69,10 @@ public record GenerationRequest(
         }
         preset = preset == null ? SamplingPreset.STANDARD : preset;
         if (preset == SamplingPreset.FAST && sampler == SamplerKind.DDPM) {
-            throw invalid("preset \"fast\" is a number of DDIM steps; ddpm always takes all of the model's steps");
+            throw invalid("preset \"fast\" is a sampler with few steps; ddpm always takes all of the model's steps");
         }
-        if (sampler == SamplerKind.DDPM && eta != 0) {
-            throw invalid("eta applies to DDIM only; leave it out (or 0) for ddpm");
+        if (sampler != null && !sampler.takesEta() && eta != 0) {
+            throw invalid("eta applies to DDIM only; leave it out (or 0) for " + sampler.id());
         }
         if (!(eta >= 0 && eta <= 1)) {
             throw invalid("eta must be in [0, 1], got " + eta);

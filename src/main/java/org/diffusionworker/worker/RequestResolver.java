@@ -45,8 +45,9 @@ final class RequestResolver {
                             + "; split the request");
         }
         int timesteps = spec.schedule().timesteps();
+        SamplerKind kind = samplerOf(request);
         SamplerSettings sampler;
-        if (request.sampler() == SamplerKind.DDPM) {
+        if (kind == SamplerKind.DDPM) {
             if (request.steps() != null && request.steps() != timesteps) {
                 throw new RequestRejectedException(ErrorCode.INVALID_REQUEST, "ddpm always takes all " + timesteps
                         + " steps of this model; leave steps out, or use ddim for fewer steps");
@@ -58,15 +59,13 @@ final class RequestResolver {
             }
             sampler = SamplerSettings.ddpm(timesteps);
         } else {
-            int preferred = request.preset() == SamplingPreset.FAST ? settings.fastDdimSteps()
-                    : settings.defaultDdimSteps();
-            int steps = request.steps() != null ? request.steps() : Math.min(preferred, timesteps);
+            int steps = request.steps() != null ? request.steps() : Math.min(presetSteps(request.preset(), kind), timesteps);
             int maxSteps = Math.min(settings.maxSteps(), timesteps);
             if (steps > maxSteps) {
-                throw new RequestRejectedException(ErrorCode.LIMIT_EXCEEDED, "ddim steps must be at most " + maxSteps
-                        + " on this worker (model T = " + timesteps + "), got " + steps);
+                throw new RequestRejectedException(ErrorCode.LIMIT_EXCEEDED, kind.id() + " steps must be at most "
+                        + maxSteps + " on this worker (model T = " + timesteps + "), got " + steps);
             }
-            sampler = SamplerSettings.ddim(steps, request.eta());
+            sampler = new SamplerSettings(kind, steps, request.eta());
         }
         float[] context;
         try {
@@ -85,6 +84,25 @@ final class RequestResolver {
         long deadline = now + Math.max(-Long.MAX_VALUE / 4, Math.min(untilDeadline, Long.MAX_VALUE / 4));
         return new Job(request, parameters, context, contextKey, fingerprint(request, contextKey, sampler, columns),
                 now, deadline, observer, settings.lifecycle().progressInterval().toNanos());
+    }
+
+    /** The request's sampler, else its preset's; eta without a sampler means DDIM, the one sampler it applies to. */
+    private SamplerKind samplerOf(GenerationRequest request) {
+        if (request.sampler() != null) {
+            return request.sampler();
+        }
+        if (request.eta() != 0) {
+            return SamplerKind.DDIM;
+        }
+        return request.preset() == SamplingPreset.FAST ? settings.fastSampler() : settings.defaultSampler();
+    }
+
+    /** Steps of a request that names none: the preset's, which for "fast" depend on the sampler. */
+    private int presetSteps(SamplingPreset preset, SamplerKind kind) {
+        if (preset != SamplingPreset.FAST) {
+            return settings.defaultDdimSteps();
+        }
+        return kind == SamplerKind.DDIM ? settings.fastDdimSteps() : settings.fastSolverSteps();
     }
 
     /**

@@ -5,7 +5,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import org.diffusionworker.diffusion.SamplerKind;
 import org.diffusionworker.diffusion.SamplerSettings;
 import org.diffusionworker.imaging.GifTiming;
 import org.diffusionworker.imaging.GridOptions;
@@ -167,7 +166,7 @@ final class ResultStore {
     }
 
     static String samplerId(SamplerSettings sampler) {
-        return sampler.kind() == SamplerKind.DDPM ? "ddpm" : "ddim";
+        return sampler.kind().id();
     }
 
     /** Printable ASCII only (metadata travels as HTTP headers), shortened. */

@@ -2,6 +2,7 @@ package org.diffusionworker.worker;
 
 import java.time.Duration;
 import java.util.Objects;
+import org.diffusionworker.diffusion.SamplerKind;
 
 /**
  * How a {@link GenerationWorker} batches, limits and stores. Validated here as well as in the configuration mapping,
@@ -13,8 +14,8 @@ import java.util.Objects;
  * @param maxPendingImages   images accepted but not yet answered (queued, sampling or uploading) beyond which
  *                           {@link GenerationWorker#submit} stops granting room, so the caller stops fetching
  * @param maxCount           images one request may ask for
- * @param maxSteps           DDIM steps one request may ask for (never more than the model's T)
- * @param defaultDdimSteps   DDIM steps when the request names none
+ * @param maxSteps           steps one request may ask for (never more than the model's T)
+ * @param defaultDdimSteps   steps when the request names none (any sampler but DDPM)
  * @param fastDdimSteps      DDIM steps when the request names none but asks for {@link SamplingPreset#FAST}
  * @param storageOutageLimit how long a request waits for an unreachable object store before it fails
  * @param storageRetryInterval how often a request whose storage call failed tries again (and readiness re-probes)
@@ -22,6 +23,11 @@ import java.util.Objects;
  * @param samplingAttempts   times a batch's images are sampled before their requests fail with INTERNAL (an engine
  *                           fault is the system's, not the request's; the worker is unready while it lasts)
  * @param samplingRetryBackoff the wait before the first retry of a failed batch's images, doubling after each failure
+ * @param defaultSampler     the sampler of a request that names none (with {@link SamplingPreset#STANDARD}), at
+ *                           {@code defaultDdimSteps} steps whatever the sampler
+ * @param fastSampler        the sampler of a request that names none but asks for {@link SamplingPreset#FAST}
+ * @param fastSolverSteps    steps of dpmpp-2m and unipc under {@link SamplingPreset#FAST} ({@code fastDdimSteps} are
+ *                           DDIM's)
  * @param lifecycle          intermediate events and cancellation
  */
 public record WorkerSettings(
@@ -38,6 +44,9 @@ public record WorkerSettings(
         int uploadThreads,
         int samplingAttempts,
         Duration samplingRetryBackoff,
+        SamplerKind defaultSampler,
+        SamplerKind fastSampler,
+        int fastSolverSteps,
         Lifecycle lifecycle) {
 
     /**
@@ -91,6 +100,13 @@ public record WorkerSettings(
         if (samplingRetryBackoff.isNegative()) {
             throw new IllegalArgumentException("samplingRetryBackoff must not be negative, got " + samplingRetryBackoff);
         }
+        Objects.requireNonNull(defaultSampler, "defaultSampler");
+        Objects.requireNonNull(fastSampler, "fastSampler");
+        if (!fastSampler.takesSteps()) {
+            throw new IllegalArgumentException("fastSampler must take a number of steps (ddim, dpmpp-2m, unipc), got "
+                    + fastSampler.id());
+        }
+        requireRange("fastSolverSteps", fastSolverSteps, 1, maxSteps);
         Objects.requireNonNull(lifecycle, "lifecycle");
         if (maxPendingImages < maxCount) {
             // Otherwise a single largest request could never be granted room and the consumer would stall.
@@ -99,34 +115,53 @@ public record WorkerSettings(
         }
     }
 
+    /**
+     * Settings whose presets are DDIM's (standard {@code defaultDdimSteps}, fast {@code fastDdimSteps}), with the
+     * default {@link Lifecycle}.
+     */
+    public WorkerSettings(int maxBatchImages, Duration maxQueueDelay, BatchingPolicy policy, int maxPendingImages,
+            int maxCount, int maxSteps, int defaultDdimSteps, int fastDdimSteps, Duration storageOutageLimit,
+            Duration storageRetryInterval, int uploadThreads, int samplingAttempts, Duration samplingRetryBackoff) {
+        this(maxBatchImages, maxQueueDelay, policy, maxPendingImages, maxCount, maxSteps, defaultDdimSteps,
+                fastDdimSteps, storageOutageLimit, storageRetryInterval, uploadThreads, samplingAttempts,
+                samplingRetryBackoff, SamplerKind.DDIM, SamplerKind.DDIM, fastDdimSteps, Lifecycle.defaults());
+    }
+
     /** Defaults for tests and code that builds a worker by hand (the service reads its configuration). */
     public static WorkerSettings defaults() {
         return new WorkerSettings(64, Duration.ofMillis(100), BatchingPolicy.MIXED, 256, 64, 1000, 25, 15,
-                Duration.ofMinutes(5), Duration.ofSeconds(2), 2, 3, Duration.ofSeconds(1), Lifecycle.defaults());
+                Duration.ofMinutes(5), Duration.ofSeconds(2), 2, 3, Duration.ofSeconds(1));
+    }
+
+    /** These settings with the presets' samplers and the solvers' fast steps replaced. */
+    public WorkerSettings withPresets(SamplerKind newDefaultSampler, SamplerKind newFastSampler, int newFastSolverSteps) {
+        return new WorkerSettings(maxBatchImages, maxQueueDelay, policy, maxPendingImages, maxCount, maxSteps,
+                defaultDdimSteps, fastDdimSteps, storageOutageLimit, storageRetryInterval, uploadThreads, samplingAttempts,
+                samplingRetryBackoff, newDefaultSampler, newFastSampler, newFastSolverSteps, lifecycle);
     }
 
     public WorkerSettings withBatching(int batchImages, Duration delay, BatchingPolicy newPolicy) {
         return new WorkerSettings(batchImages, delay, newPolicy, Math.max(maxPendingImages, maxCount), maxCount, maxSteps,
                 defaultDdimSteps, fastDdimSteps, storageOutageLimit, storageRetryInterval, uploadThreads, samplingAttempts,
-                samplingRetryBackoff, lifecycle);
+                samplingRetryBackoff, defaultSampler, fastSampler, fastSolverSteps, lifecycle);
     }
 
     public WorkerSettings withSamplingRetry(int attempts, Duration backoff) {
         return new WorkerSettings(maxBatchImages, maxQueueDelay, policy, maxPendingImages, maxCount, maxSteps,
                 defaultDdimSteps, fastDdimSteps, storageOutageLimit, storageRetryInterval, uploadThreads, attempts, backoff,
-                lifecycle);
+                defaultSampler, fastSampler, fastSolverSteps, lifecycle);
     }
 
     public WorkerSettings withStorageOutage(Duration limit, Duration retryInterval) {
         return new WorkerSettings(maxBatchImages, maxQueueDelay, policy, maxPendingImages, maxCount, maxSteps,
-                defaultDdimSteps, fastDdimSteps, limit, retryInterval, uploadThreads, samplingAttempts,
-                samplingRetryBackoff, lifecycle);
+                defaultDdimSteps, fastDdimSteps, limit, retryInterval, uploadThreads, samplingAttempts, samplingRetryBackoff,
+                defaultSampler, fastSampler, fastSolverSteps, lifecycle);
     }
 
     public WorkerSettings withLifecycle(Lifecycle newLifecycle) {
         return new WorkerSettings(maxBatchImages, maxQueueDelay, policy, maxPendingImages, maxCount, maxSteps,
                 defaultDdimSteps, fastDdimSteps, storageOutageLimit, storageRetryInterval, uploadThreads, samplingAttempts,
-                samplingRetryBackoff, newLifecycle);
+                samplingRetryBackoff, defaultSampler, fastSampler, fastSolverSteps, newLifecycle);
     }
 
     private static void requireRange(String name, int value, int min, int max) {

@@ -126,7 +126,7 @@ class LoadPlanTest {
                 () -> LoadPlan.counts("1=1,4=-1"));
         assertMessage("--counts: the weight of '4' is not a number: 'lots'", () -> LoadPlan.counts("4=lots"));
         assertMessage("--counts names '4' twice", () -> LoadPlan.counts("4=1,4=2"));
-        assertMessage("--samplers: unknown sampler 'euler'; the worker knows ddim and ddpm",
+        assertMessage("--samplers: unknown sampler 'euler'; the worker knows ddpm, ddim, dpmpp-2m, unipc",
                 () -> LoadPlan.samplers("ddim=0.5,euler=0.5"));
         assertMessage("--label-mix: 'unicorn' is not one of --all-labels (t-shirt/top, trouser, pullover, dress, coat,"
                 + " sandal, shirt, sneaker, bag, ankle-boot); add it there to send it anyway",

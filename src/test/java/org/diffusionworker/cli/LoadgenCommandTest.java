@@ -115,7 +115,7 @@ class LoadgenCommandTest {
         String loopback = "127.0.0.1:9";
         assertRefused("--counts: the proportions sum to 0.0; at least one must be > 0",
                 "--bootstrap-servers", loopback, "--burst", "3", "--counts", "1=0,4=0");
-        assertRefused("--samplers: unknown sampler 'euler'; the worker knows ddim and ddpm",
+        assertRefused("--samplers: unknown sampler 'euler'; the worker knows ddpm, ddim, dpmpp-2m, unipc",
                 "--bootstrap-servers", loopback, "--burst", "3", "--samplers", "euler");
         assertRefused("say how much load: --rate R with --duration D or --requests N, or --burst N",
                 "--bootstrap-servers", loopback);

@@ -65,7 +65,7 @@ class DdimSamplerTest {
             // Forward process: x_t = sqrt(ab) x0 + sqrt(1 - ab) eps.
             NDArray x = clean.mul((float) Math.sqrt(ab)).add(noise.mul((float) Math.sqrt(1 - ab)));
             DdimSampler oneStep = new DdimSampler(schedule, 1, 0);
-            NDArray recovered = oneStep.step(noise, t, x, null);
+            NDArray recovered = oneStep.step(noise, t, x, null, oneStep.newHistory()).previous();
             assertTrue(recovered.sub(clean).abs().max().getFloat() < 1e-3f);
         }
     }

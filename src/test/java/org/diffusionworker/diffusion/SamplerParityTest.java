@@ -60,12 +60,13 @@ class SamplerParityTest {
             NDArray z, ClassifierFreeGuidance guidance) {
         NDArray x = xT;
         int batch = Math.toIntExact(x.getShape().get(0));
+        SamplerHistory history = sampler.newHistory();
         for (int t : sampler.timesteps()) {
             NDArray time = x.getManager().full(new Shape(batch), (float) t / schedule.timesteps());
             NDArray eps = guidance.predict(denoiser, x, time, c);
             // The fixture's z[k] is the noise of step t = T - k.
             NDArray noise = sampler.needsNoise(t) ? z.get(new NDIndex(schedule.timesteps() - t)) : null;
-            x = sampler.step(eps, t, x, noise);
+            x = sampler.step(eps, t, x, noise, history).previous();
         }
         return x;
     }

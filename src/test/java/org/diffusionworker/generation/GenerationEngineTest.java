@@ -178,6 +178,22 @@ class GenerationEngineTest {
     }
 
     @Test
+    void imagesLeavingAMultistepBatchTakeTheirRowsOfTheSolverHistoryWithThem() {
+        for (org.diffusionworker.diffusion.SamplerKind kind : List.of(org.diffusionworker.diffusion.SamplerKind.DPMPP_2M,
+                org.diffusionworker.diffusion.SamplerKind.UNIPC)) {
+            SamplerSettings solver = SamplerSettings.of(kind, 10);
+            List<ImageSlot> neighbour = request(Conditioning.label("spell"), 9, 2);
+            List<ImageSlot> batch = new ArrayList<>(request(Conditioning.label("food"), 3, 2));
+            batch.addAll(neighbour);
+            GeneratedImages together = engine.generate(new BatchPlan(solver, new ClassifierFreeGuidance(1.0), 0, batch),
+                    leavingAt(4, 0, 2));
+            GeneratedImages alone = run(solver, 1.0, neighbour);
+            assertMaxDifference(image(alone, 0), image(together, 2), 1e-4);
+            assertMaxDifference(image(alone, 1), image(together, 3), 1e-4);
+        }
+    }
+
+    @Test
     void whenEveryImageLeavesTheBatchStopsAtTheNextStep() {
         int[] steps = {0};
         java.util.BitSet all = new java.util.BitSet();

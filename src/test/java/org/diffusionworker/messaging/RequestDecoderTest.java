@@ -55,10 +55,21 @@ class RequestDecoderTest {
         GenerationRequest r = valid("{\"requestId\": \"any-1\", \"seed\": null}");
         assertEquals(Conditioning.unconditional(), r.conditioning());
         assertEquals(16, r.count());
-        assertEquals(SamplerKind.DDIM, r.sampler());
+        assertNull(r.sampler(), "absent: the worker's preset decides");
         assertNull(r.steps());
         assertNull(r.seed());
         assertFalse(r.trajectory());
+    }
+
+    @Test
+    void theMultistepSamplersAreReadByTheirIds() {
+        assertEquals(SamplerKind.DPMPP_2M, valid("{\"requestId\": \"a\", \"sampler\": \"dpmpp-2m\", \"steps\": 8}")
+                .sampler());
+        assertEquals(SamplerKind.UNIPC, valid("{\"requestId\": \"a\", \"sampler\": \"unipc\"}").sampler());
+        String etaWithUnipc = refused("{\"requestId\": \"a\", \"sampler\": \"unipc\", \"eta\": 0.5}").message();
+        assertTrue(etaWithUnipc.contains("eta") && etaWithUnipc.contains("unipc"), etaWithUnipc);
+        String unknown = refused("{\"requestId\": \"a\", \"sampler\": \"dpm++\"}").message();
+        assertTrue(unknown.contains("dpmpp-2m") && unknown.contains("unipc"), unknown);
     }
 
     @Test

@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.diffusionworker.diffusion.SamplerKind;
+import org.diffusionworker.diffusion.SamplerSettings;
 import org.diffusionworker.generation.Conditioning;
 import org.diffusionworker.model.ModelSpec;
 import org.junit.jupiter.api.Test;
@@ -22,8 +23,7 @@ class RequestResolverTest {
         WorkerSettings d = WorkerSettings.defaults();
         return new WorkerSettings(d.maxBatchImages(), d.maxQueueDelay(), d.policy(), d.maxPendingImages(),
                 d.maxCount(), d.maxSteps(), defaultSteps, fastSteps, d.storageOutageLimit(),
-                d.storageRetryInterval(), d.uploadThreads(), d.samplingAttempts(), d.samplingRetryBackoff(),
-                d.lifecycle());
+                d.storageRetryInterval(), d.uploadThreads(), d.samplingAttempts(), d.samplingRetryBackoff());
     }
 
     private static int stepsOf(WorkerSettings settings, GenerationRequest request) {
@@ -40,6 +40,42 @@ class RequestResolverTest {
         assertEquals(40, stepsOf(settings(30, 12), fast.withSampler(SamplerKind.DDIM, 40)));
         // Never more than the model's T (100 here), as for the standard steps.
         assertEquals(100, stepsOf(settings(500, 200).withBatching(64, Duration.ZERO, BatchingPolicy.MIXED), fast));
+    }
+
+    @Test
+    void thePresetsChooseTheSamplerOfARequestThatNamesNone() {
+        WorkerSettings solvers = settings(25, 15).withPresets(SamplerKind.UNIPC, SamplerKind.DPMPP_2M, 8);
+        GenerationRequest unnamed = GenerationRequest.of("r", Conditioning.label("a")).withSampler(null, null);
+        assertEquals(SamplerSettings.of(SamplerKind.UNIPC, 25), resolved(solvers, unnamed));
+        assertEquals(SamplerSettings.of(SamplerKind.DPMPP_2M, 8),
+                resolved(solvers, unnamed.withPreset(SamplingPreset.FAST)));
+        // A named sampler keeps its own fast steps: DDIM's are fast-steps, the solvers' fast-solver-steps.
+        assertEquals(SamplerSettings.ddim(15, 0),
+                resolved(solvers, unnamed.withPreset(SamplingPreset.FAST).withSampler(SamplerKind.DDIM, null)));
+        assertEquals(SamplerSettings.of(SamplerKind.UNIPC, 8),
+                resolved(solvers, unnamed.withPreset(SamplingPreset.FAST).withSampler(SamplerKind.UNIPC, null)));
+        assertEquals(SamplerSettings.ddim(25, 0), resolved(settings(25, 15), unnamed), "DDIM unless configured");
+        assertEquals("unipc", ResultStore.samplerId(resolved(solvers, unnamed)));
+    }
+
+    @Test
+    void etaWithoutASamplerMeansDdimWhateverThePreset() {
+        WorkerSettings solvers = settings(25, 15).withPresets(SamplerKind.UNIPC, SamplerKind.UNIPC, 8);
+        GenerationRequest withEta = new GenerationRequest("r", Conditioning.label("a"), 1, null, null, null, 0.5, 0,
+                null, null, false, null, Map.of(), null, null);
+        assertEquals(SamplerSettings.ddim(25, 0.5), resolved(solvers, withEta));
+    }
+
+    @Test
+    void solverStepsBeyondTheLimitAreRefusedNamingTheSampler() {
+        RequestRejectedException e = assertThrows(RequestRejectedException.class, () -> resolved(settings(25, 15),
+                GenerationRequest.of("r", Conditioning.label("a")).withSampler(SamplerKind.DPMPP_2M, 101)));
+        assertEquals(ErrorCode.LIMIT_EXCEEDED, e.code());
+        assertTrue(e.getMessage().contains("dpmpp-2m steps must be at most 100"), e.getMessage());
+    }
+
+    private static SamplerSettings resolved(WorkerSettings settings, GenerationRequest request) {
+        return new RequestResolver(settings, SPEC).resolve(request, outcome -> {}, 0).sampler();
     }
 
     @Test

@@ -20,18 +20,24 @@ public record EvaluationSetting(SamplerSettings sampler, ClassifierFreeGuidance 
         }
     }
 
-    /** For tables: {@code DDIM-25, w=1} or {@code DDPM-500, w=3}. */
+    /** For tables: {@code DDIM-25, w=1}, {@code DPM++2M-10, w=0} or {@code DDPM-500, w=3}. */
     public String title() {
-        return sampler.kind().name() + "-" + sampler.steps()
+        return sampler.kind().displayName() + "-" + sampler.steps()
                 + (sampler.kind() == SamplerKind.DDIM && sampler.eta() > 0 ? " eta=" + trim(sampler.eta()) : "")
+                + (otherSpacing() ? " " + sampler.spacing().id() : "")
                 + ", w=" + trim(guidance.weight());
     }
 
-    /** For file names: {@code ddim25-w1}. */
+    /** For file names: {@code ddim25-w1}, {@code dpmpp-2m10-w0}. */
     public String fileStem() {
         return sampler.kind().id() + sampler.steps()
                 + (sampler.kind() == SamplerKind.DDIM && sampler.eta() > 0 ? "-eta" + trim(sampler.eta()) : "")
+                + (otherSpacing() ? "-" + sampler.spacing().id() : "")
                 + "-w" + trim(guidance.weight());
+    }
+
+    private boolean otherSpacing() {
+        return sampler.spacing() != sampler.kind().defaultSpacing(sampler.steps());
     }
 
     private static String trim(double value) {

@@ -1,0 +1,47 @@
+package org.diffusionworker.diffusion;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+
+/**
+ * The closed-form network of {@code tools/reference/make_multistep_fixtures.py}: the exact noise prediction for data
+ * {@code x0 ~ N(mu(c), s^2 I)}, {@code eps = sigma_t (x - alpha_t mu(c)) / (alpha_t^2 s^2 + sigma_t^2)}, plus
+ * {@code nonlinear * tanh(x)}; {@code mu(c) = c P} with {@code P[k, p] = 0.5 sin(1.3 (k + 1) + 0.7 p)}.
+ */
+final class StandInDenoiser implements Denoiser {
+
+    private final NoiseSchedule schedule;
+    private final double s;
+    private final double nonlinear;
+    private final NDArray pattern;
+
+    StandInDenoiser(NoiseSchedule schedule, double s, double nonlinear, NDManager manager, int contextWidth,
+            int pixels) {
+        this.schedule = schedule;
+        this.s = s;
+        this.nonlinear = nonlinear;
+        float[] p = new float[contextWidth * pixels];
+        for (int k = 0; k < contextWidth; k++) {
+            for (int i = 0; i < pixels; i++) {
+                p[k * pixels + i] = (float) (0.5 * Math.sin(1.3 * (k + 1) + 0.7 * i));
+            }
+        }
+        pattern = manager.create(p, new Shape(contextWidth, pixels));
+    }
+
+    /** The data mean for each row of {@code c}, shaped as {@code like}. */
+    NDArray mean(NDArray c, Shape like) {
+        return c.matMul(pattern).reshape(like);
+    }
+
+    @Override
+    public NDArray predictNoise(NDArray x, NDArray t, NDArray c) {
+        int step = Math.round(t.toFloatArray()[0] * schedule.timesteps());
+        double alpha = Math.sqrt(schedule.alphaBar(step));
+        double sigma = Math.sqrt(1 - schedule.alphaBar(step));
+        NDArray eps = x.sub(mean(c, x.getShape()).mul((float) alpha))
+                .muli((float) (sigma / (alpha * alpha * s * s + sigma * sigma)));
+        return nonlinear == 0 ? eps : eps.addi(x.tanh().muli((float) nonlinear));
+    }
+}
