@@ -2,8 +2,9 @@
 """Load generator and renderer for deploy/monitoring/dashboard.png (driven by render-dashboard.sh).
 
     render_dashboard.py load --bootstrap-servers HOST:PORT --minutes 6
-        sends a mix of requests (a steady stream, then a burst; some unknown labels, undecodable records and
-        duplicates) to generation-requests with kafka-python, and waits for their events.
+        sends a mix of requests (a steady stream, then a burst; some unknown labels, undecodable records,
+        duplicates, followed requests and cancels) to generation-requests and generation-control with kafka-python,
+        and waits for their events.
     render_dashboard.py render --prometheus http://127.0.0.1:19090 --start UNIX --end UNIX --out dashboard.png
         runs every query of grafana/dashboards/diffusion-worker.json against Prometheus (query_range) and draws the
         panels where the dashboard puts them, with matplotlib.
@@ -56,6 +57,8 @@ def load(args):
     def request(i, count, steps):
         request_id = "%s-%04d" % (run, i)
         body = {"requestId": request_id, "count": count, "steps": steps, "seed": i}
+        if i % 4 == 1:
+            body["events"] = ["started", "progress"]  # followed: STARTED and PROGRESS events
         if rng.random() < 0.08:
             body["label"] = "unicorn"  # FAILED UNKNOWN_LABEL
         else:
@@ -82,6 +85,12 @@ def load(args):
             send(request_id, payload)  # a duplicate: answered from the store (deduplicated)
         if i % 25 == 12:
             send("%s-bad-%d" % (run, i), b"\x00not json")  # a dead letter
+        if i % 10 == 3:
+            # Taken back at once: canceled while queued or running (or after it finished: no effect).
+            producer.send("generation-control", key=request_id, value=json.dumps(
+                {"schemaVersion": 1, "action": "cancel", "requestId": request_id}).encode("utf-8"))
+        if i % 50 == 20:
+            producer.send("generation-control", key=None, value=b"not a cancel")  # counted, skipped
         i += 1
         if not burst_sent and time.monotonic() >= burst_at:
             print("load: burst of %d requests at %s" % (args.burst, dt.datetime.now().strftime("%H:%M:%S")),

@@ -13,6 +13,7 @@ import java.util.Optional;
 import java.util.stream.Stream;
 import org.diffusionworker.model.LoadedModel;
 import org.diffusionworker.model.ModelLoader;
+import org.diffusionworker.model.OneDnnGuard;
 import org.diffusionworker.model.ModelSpec;
 
 /**
@@ -102,7 +103,8 @@ final class BenchmarkWeights implements AutoCloseable {
      * reordered once at load instead of at every call ({@code export_torchscript.py --precision fp32-packed}).
      */
     Optional<LoadedModel> torchScriptPacked(ModelSpec model) throws IOException, InterruptedException {
-        return scripted(model, "fp32-packed");
+        // Where the CPU hides its cache sizes oneDNN's sum primitive kills the process (OneDnnGuard): no column then.
+        return OneDnnGuard.cacheSizesKnown() ? scripted(model, "fp32-packed") : Optional.empty();
     }
 
     private Optional<LoadedModel> scripted(ModelSpec model, String precision) throws IOException, InterruptedException {

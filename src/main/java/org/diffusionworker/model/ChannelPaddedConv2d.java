@@ -28,6 +28,11 @@ import ai.djl.util.PairList;
  */
 public final class ChannelPaddedConv2d extends Conv2d {
 
+    static {
+        // Before this block's first convolution reaches oneDNN (tests build it without the engine's front door).
+        OneDnnGuard.applyBeforeOneDnnRuns();
+    }
+
     /** oneDNN's channel block for f32 on AVX-512 (and the widest of its x86 blocks). */
     static final int CHANNEL_BLOCK = 16;
 

@@ -34,7 +34,7 @@ public final class CpuFeatures {
     /** For reports: the bf16 flags found, "none" when there are none, or why it cannot say; and a cap on oneDNN. */
     public static String bf16() {
         String flags = bf16Flags().map(CpuFeatures::describe).orElse("unknown (" + CPUINFO + " unreadable)");
-        return bf16CapIn(System.getenv()).map(cap -> flags + ", which oneDNN does not use here (" + cap + ")")
+        return bf16CapIn(effectiveEnvironment()).map(cap -> flags + ", which oneDNN does not use here (" + cap + ")")
                 .orElse(flags);
     }
 
@@ -43,7 +43,29 @@ public final class CpuFeatures {
      * ({@link #bf16CapIn}); empty when the CPU's flags cannot be read.
      */
     public static Optional<List<String>> usableBf16Flags() {
-        return bf16CapIn(System.getenv()).isPresent() ? Optional.of(List.of()) : bf16Flags();
+        return bf16CapIn(effectiveEnvironment()).isPresent() ? Optional.of(List.of()) : bf16Flags();
+    }
+
+    /** The oneDNN ISA cap set in {@code env} ({@code NAME=VALUE}), whatever its level, if there is one. */
+    public static Optional<String> isaCapIn(Map<String, String> env) {
+        for (String name : ISA_CAP_VARIABLES) {
+            String value = env.get(name);
+            if (value != null && !value.isBlank()) {
+                return Optional.of(name + "=" + value.trim());
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** The environment as oneDNN sees it: the process's, plus the cap {@link OneDnnGuard} set in it, if any. */
+    static Map<String, String> effectiveEnvironment() {
+        Optional<String> guard = OneDnnGuard.appliedCap();
+        if (guard.isEmpty()) {
+            return System.getenv();
+        }
+        Map<String, String> env = new java.util.HashMap<>(System.getenv());
+        env.put("ONEDNN_MAX_CPU_ISA", guard.get());
+        return env;
     }
 
     /**

@@ -17,6 +17,7 @@ public final class DjlRuntime {
         if (System.getProperty(OFFLINE) == null) {
             System.setProperty(OFFLINE, "true");
         }
+        OneDnnGuard.applyBeforeOneDnnRuns();
     }
 
     private DjlRuntime() {}

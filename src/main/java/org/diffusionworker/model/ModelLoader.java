@@ -197,8 +197,11 @@ public final class ModelLoader {
      */
     static Optional<String> cpuOnlyRefusal(ModelSpec spec, Device device) {
         String precision = spec.provenance().getOrDefault("precision", "");
-        if (!precision.startsWith(PACKED_PRECISION) || Device.Type.CPU.equals(device.getDeviceType())) {
+        if (!precision.startsWith(PACKED_PRECISION)) {
             return Optional.empty();
+        }
+        if (Device.Type.CPU.equals(device.getDeviceType())) {
+            return OneDnnGuard.packedRefusal(spec.name());
         }
         return Optional.of("model " + spec.name() + " is an fp32-packed export (convolution weights prepacked for"
                 + " oneDNN), which runs on the CPU only, not on " + device + "; serve the model it was exported from"

@@ -64,13 +64,6 @@ final class InFlightRequests {
         }
     }
 
-    /** Every request in flight now. */
-    List<Job> all() {
-        synchronized (jobs) {
-            return List.copyOf(jobs.values());
-        }
-    }
-
     /** Answers the job and whoever followed it, and releases its images; a no-op when it already ended. */
     void finish(Job job, Outcome outcome) {
         List<Job.Follower> followers;
