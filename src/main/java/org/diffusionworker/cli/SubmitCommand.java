@@ -206,7 +206,7 @@ public class SubmitCommand implements Callable<Integer> {
         if ("CANCELED".equals(body.path("status").asText())) {
             err.printf("%s CANCELED while %s, %d step(s) done; nothing stored%n", id,
                     body.path("canceledWhile").asText(), body.path("stepsDone").asInt());
-            return FAILED_EXIT_CODE;
+            return CANCELED_EXIT_CODE;
         }
         if (!"COMPLETED".equals(body.path("status").asText())) {
             err.printf("%s FAILED %s: %s%n", id, body.path("error").path("code").asText(),
