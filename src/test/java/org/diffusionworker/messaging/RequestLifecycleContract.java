@@ -78,7 +78,8 @@ abstract class RequestLifecycleContract {
         kafka.send(ddpm, d.put("sampler", "ddpm").set("attributes", TestKafka.JSON.createObjectNode().put("who", "me"))
                 .toString());
         for (String id : List.of(ddim, ddpm)) {
-            kafka.awaitTerminal(id);
+            // DDPM-500 waits for the DDIM request's batch and then runs 500 steps: minutes on a busy 2-core machine.
+            kafka.awaitTerminal(id, java.time.Duration.ofMinutes(6));
             List<TestKafka.Event> events = kafka.eventsOf(id);
             TestKafka.Event started = events.get(0);
             assertEquals("STARTED", started.status(), events.toString());

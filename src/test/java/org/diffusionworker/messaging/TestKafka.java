@@ -159,7 +159,12 @@ final class TestKafka implements AutoCloseable {
 
     /** Waits for the terminal event of {@code id} (COMPLETED, FAILED or CANCELED) and returns it. */
     Event awaitTerminal(String id) {
-        long deadline = System.nanoTime() + WAIT.toNanos();
+        return awaitTerminal(id, WAIT);
+    }
+
+    /** As {@link #awaitTerminal(String)}, waiting up to {@code wait} (a long run on a busy machine). */
+    Event awaitTerminal(String id, Duration wait) {
+        long deadline = System.nanoTime() + wait.toNanos();
         while (true) {
             for (Event e : received.getOrDefault(id, List.of())) {
                 if (e.terminal()) {
@@ -167,7 +172,7 @@ final class TestKafka implements AutoCloseable {
                 }
             }
             if (System.nanoTime() > deadline) {
-                throw new AssertionError("no terminal event within " + WAIT + " for " + id + ": " + eventsOf(id));
+                throw new AssertionError("no terminal event within " + wait + " for " + id + ": " + eventsOf(id));
             }
             poll();
         }

@@ -1,4 +1,4 @@
-package org.diffusionworker.messaging;
+package org.diffusionworker.app;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

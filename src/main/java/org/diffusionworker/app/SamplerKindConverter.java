@@ -1,4 +1,4 @@
-package org.diffusionworker.messaging;
+package org.diffusionworker.app;
 
 import org.diffusionworker.diffusion.SamplerKind;
 import org.eclipse.microprofile.config.spi.Converter;
