@@ -13,7 +13,6 @@ import java.awt.Color;
 import java.awt.Font;
 import java.awt.FontMetrics;
 import java.awt.Graphics2D;
-import java.awt.RenderingHints;
 import java.awt.geom.Path2D;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
@@ -64,7 +63,7 @@ final class LoadReportPlots {
         all.addAll(bad);
         Axes axes = new Axes(0, max(all, 0), 0, max(all, 1));
         BufferedImage image = new BufferedImage(WIDTH, HEIGHT, BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = canvas(image);
+        Graphics2D g = ChartFrame.canvas(image);
         try {
             drawGrid(g, axes);
             for (double[] p : ok) {
@@ -93,7 +92,7 @@ final class LoadReportPlots {
         }
         Axes axes = new Axes(0, max(points, 0), 0, Math.max(1, max(points, 1)));
         BufferedImage image = new BufferedImage(WIDTH, HEIGHT, BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = canvas(image);
+        Graphics2D g = ChartFrame.canvas(image);
         try {
             drawGrid(g, axes);
             Path2D.Double path = new Path2D.Double();
@@ -135,7 +134,7 @@ final class LoadReportPlots {
         int most = Arrays.stream(counts).max().orElse(0);
         Axes axes = new Axes(0, bins * width, 0, Math.max(1, most));
         BufferedImage image = new BufferedImage(WIDTH, HEIGHT, BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = canvas(image);
+        Graphics2D g = ChartFrame.canvas(image);
         try {
             drawGrid(g, axes);
             g.setColor(COMPLETED);
@@ -175,15 +174,6 @@ final class LoadReportPlots {
             max = Math.max(max, p[coordinate]);
         }
         return max > 0 ? max : 1;
-    }
-
-    private static Graphics2D canvas(BufferedImage image) {
-        Graphics2D g = image.createGraphics();
-        g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
-        g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
-        g.setColor(Color.WHITE);
-        g.fillRect(0, 0, WIDTH, HEIGHT);
-        return g;
     }
 
     private static void dot(Graphics2D g, Axes axes, double[] p, Color color) {

@@ -1,6 +1,9 @@
 package org.diffusionworker.imaging;
 
 import java.awt.Color;
+import java.awt.Graphics2D;
+import java.awt.RenderingHints;
+import java.awt.image.BufferedImage;
 
 /**
  * The frame and palette every chart of the project shares (training loss, load reports): one size, the plot area's
@@ -28,4 +31,14 @@ public final class ChartFrame {
     public static final Color GRID = new Color(225, 225, 225);
 
     private ChartFrame() {}
+
+    /** A graphics context on {@code image} with antialiased shapes and text, the whole image painted white first. */
+    public static Graphics2D canvas(BufferedImage image) {
+        Graphics2D g = image.createGraphics();
+        g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
+        g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
+        g.setColor(Color.WHITE);
+        g.fillRect(0, 0, image.getWidth(), image.getHeight());
+        return g;
+    }
 }

@@ -13,7 +13,6 @@ import java.awt.Color;
 import java.awt.Font;
 import java.awt.FontMetrics;
 import java.awt.Graphics2D;
-import java.awt.RenderingHints;
 import java.awt.geom.Path2D;
 import java.awt.image.BufferedImage;
 import java.math.BigDecimal;
@@ -46,12 +45,8 @@ public final class LossPlot {
     public static BufferedImage render(float[] batchLosses, double[] epochMeans, int batchesPerEpoch,
             int totalEpochs, String title) {
         BufferedImage image = new BufferedImage(WIDTH, HEIGHT, BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = image.createGraphics();
+        Graphics2D g = ChartFrame.canvas(image);
         try {
-            g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
-            g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
-            g.setColor(Color.WHITE);
-            g.fillRect(0, 0, WIDTH, HEIGHT);
             Axes axes = Axes.of(batchLosses, epochMeans, batchesPerEpoch, totalEpochs);
             drawGridAndTicks(g, axes);
             int window = Math.max(1, Math.min(batchesPerEpoch, batchLosses.length / 50));

@@ -50,11 +50,6 @@ final class Answers {
         return new Outcome.Failed(follower.request(), f.code(), f.message());
     }
 
-    /** From the producer's submission time (or receipt) to now: how long the request waited for its first batch. */
-    static long queuedMs(GenerationRequest request, long receivedNanos) {
-        return endToEndMs(request, receivedNanos);
-    }
-
     static Outcome.Failed expired(GenerationRequest request) {
         return new Outcome.Failed(request, ErrorCode.EXPIRED, "the deadline " + request.deadline()
                 + " passed before sampling started; send it again with a later deadline (or none)");

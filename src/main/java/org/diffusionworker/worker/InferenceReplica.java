@@ -176,10 +176,11 @@ final class InferenceReplica implements Runnable {
         sink.batchSucceeded();
         listener.batchFinished(plan.size(), images.samplingNanos());
         listener.stepHookCost(hook.hookNanos(), images.samplingNanos());
+        java.util.BitSet left = images.left();
         int offset = 0;
         for (int i = 0; i < slices.size(); i++) {
             Batch.Slice slice = slices.get(i);
-            if (!hook.left(i) && !images.left().get(offset)) {
+            if (!hook.left(i) && !left.get(offset)) {
                 Outcome.BatchShare share = new Outcome.BatchShare(plan.size(), requests, slice.size());
                 slice.job().accept(slice.from(), slice.to(), images, offset, share, end);
             }

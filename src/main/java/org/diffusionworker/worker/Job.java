@@ -187,6 +187,9 @@ final class Job {
     boolean cancel() {
         Outcome.Canceled canceled;
         synchronized (this) {
+            if (!state.isCancelable()) {
+                return false;
+            }
             switch (state) {
                 case LOOKING_UP -> {
                     if (cancelRequested == null) {
@@ -195,10 +198,7 @@ final class Job {
                     return true;
                 }
                 case QUEUED -> canceled = new Outcome.Canceled(request, Outcome.CancelPoint.QUEUED, 0);
-                case RUNNING -> canceled = new Outcome.Canceled(request, Outcome.CancelPoint.RUNNING, stepsDone());
-                default -> {
-                    return false;
-                }
+                default -> canceled = new Outcome.Canceled(request, Outcome.CancelPoint.RUNNING, stepsDone());
             }
         }
         return end(canceled);
@@ -244,7 +244,7 @@ final class Job {
                 return true;
             }
             if (request.events().contains(RequestEvent.STARTED)) {
-                observer.started(new RequestProgress.Started(request, Answers.queuedMs(request, receivedNanos),
+                observer.started(new RequestProgress.Started(request, Answers.endToEndMs(request, receivedNanos),
                         batchImages, batchRequests, java.time.Instant.now()));
             }
             return true;

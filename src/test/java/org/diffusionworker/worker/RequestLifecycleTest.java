@@ -196,7 +196,7 @@ class RequestLifecycleTest {
     void aRunningRequestLeavesItsBatchAndItsNeighbourComesOutAsIfAlone() throws Exception {
         FlakyModel model = model();
         try (MinioObjectStore store = new MinioObjectStore(storeSettings(s3, "running"));
-             GenerationWorker worker = worker(settings(Duration.ofMillis(500)), store, model)) {
+             GenerationWorker worker = worker(settings(Duration.ofSeconds(2)), store, model)) {
             assertTrue(worker.awaitWarm(WAIT));
             Recorder recorder = new Recorder();
             GenerationRequest canceled = following(request("bag", 2)).withSampler(SamplerKind.DDPM, null);

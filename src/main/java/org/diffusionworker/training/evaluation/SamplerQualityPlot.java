@@ -13,7 +13,6 @@ import java.awt.Color;
 import java.awt.Font;
 import java.awt.FontMetrics;
 import java.awt.Graphics2D;
-import java.awt.RenderingHints;
 import java.awt.geom.Path2D;
 import java.awt.image.BufferedImage;
 import java.util.Comparator;
@@ -39,12 +38,8 @@ public final class SamplerQualityPlot {
     /** The picture of {@code points} (those of one N per label): accuracy above FD, one column per weight. */
     public static BufferedImage draw(List<SamplerQuality.Point> points, String title) {
         BufferedImage image = new BufferedImage(WIDTH, HEIGHT, BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = image.createGraphics();
+        Graphics2D g = ChartFrame.canvas(image);
         try {
-            g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
-            g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
-            g.setColor(Color.WHITE);
-            g.fillRect(0, 0, WIDTH, HEIGHT);
             List<Double> weights = points.stream().map(SamplerQuality.Point::guidance).distinct().sorted().toList();
             int columnWidth = (WIDTH - LEFT - RIGHT - GAP * (weights.size() - 1)) / weights.size();
             int rowHeight = (HEIGHT - TOP - BOTTOM - GAP / 2) / 2;
