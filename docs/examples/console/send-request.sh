@@ -21,8 +21,9 @@ echo "${id}|{\"schemaVersion\":1,\"requestId\":\"${id}\",\"label\":\"${label}\",
         --producer-property acks=all --property parse.key=true --property 'key.separator=|'
 echo "sent ${id}; waiting for its event (up to 5 minutes) ..." >&2
 
-# print.headers shows the CloudEvents attributes (ce_type, ce_id, ...); the value is the event JSON.
+# print.headers shows the CloudEvents attributes (ce_type, ce_id, ...); the value is the event JSON. Terminal events
+# are written in Kafka transactions: read only committed ones.
 "$bin/kafka-console-consumer.sh" --bootstrap-server "$bootstrap" --topic generation-events --from-beginning \
-        --timeout-ms 300000 --property print.key=true --property print.headers=true \
+        --isolation-level read_committed --timeout-ms 300000 --property print.key=true --property print.headers=true \
         --property 'key.separator= | ' 2>/dev/null |
     grep -m 1 -F "| ${id} |" || { echo "no event for ${id}" >&2; exit 1; }

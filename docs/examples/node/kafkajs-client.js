@@ -52,7 +52,8 @@ async function main() {
   await admin.disconnect();
 
   // A consumer group of the caller's own (kafkajs has no manual assignment); it starts at the ends read above.
-  const consumer = kafka.consumer({ groupId: `diffusion-client-${o.requestId}` });
+  // Terminal events are written in Kafka transactions: read only committed ones (kafkajs' default, said here).
+  const consumer = kafka.consumer({ groupId: `diffusion-client-${o.requestId}`, readUncommitted: false });
   await consumer.connect();
   await consumer.subscribe({ topic: o.eventsTopic, fromBeginning: false });
 

@@ -43,8 +43,9 @@ def main():
 
     # Assign every partition of the events topic at its end before sending (no group needed for one answer; a service
     # reading all events would subscribe with a group.id of its own instead).
+    # Terminal events are written in Kafka transactions: read only committed ones (librdkafka's default, said here).
     consumer = Consumer({"bootstrap.servers": args.bootstrap_servers, "group.id": "diffusion-client-example",
-                         "enable.auto.commit": False})
+                         "enable.auto.commit": False, "isolation.level": "read_committed"})
     metadata = consumer.list_topics(args.events_topic, timeout=30)
     topic = metadata.topics.get(args.events_topic)
     if topic is None or topic.error is not None or not topic.partitions:

@@ -16,6 +16,8 @@ import time
 import uuid
 
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+from kafka import __version__ as kafka_version
+from kafka.errors import KafkaConfigurationError
 
 
 def parse_args():
@@ -49,8 +51,16 @@ def main():
 
     # Read events from the end of every partition, positioned *before* sending, so that the answer cannot be missed.
     # (A service that reads all events would rather use a consumer group of its own: group_id="my-service".)
-    consumer = KafkaConsumer(bootstrap_servers=args.bootstrap_servers, enable_auto_commit=False,
-                             key_deserializer=lambda k: k.decode("utf-8") if k is not None else None)
+    # Terminal events are written in Kafka transactions: read only committed ones (an aborted event came from a
+    # worker that was fenced off; the request's next owner answers it). kafka-python reads committed data from 2.1.
+    consumer_options = dict(bootstrap_servers=args.bootstrap_servers, enable_auto_commit=False,
+                            key_deserializer=lambda k: k.decode("utf-8") if k is not None else None)
+    try:
+        consumer = KafkaConsumer(isolation_level="read_committed", **consumer_options)
+    except KafkaConfigurationError:
+        print("warning: kafka-python %s cannot read only committed events (2.1 can): an event of an aborted"
+              " transaction may be read; dedupe terminal events by their ce_id" % kafka_version, file=sys.stderr)
+        consumer = KafkaConsumer(**consumer_options)
     partitions = consumer.partitions_for_topic(args.events_topic)
     deadline = time.monotonic() + args.timeout
     while not partitions and time.monotonic() < deadline:

@@ -32,7 +32,7 @@ import kafka.server.KafkaRaftServer;
 
 /**
  * A real single-node Apache Kafka broker in KRaft mode, running in this JVM as combined broker and controller, for
- * tests and the local demo. It listens on 127.0.0.1 only and keeps its data in a directory the caller owns: starting
+ * tests and the local demo. It listens on 127.0.0.1 only (unless built with another address) and keeps its data in a directory the caller owns: starting
  * a new instance on the same directory finds the topics and committed offsets of the previous one.
  *
  * <pre>{@code
@@ -52,12 +52,14 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     /** The optional client listener with TLS and SCRAM-SHA-512, as production clusters run it. */
     private static final String SECURE_LISTENER = "SECURE";
     private static final String SCRAM_MECHANISM = "SCRAM-SHA-512";
-    private static final String HOST = "127.0.0.1";
+    private static final String LOOPBACK = "127.0.0.1";
     private static final Duration ADMIN_TIMEOUT = Duration.ofSeconds(30);
 
     private enum State { NEW, RUNNING, CLOSED }
 
     private final Path dataDirectory;
+    /** The address every listener binds to and advertises. */
+    private final String host;
     private final int brokerPort;
     private final int controllerPort;
     private final Map<String, String> extraProperties;
@@ -71,6 +73,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
 
     private EmbeddedKafkaBroker(Builder builder) {
         this.dataDirectory = builder.dataDirectory.toAbsolutePath();
+        this.host = builder.host;
         this.brokerPort = FreePorts.orPick(builder.brokerPort);
         this.controllerPort = FreePorts.orPick(builder.controllerPort);
         this.extraProperties = Map.copyOf(builder.extraProperties);
@@ -118,7 +121,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
 
     /** The {@code bootstrap.servers} value for clients. */
     public String bootstrapServers() {
-        return HOST + ":" + brokerPort;
+        return host + ":" + brokerPort;
     }
 
     /**
@@ -129,7 +132,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         if (securePort == 0) {
             throw new IllegalStateException("this broker has no secure listener (see Builder.secureListener)");
         }
-        return HOST + ":" + securePort;
+        return host + ":" + securePort;
     }
 
     /** Creates or replaces a SCRAM-SHA-512 user that clients of the secure listener can authenticate as. */
@@ -197,13 +200,13 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         properties.put("process.roles", "broker,controller");
         properties.put("node.id", String.valueOf(NODE_ID));
         // A static voter set of one: this node is the whole quorum.
-        properties.put("controller.quorum.voters", NODE_ID + "@" + HOST + ":" + controllerPort);
+        properties.put("controller.quorum.voters", NODE_ID + "@" + host + ":" + controllerPort);
         properties.put("controller.listener.names", CONTROLLER_LISTENER);
         properties.put("inter.broker.listener.name", BROKER_LISTENER);
-        String listeners = BROKER_LISTENER + "://" + HOST + ":" + brokerPort;
+        String listeners = BROKER_LISTENER + "://" + host + ":" + brokerPort;
         String protocols = BROKER_LISTENER + ":PLAINTEXT," + CONTROLLER_LISTENER + ":PLAINTEXT";
         if (securePort != 0) {
-            listeners += "," + SECURE_LISTENER + "://" + HOST + ":" + securePort;
+            listeners += "," + SECURE_LISTENER + "://" + host + ":" + securePort;
             protocols += "," + SECURE_LISTENER + ":SASL_SSL";
             String prefix = "listener.name." + SECURE_LISTENER.toLowerCase(Locale.ROOT) + ".";
             properties.put("sasl.enabled.mechanisms", SCRAM_MECHANISM);
@@ -213,7 +216,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
             properties.put(prefix + "ssl.keystore.location", secureKeyStore.toString());
             properties.put(prefix + "ssl.keystore.password", secureKeyStorePassword);
         }
-        properties.put("listeners", listeners + "," + CONTROLLER_LISTENER + "://" + HOST + ":" + controllerPort);
+        properties.put("listeners", listeners + "," + CONTROLLER_LISTENER + "://" + host + ":" + controllerPort);
         properties.put("advertised.listeners", listeners);
         properties.put("listener.security.protocol.map", protocols);
         properties.put("log.dirs", dataDirectory.toString());
@@ -274,6 +277,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     public static final class Builder {
 
         private final Path dataDirectory;
+        private String host = LOOPBACK;
         private int brokerPort;
         private int controllerPort;
         private final Map<String, String> extraProperties = new LinkedHashMap<>();
@@ -283,6 +287,16 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
 
         private Builder(Path dataDirectory) {
             this.dataDirectory = Objects.requireNonNull(dataDirectory, "dataDirectory");
+        }
+
+        /**
+         * The address to listen on and advertise (default 127.0.0.1): another local address lets clients in a network
+         * namespace of this machine reach it, as the partition fault test does. Ports picked free are checked on
+         * the loopback address.
+         */
+        public Builder host(String address) {
+            this.host = Objects.requireNonNull(address, "address");
+            return this;
         }
 
         /** The client port; 0 (the default) picks a free one. */

@@ -33,7 +33,7 @@ import org.jboss.logging.Logger;
  * A real S3-compatible server for tests and the local demo: S3Proxy with its filesystem backend, run as a child
  * process. It is a separate JVM on purpose: S3Proxy's Guice/jclouds stack clashes with Quarkus inside one JVM.
  *
- * <p>It listens on 127.0.0.1, keeps buckets as directories under {@code <dataDirectory>/buckets}, accepts AWS
+ * <p>It listens on 127.0.0.1 (unless built with another address), keeps buckets as directories under {@code <dataDirectory>/buckets}, accepts AWS
  * signature v2 and v4 with credentials generated at start (the secret is never logged) and writes the child's
  * output to {@code <dataDirectory>/s3proxy.log}. A JVM shutdown hook stops the child if {@link #close()} was not
  * called; nothing can stop it if this JVM is killed with SIGKILL.
@@ -45,7 +45,7 @@ public final class EmbeddedS3Server implements AutoCloseable {
     /** S3Proxy does not check the region; clients still need one to sign requests. */
     public static final String REGION = "us-east-1";
 
-    private static final String HOST = "127.0.0.1";
+    private static final String LOOPBACK = "127.0.0.1";
     private static final Duration PROBE_INTERVAL = Duration.ofMillis(100);
     private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(2);
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(10);
@@ -56,6 +56,8 @@ public final class EmbeddedS3Server implements AutoCloseable {
     private enum State { NEW, RUNNING, CLOSED }
 
     private final Path dataDirectory;
+    /** The address it listens on. */
+    private final String host;
     private final Path jar;
     private final int port;
     private final Duration startupTimeout;
@@ -70,6 +72,7 @@ public final class EmbeddedS3Server implements AutoCloseable {
 
     private EmbeddedS3Server(Builder builder) {
         this.dataDirectory = builder.dataDirectory.toAbsolutePath();
+        this.host = builder.host;
         this.jar = builder.jar != null ? builder.jar : S3ProxyJar.locate();
         this.port = FreePorts.orPick(builder.port);
         this.startupTimeout = builder.startupTimeout;
@@ -117,7 +120,7 @@ public final class EmbeddedS3Server implements AutoCloseable {
 
     /** The S3 endpoint, e.g. {@code http://127.0.0.1:40123} ({@code https} when built with TLS). */
     public URI endpoint() {
-        return URI.create((tlsKeyStore == null ? "http://" : "https://") + HOST + ":" + port);
+        return URI.create((tlsKeyStore == null ? "http://" : "https://") + host + ":" + port);
     }
 
     public S3Credentials credentials() {
@@ -322,6 +325,7 @@ public final class EmbeddedS3Server implements AutoCloseable {
     public static final class Builder {
 
         private final Path dataDirectory;
+        private String host = LOOPBACK;
         private Path jar;
         private int port;
         private Duration startupTimeout = Duration.ofSeconds(60);
@@ -331,6 +335,15 @@ public final class EmbeddedS3Server implements AutoCloseable {
 
         private Builder(Path dataDirectory) {
             this.dataDirectory = Objects.requireNonNull(dataDirectory, "dataDirectory");
+        }
+
+        /**
+         * The address to listen on (default 127.0.0.1): another local address lets clients in a network namespace
+         * of this machine reach it, as the partition fault test does.
+         */
+        public Builder host(String address) {
+            this.host = Objects.requireNonNull(address, "address");
+            return this;
         }
 
         /** The S3Proxy jar-with-dependencies; by default found by {@link S3ProxyJar#locate()}. */

@@ -225,6 +225,14 @@ public interface WorkerConfig {
         @Min(1)
         @Max(10000000)
         int cancelCapacity();
+
+        /**
+         * Start of the transactional id of this worker's answers producer; a random part per start follows it, so
+         * replicas never fence each other. ACLs grant it as a prefix.
+         */
+        @WithDefault("diffusion-worker")
+        @Pattern(regexp = "[A-Za-z0-9._-]{1,100}")
+        String transactionalIdPrefix();
     }
 
     interface Storage {

@@ -27,20 +27,18 @@ import org.diffusionworker.storage.ObjectKeys;
 import org.diffusionworker.storage.RetrySettings;
 import org.diffusionworker.worker.GenerationWorker;
 import org.diffusionworker.worker.WorkerSettings;
-import org.eclipse.microprofile.config.ConfigProvider;
 import org.jboss.logging.Logger;
 
 /**
  * Starts the worker when {@code diffusionworker.worker.enabled} is true: loads the model once per replica, warms it
  * up and checks the bucket before the Kafka channels connect (this observer runs ahead of SmallRye's), so no request
- * arrives before the model is ready. On shutdown it stops fetching, finishes the batch in hand, waits for the events
- * to be acknowledged (so their offsets are committed when the consumer closes) within the grace period.
+ * arrives before the model is ready. On shutdown it stops fetching, finishes the batch in hand, waits for the answers
+ * to be committed with their offsets within the grace period.
  */
 @ApplicationScoped
 public class WorkerRuntime {
 
     private static final Logger LOG = Logger.getLogger(WorkerRuntime.class);
-    static final String MAX_AGE_KEY = "mp.messaging.incoming.generation-requests.throttled.unprocessed-record-max-age.ms";
 
     @Inject
     WorkerConfig config;
@@ -82,7 +80,6 @@ public class WorkerRuntime {
             throw new IllegalStateException("the model did not warm up within diffusionworker.worker.warm-up-timeout ("
                     + config.worker().warmUpTimeout() + ")");
         }
-        checkCommitMaxAge(settings);
         // The channels hand records over only once this returned: a redelivered request must meet the cancel it had
         // before a restart, so the control topic is read back first.
         connection.open(created, messagingSettings(config), Duration.ofSeconds(30));
@@ -106,9 +103,10 @@ public class WorkerRuntime {
         connection.closeControl();
         boolean finished = w.shutdown(grace);
         boolean published = connection.awaitEventsSent(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
-        LOG.infof("Worker stopped (%s, %s); the consumer commits acknowledged offsets as it closes",
+        LOG.infof("Worker stopped (%s, %s)",
                 finished ? "all requests in hand answered" : "some requests left unanswered, to be redelivered",
-                published ? "all events acknowledged" : "some events not acknowledged in time");
+                published ? "all answers committed with their offsets" : "some answers not committed in time, their"
+                        + " records to be redelivered");
         w.close();
         store.close();
         // Gauges hold the worker weakly: remove them with it, so that a registry that outlives this application (a
@@ -148,34 +146,6 @@ public class WorkerRuntime {
                 .register(registry));
         gauges.add(Gauge.builder("diffusion.worker.ready", w, x -> x.status().ready() ? 1 : 0)
                 .description("1 when the model is warm, the store reachable and sampling works").register(registry));
-    }
-
-    /**
-     * SmallRye's throttled commit marks the channel unhealthy when a record stays unacknowledged longer than its max
-     * age (60 s by default). A request stays unacknowledged while it waits for a batch, is sampled (a DDPM batch on
-     * CPU can take minutes) and while the store is down (up to the outage limit), so the max age must cover that.
-     */
-    private void checkCommitMaxAge(WorkerSettings settings) {
-        long maxAgeMs = ConfigProvider.getConfig().getOptionalValue(MAX_AGE_KEY, Long.class).orElse(60_000L);
-        if (maxAgeMs <= 0) {
-            return;
-        }
-        if (maxAgeMs < settings.storageOutageLimit().toMillis()) {
-            throw new IllegalStateException(MAX_AGE_KEY + " is " + maxAgeMs + " ms, shorter than"
-                    + " diffusionworker.storage.outage-limit (" + settings.storageOutageLimit() + "): requests waiting"
-                    + " for the store would fail the channel's health first; make it longer than the outage limit plus"
-                    + " the longest batch");
-        }
-        // The batch time is measured on a machine that may be busy: advise, do not refuse to start.
-        Duration longestBatch = worker.longestBatchEstimate();
-        Duration needed = settings.storageOutageLimit().plus(longestBatch.multipliedBy(2));
-        if (maxAgeMs < needed.toMillis()) {
-            LOG.warnf("%s is %d ms, but a request may stay unacknowledged for the storage outage limit (%s) plus"
-                    + " queueing and sampling: the longest batch here (DDPM with guidance, %d images) takes about %d s"
-                    + " as measured at warm-up. Consider at least %d.", MAX_AGE_KEY, maxAgeMs,
-                    settings.storageOutageLimit(), settings.maxBatchImages(), longestBatch.toSeconds(), needed.toMillis());
-        }
-        LOG.debugf("Longest batch estimated at %s; commit max age %d ms", longestBatch, maxAgeMs);
     }
 
     static WorkerSettings settings(WorkerConfig c) {

@@ -24,8 +24,9 @@ import org.eclipse.microprofile.reactive.messaging.Metadata;
 import org.eclipse.microprofile.reactive.messaging.OnOverflow;
 
 /**
- * Publishes the events (as CloudEvents in binary mode: ce_* headers, JSON data) and dead letters, and tells the
- * caller when Kafka has acknowledged them, so that the request's offset is committed only then.
+ * Writes the events as CloudEvents in binary mode (ce_* headers, JSON data, key = request id). STARTED and PROGRESS
+ * and dead letters are sent here, on their own producers; a terminal event is made here and sent by the
+ * {@link AnswerCommitter} in the transaction that commits its request's offset.
  */
 @ApplicationScoped
 class EventPublisher {
@@ -64,10 +65,10 @@ class EventPublisher {
     private int pending;
 
     /**
-     * Sends the event of {@code outcome}, answering the record at {@code origin} (named in FAILED events); the stage
-     * completes when Kafka acknowledged it.
+     * The terminal event of {@code outcome}, answering the record at {@code origin} (named in FAILED events), as a
+     * message for the {@link AnswerCommitter}'s transaction: nothing is sent here.
      */
-    CompletionStage<Void> publish(Outcome outcome, RecordOrigin origin) {
+    Message<byte[]> answer(Outcome outcome, RecordOrigin origin) {
         Instant now = Instant.now();
         String data = new EventEncoder(json).encode(outcome, origin, now);
         String id = outcome.requestId();
@@ -84,20 +85,21 @@ class EventPublisher {
             type = FAILED_TYPE;
             eventId = UUID.randomUUID().toString();
         }
-        return send(events, data, metadata(id, type, eventId, now));
+        return Message.of(data.getBytes(StandardCharsets.UTF_8), metadata(id, type, eventId, now));
     }
 
-    /** STARTED: best effort, so nothing waits for its acknowledgement. */
-    void publish(RequestProgress.Started started) {
+    /** STARTED: best effort; the stage completes when Kafka acknowledged it (nothing but the answer waits for it). */
+    CompletionStage<Void> publish(RequestProgress.Started started) {
         String id = started.request().requestId();
-        send(events, new EventEncoder(json).encode(started), metadata(id, STARTED_TYPE, id + ":started", Instant.now()));
+        return send(events, new EventEncoder(json).encode(started), metadata(id, STARTED_TYPE, id + ":started",
+                Instant.now()));
     }
 
-    /** PROGRESS: best effort, so nothing waits for its acknowledgement. */
-    void publish(RequestProgress.Step step) {
+    /** PROGRESS: best effort, as STARTED. */
+    CompletionStage<Void> publish(RequestProgress.Step step) {
         String id = step.request().requestId();
-        send(events, new EventEncoder(json).encode(step), metadata(id, PROGRESS_TYPE, id + ":progress:" + step.step(),
-                Instant.now()));
+        return send(events, new EventEncoder(json).encode(step), metadata(id, PROGRESS_TYPE,
+                id + ":progress:" + step.step(), Instant.now()));
     }
 
     private Metadata metadata(String requestId, String type, String eventId, Instant now) {

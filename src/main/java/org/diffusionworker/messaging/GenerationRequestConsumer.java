@@ -7,6 +7,7 @@ import jakarta.inject.Inject;
 import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.record.TimestampType;
 import org.diffusionworker.worker.ErrorCode;
 import org.diffusionworker.worker.GenerationWorker;
@@ -17,8 +18,9 @@ import org.jboss.logging.Logger;
 
 /**
  * Consumes request records one at a time (never as a batch: in SmallRye a throw in a batch method nacks every record
- * of the batch) and acknowledges each only when its event was acknowledged by Kafka, so its offset is committed only
- * then (throttled commit strategy: the highest offset below which every record is acknowledged).
+ * of the batch). Each record is held in the {@link AnswerLedger} from the moment it is read; its answer (the terminal
+ * event) is handed to the {@link AnswerCommitter}, which publishes it in the transaction that commits the record's
+ * offset, in partition order. SmallRye commits nothing itself ({@code commit-strategy=ignore}).
  *
  * <p>The returned stage completes once the worker has room: while it is full, SmallRye stops requesting records, its
  * queue fills and it pauses the consumer's partitions until the worker drains; nothing is buffered without bound.
@@ -36,6 +38,8 @@ class GenerationRequestConsumer {
     @Inject
     EventPublisher publisher;
 
+    @Inject
+    AnswerCommitter committer;
 
     @Inject
     ObjectMapper json;
@@ -67,7 +71,18 @@ class GenerationRequestConsumer {
             key = record != null && record.getKey() != null ? record.getKey().toString() : null;
             Instant submittedAt = record != null && record.getTimestampType() == TimestampType.CREATE_TIME
                     ? record.getTimestamp() : null;
+            if (record == null) {
+                throw new IllegalStateException("a request record came without its Kafka metadata");
+            }
             DecodedRequest decoded = decoder().decode(message.getPayload(), key, submittedAt);
+            String heldId = decoded instanceof DecodedRequest.Valid v ? v.request().requestId()
+                    : ((DecodedRequest.Refused) decoded).requestId();
+            if (!committer.ledger().receive(partitionOf(record), record.getOffset(), heldId)) {
+                // Revoked after the consumer read it (its next owner answers it), or read again after a reset.
+                LOG.debugf("Record %s skipped: its partition is not assigned here or it is already held",
+                        RecordOrigin.of(record).describe());
+                return CompletableFuture.completedFuture(null);
+            }
             if (decoded instanceof DecodedRequest.Refused refused) {
                 return refuse(message, record, key, refused);
             }
@@ -91,7 +106,7 @@ class GenerationRequestConsumer {
     private CompletionStage<Void> admit(GenerationWorker worker, Message<byte[]> message, RecordOrigin origin,
             DecodedRequest.Valid valid) {
         GenerationWorker.Admission admission = worker.submit(valid.request(),
-                new PublishingObserver(publisher, outcome -> answer(message, origin, outcome)));
+                new PublishingObserver(publisher, outcome -> answer(message, origin, outcome).committed()));
         if (!admission.accepted()) {
             LOG.debugf("Stopping: request %s left unacknowledged, to be redelivered", valid.request().requestId());
         }
@@ -126,42 +141,59 @@ class GenerationRequestConsumer {
         LOG.infof("request %s FAILED %s (%s): %s", refused.requestId() == null
                 ? "(no valid id; offered " + (origin.offeredId() == null ? "none" : "'" + origin.offeredId() + "'") + ")"
                 : refused.requestId(), refused.code(), origin.describe(), refused.message());
-        CompletionStage<Void> event = publisher.publish(failed, origin);
         if (refused.deadLetter() && connection.settings().deadLetterEnabled()) {
-            CompletionStage<Void> copy = publisher.deadLetter(message.getPayload(), key, refused.message(), record);
-            event = event.thenCombine(copy, (a, b) -> null);
+            // The copy first, then the answer: the record's offset is committed only once both are written.
+            CompletableFuture<Void> answered = new CompletableFuture<>();
+            publisher.deadLetter(message.getPayload(), key, refused.message(), record).whenComplete((ok, failure) -> {
+                if (failure == null) {
+                    answer(message, origin, failed).committed().whenComplete((x, e) -> answered.complete(null));
+                } else {
+                    stopChannel(message, failure, "dead letter", refused.requestId(), origin);
+                    answered.complete(null);
+                }
+            });
+            return answersInFlight.add(answered);
         }
-        acknowledgeWhenDone(message, event, refused.requestId(), origin);
-        return answersInFlight.add(event);
+        return answersInFlight.add(answer(message, origin, failed).committed());
     }
 
     private CompletionStage<Void> refuseWith(Message<byte[]> message, Outcome.Failed failed, RecordOrigin origin,
             String offeredId) {
         RecordOrigin withId = origin.offering(offeredId);
-        CompletionStage<Void> event = publisher.publish(failed, withId);
-        acknowledgeWhenDone(message, event, failed.requestId(), withId);
-        return answersInFlight.add(event);
+        if (origin.topic() == null) {
+            throw new IllegalStateException("a record without Kafka metadata cannot be answered");
+        }
+        // A failure after the record was held is answered through the ledger; one before (it was not held) too,
+        // once held now: either way the record's offset is committed with its FAILED event.
+        TopicPartition tp = new TopicPartition(origin.topic(), origin.partition());
+        committer.ledger().receive(tp, origin.offset(), failed.requestId());
+        return answersInFlight.add(answer(message, withId, failed).committed());
     }
 
-    private void answer(Message<byte[]> message, RecordOrigin origin, Outcome outcome) {
-        acknowledgeWhenDone(message, publisher.publish(outcome, origin), outcome.requestId(), origin);
+    /**
+     * Hands the terminal event of the record at {@code origin} to the committer; the answer's future completes when
+     * the transaction that carries it and commits the record's offset is committed (and fails when the record's
+     * partition left this worker first: its next owner answers).
+     */
+    private AnswerLedger.Answer answer(Message<byte[]> message, RecordOrigin origin, Outcome outcome) {
+        AnswerLedger.Answer answer = new AnswerLedger.Answer(java.util.List.of(publisher.answer(outcome, origin)));
+        answer.committed().thenRun(message::ack);
+        committer.ledger().answer(new TopicPartition(origin.topic(), origin.partition()), origin.offset(), answer);
+        return answer;
     }
 
-    private void acknowledgeWhenDone(Message<byte[]> message, CompletionStage<Void> sent, String requestId,
+    private void stopChannel(Message<byte[]> message, Throwable failure, String what, String requestId,
             RecordOrigin origin) {
-        sent.whenComplete((ok, failure) -> {
-            if (failure == null) {
-                message.ack();
-            } else {
-                // The event could not be written: the system's fault, not the request's. Leave the offset
-                // uncommitted; the channel's failure strategy (fail) stops consumption and turns liveness down, and
-                // the request is redelivered after the restart.
-                LOG.errorf(failure, "The event of request %s (%s) was not acknowledged by Kafka. The request channel"
-                        + " STOPS now and liveness is DOWN: restart the worker (the record stays uncommitted and is"
-                        + " delivered again)", requestId == null ? "(no id)" : requestId, origin.describe());
-                connection.markRequestChannelStopped();
-                message.nack(failure);
-            }
-        });
+        // Not written: the system's fault, not the request's. The record stays uncommitted; the channel's failure
+        // strategy (fail) stops consumption and turns liveness down, and the request is redelivered after the restart.
+        LOG.errorf(failure, "The %s of request %s (%s) was not acknowledged by Kafka. The request channel STOPS now"
+                + " and liveness is DOWN: restart the worker (the record stays uncommitted and is delivered again)",
+                what, requestId == null ? "(no id)" : requestId, origin.describe());
+        connection.markRequestChannelStopped();
+        message.nack(failure);
+    }
+
+    private static TopicPartition partitionOf(IncomingKafkaRecordMetadata<?, ?> record) {
+        return new TopicPartition(record.getTopic(), record.getPartition());
     }
 }

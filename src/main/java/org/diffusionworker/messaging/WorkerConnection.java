@@ -23,6 +23,9 @@ public class WorkerConnection {
     @Inject
     EventPublisher publisher;
 
+    @Inject
+    AnswerCommitter committer;
+
     private final CompletableFuture<GenerationWorker> started = new CompletableFuture<>();
     private volatile MessagingSettings settings;
     private volatile GenerationWorker worker;
@@ -37,6 +40,7 @@ public class WorkerConnection {
             throws InterruptedException {
         this.settings = settings;
         this.worker = worker;
+        committer.start();
         control.start(worker, settings, replayTimeout);
         started.complete(worker);
     }
@@ -46,9 +50,14 @@ public class WorkerConnection {
         control.stop();
     }
 
-    /** Waits until every event sent so far was acknowledged or refused by Kafka; false when the time ran out. */
+    /**
+     * Waits until every answer made so far is committed (its event published with its record's offset) and every
+     * other event was acknowledged or refused by Kafka, then stops committing; false when the time ran out first.
+     */
     public boolean awaitEventsSent(Duration timeout) throws InterruptedException {
-        return publisher.awaitIdle(timeout);
+        long deadline = System.nanoTime() + timeout.toNanos();
+        boolean committed = committer.stop(timeout);
+        return publisher.awaitIdle(Duration.ofNanos(Math.max(0, deadline - System.nanoTime()))) && committed;
     }
 
     /** True once a request record was nacked, which stops the request channel (failure-strategy=fail). */

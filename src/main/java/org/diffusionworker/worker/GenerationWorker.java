@@ -247,6 +247,24 @@ public final class GenerationWorker implements AutoCloseable {
         return effect;
     }
 
+    /**
+     * Drops the request {@code requestId} unanswered, wherever it is: its record's partition went to another worker,
+     * which answers it. Queued, it leaves the batcher; running, its images leave the batch at the next step; storing,
+     * the upload finishes (keys are idempotent) but nothing is answered. Returns where it was ({@code looking_up},
+     * {@code queued}, {@code running} or {@code storing}), or empty when it was not in flight here.
+     */
+    public Optional<String> release(String requestId) {
+        Objects.requireNonNull(requestId, "requestId");
+        return inFlight.get(requestId).flatMap(job -> {
+            RequestState before = job.state();
+            if (!job.abandon()) {
+                return Optional.empty();
+            }
+            batcher.discard(job);
+            return Optional.of(before.name().toLowerCase(java.util.Locale.ROOT));
+        });
+    }
+
     /** Where the request {@code requestId} is here, if it is in flight. */
     Optional<RequestState> stateOf(String requestId) {
         return inFlight.get(requestId).map(Job::state);

@@ -275,6 +275,7 @@ class DeployedWorkerTest {
         c.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
         c.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
         c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         KafkaConsumer<String, String> consumer = new KafkaConsumer<>(c);
         List<TopicPartition> partitions = consumer.partitionsFor(DeployTestInfrastructure.EVENTS, WAIT).stream()
                 .map(i -> new TopicPartition(i.topic(), i.partition())).toList();

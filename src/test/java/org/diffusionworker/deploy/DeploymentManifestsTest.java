@@ -313,6 +313,13 @@ class DeploymentManifestsTest {
         assertFalse(worker.getOrDefault("topic:" + REQUESTS, Set.of()).contains("Write"), "least privilege");
         assertTrue(worker.get("topic:" + CONTROL).contains("Read"), "worker reads cancels: " + worker);
         assertFalse(worker.get("topic:" + CONTROL).contains("Write"), "least privilege: " + worker);
+        // Terminal events go out in transactions under transactional ids "<prefix>-<random>".
+        String prefix = DeployFiles.read(DeployFiles.APPLICATION_PROPERTIES).lines()
+                .filter(l -> l.startsWith("diffusionworker.kafka.transactional-id-prefix=")).findFirst()
+                .orElseThrow().split("=", 2)[1];
+        assertTrue(worker.getOrDefault("transactionalId:" + prefix + "-", Set.of()).contains("Write"),
+                "worker writes transactions as " + prefix + "-*: " + worker);
+        assertTrue(worker.getOrDefault("cluster:", Set.of()).contains("IdempotentWrite"), worker.toString());
 
         Map<String, Set<String>> producer = acls(users, "diffusion-producer");
         assertTrue(producer.get("topic:" + REQUESTS).contains("Write"), "producers write requests: " + producer);
@@ -327,7 +334,9 @@ class DeploymentManifestsTest {
         for (Object acl : list(at(user, "spec", "authorization", "acls"))) {
             assertTrue(map(acl).containsKey("operations") && !map(acl).containsKey("operation"),
                     "v1 uses operations: " + acl);
-            acls.computeIfAbsent(text(acl, "resource", "type") + ":" + text(acl, "resource", "name"), k -> new TreeSet<>())
+            // A cluster resource has no name.
+            Object resourceName = map(map(acl).get("resource")).getOrDefault("name", "");
+            acls.computeIfAbsent(text(acl, "resource", "type") + ":" + resourceName, k -> new TreeSet<>())
                     .addAll(list(map(acl).get("operations")).stream().map(Object::toString).toList());
         }
         return acls;

@@ -55,6 +55,8 @@ class FaultsCountedIT extends ProcessTestInfrastructure {
             second.awaitReady();
             Tally tally = count(clients, "SIGKILL mid-batch, restart", ids);
             assertEquals(0, tally.lost, tally.toString());
+            // Answers are committed with their offsets: what the killed worker had not committed is invisible.
+            assertEquals(0, tally.duplicates, tally.toString());
             assertEquals(REQUESTS, tally.completed, tally.toString());
         } finally {
             stop(second);
@@ -89,6 +91,7 @@ class FaultsCountedIT extends ProcessTestInfrastructure {
             second.awaitReady();
             Tally tally = count(clients, "SIGKILL mid-batch with cancels in flight, restart", ids);
             assertEquals(0, tally.lost, tally.toString());
+            assertEquals(0, tally.duplicates, tally.toString());
             int contradictions = 0;
             int oneOutcome = 0;
             for (String id : ids) {
@@ -166,6 +169,7 @@ class FaultsCountedIT extends ProcessTestInfrastructure {
             active.process().destroyForcibly().waitFor(30, TimeUnit.SECONDS);
             Tally tally = count(clients, "two workers in one group, the active one killed", ids);
             assertEquals(0, tally.lost, tally.toString());
+            assertEquals(0, tally.duplicates, tally.toString());
             assertEquals(REQUESTS, tally.completed, tally.toString());
             assertTrue(awaitReadiness(standby, true, Duration.ofSeconds(30)), "the other worker took the partition");
         } finally {
@@ -264,6 +268,7 @@ class FaultsCountedIT extends ProcessTestInfrastructure {
                         .controllerPort(broker.controllerPort()).build().start();
                 Tally tally = count(own, "broker down 15 s mid-stream, restarted", ids);
                 assertEquals(0, tally.lost, tally.toString());
+                assertEquals(0, tally.duplicates, tally.toString());
                 assertEquals(REQUESTS, tally.completed, tally.toString());
                 assertTrue(worker.process().isAlive(), "the worker rode out the broker restart");
             } finally {

@@ -33,8 +33,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The worker under steady load for {@code soak.minutes} (10 by default): a request every {@code soak.interval.ms}
- * (2000) with mixed labels, counts and steps, while its heap, resident memory (which holds DJL's native tensors) and
- * thread count are sampled every 10 s with the consumer group's lag. After a warm-up none of them may trend upward,
+ * (2000) with mixed labels, counts and steps, while its live heap (read right after a full collection forced with
+ * {@code jcmd <pid> GC.run}), resident memory (which holds DJL's native tensors) and thread count are sampled every
+ * 10 s with the consumer group's lag. After a warm-up none of them may trend upward,
  * every request completes exactly once, and the lag returns to zero. Writes {@code target/soak/} (CSV, summary, PNG).
  * Tagged {@code soak} and left out of the default build; docs/reliability.md gives the command.
  */
@@ -117,6 +118,8 @@ class SoakIT extends ProcessTestInfrastructure {
     }
 
     private static Sample sample(WorkerProcess worker, Admin admin, long start, List<String> ids) throws Exception {
+        // Live data, not the collector's rhythm: a full collection first, so the heap read next is what is retained.
+        collectGarbage(worker);
         String metrics = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + worker.httpPort()
                 + "/q/metrics")).timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString()).body();
         double heap = 0;
@@ -130,6 +133,17 @@ class SoakIT extends ProcessTestInfrastructure {
         long answered = ids.stream().filter(id -> clients.eventsFor(id) > 0).count();
         return new Sample((System.nanoTime() - start) / 1e9, ids.size(), answered, heap / (1 << 20),
                 procField(status, "VmRSS") / 1024.0, (int) procField(status, "Threads"), jvmThreads, lag(admin));
+    }
+
+    /** {@code jcmd <pid> GC.run}: a full collection in the worker (System.gc(), which G1 runs as a full GC). */
+    private static void collectGarbage(WorkerProcess worker) throws IOException, InterruptedException {
+        Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
+        Process p = new ProcessBuilder(jcmd.toString(), Long.toString(worker.process().pid()), "GC.run")
+                .redirectErrorStream(true).start();
+        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
+            throw new AssertionError("jcmd GC.run failed on the worker (the soak needs the JDK's jcmd): " + output);
+        }
     }
 
     private static long procField(String status, String name) {
@@ -179,22 +193,22 @@ class SoakIT extends ProcessTestInfrastructure {
             List<Sample> first = steady.subList(0, quarter);
             List<Sample> lastQ = steady.subList(steady.size() - quarter, steady.size());
             r.rssGrowthPercent = growth(first.stream().mapToDouble(Sample::rssMiB).toArray(),
-                    lastQ.stream().mapToDouble(Sample::rssMiB).toArray(), false);
-            // The heap is a saw-tooth between collections: compare its lows over halves, each spanning several.
-            int half = Math.max(1, steady.size() / 2);
-            r.heapGrowthPercent = growth(steady.subList(0, half).stream().mapToDouble(Sample::heapMiB).toArray(),
-                    steady.subList(steady.size() - half, steady.size()).stream().mapToDouble(Sample::heapMiB)
-                            .toArray(), true);
+                    lastQ.stream().mapToDouble(Sample::rssMiB).toArray());
+            // Each heap sample follows a forced full collection: it is live data, so a trend in it is retention (a
+            // leak), not G1's rhythm. Medians of the first and last quarter, as for resident memory.
+            r.heapGrowthPercent = growth(first.stream().mapToDouble(Sample::heapMiB).toArray(),
+                    lastQ.stream().mapToDouble(Sample::heapMiB).toArray());
             r.threadGrowth = lastQ.stream().mapToInt(Sample::osThreads).max().orElse(0)
                     - first.stream().mapToInt(Sample::osThreads).max().orElse(0);
             Sample end = samples.get(samples.size() - 1);
             r.text = String.format(Locale.ROOT, "%d min at one request per %.1f s: %d sent, %d completed, %d"
                     + " duplicates; resident memory %.0f -> %.0f MiB (%+.1f%% first to last quarter after a %.0f s"
-                    + " warm-up), heap lows %+.1f%% (first to last half), OS threads %+d (%d at the end), lag at the end %d (max %d)",
+                    + " warm-up), live heap after a full GC %.0f -> %.0f MiB (%+.1f%%), OS threads %+d (%d at the end), lag at the end %d (max %d)",
                     length.toMinutes(), interval.toMillis() / 1000.0, ids.size(), r.completed, r.duplicates,
                     median(first.stream().mapToDouble(Sample::rssMiB).toArray()),
                     median(lastQ.stream().mapToDouble(Sample::rssMiB).toArray()), r.rssGrowthPercent, warmUpSeconds,
-                    r.heapGrowthPercent, r.threadGrowth, end.osThreads, end.lag,
+                    median(first.stream().mapToDouble(Sample::heapMiB).toArray()),
+                    median(lastQ.stream().mapToDouble(Sample::heapMiB).toArray()), r.heapGrowthPercent, r.threadGrowth, end.osThreads, end.lag,
                     samples.stream().mapToLong(Sample::lag).max().orElse(0));
             return r;
         }
@@ -224,9 +238,10 @@ class SoakIT extends ProcessTestInfrastructure {
                                     samples.stream().mapToDouble(Sample::lag).toArray())));
         }
 
-        private static double growth(double[] first, double[] last, boolean lows) {
-            double a = lows ? Arrays.stream(first).min().orElse(0) : median(first);
-            double b = lows ? Arrays.stream(last).min().orElse(0) : median(last);
+        /** Percent change of the median from {@code first} to {@code last}. */
+        private static double growth(double[] first, double[] last) {
+            double a = median(first);
+            double b = median(last);
             return a <= 0 ? 0 : 100 * (b - a) / a;
         }
 

@@ -23,8 +23,11 @@ import java.util.regex.Pattern;
 import org.diffusionworker.embedded.EmbeddedKafkaBroker;
 import org.diffusionworker.embedded.EmbeddedS3Server;
 
-/** The packaged application ({@code serve}) as a child process against the embedded Kafka broker and S3 server. */
-record WorkerProcess(Process process, int httpPort, Path log) {
+/**
+ * The packaged application ({@code serve}) as a child process against the embedded Kafka broker and S3 server,
+ * probed over HTTP at {@code httpHost} (its loopback address, or its address in a network namespace).
+ */
+record WorkerProcess(Process process, String httpHost, int httpPort, Path log) {
 
     static final Duration START = Duration.ofMinutes(3);
     private static final HttpClient HTTP = HttpClient.newHttpClient();
@@ -38,6 +41,16 @@ record WorkerProcess(Process process, int httpPort, Path log) {
     /** Starts a worker with extra system properties and extra environment variables (secrets go there). */
     static WorkerProcess start(Path directory, EmbeddedKafkaBroker kafka, EmbeddedS3Server s3, String name,
             Map<String, String> extra, Map<String, String> environment) throws IOException {
+        return start(directory, kafka, s3, name, extra, environment, List.of(), "127.0.0.1");
+    }
+
+    /**
+     * Starts a worker under {@code launcher} (e.g. {@code ip netns exec <name>}, which runs it in a network namespace),
+     * its HTTP endpoints reached at {@code httpHost}.
+     */
+    static WorkerProcess start(Path directory, EmbeddedKafkaBroker kafka, EmbeddedS3Server s3, String name,
+            Map<String, String> extra, Map<String, String> environment, List<String> launcher, String httpHost)
+            throws IOException {
         int port;
         try (ServerSocket s = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
             port = s.getLocalPort();
@@ -53,7 +66,8 @@ record WorkerProcess(Process process, int httpPort, Path log) {
                 // The killed worker never leaves its group: its partitions move after this timeout (45 s default).
                 "mp.messaging.incoming.generation-requests.session.timeout.ms", "8000"));
         properties.putAll(extra);
-        List<String> command = java(properties);
+        List<String> command = new ArrayList<>(launcher);
+        command.addAll(java(properties));
         command.add("serve");
         Path log = directory.resolve(name + ".log");
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
@@ -61,7 +75,7 @@ record WorkerProcess(Process process, int httpPort, Path log) {
         builder.environment().put("DIFFUSIONWORKER_STORAGE_ACCESS_KEY", s3.credentials().accessKey());
         builder.environment().put("DIFFUSIONWORKER_STORAGE_SECRET_KEY", s3.credentials().secretKey());
         builder.environment().putAll(environment);
-        return new WorkerProcess(builder.start(), port, log);
+        return new WorkerProcess(builder.start(), httpHost, port, log);
     }
 
     static String model() {
@@ -107,7 +121,7 @@ record WorkerProcess(Process process, int httpPort, Path log) {
 
     private void awaitHttp(String path, java.util.function.Predicate<String> done) throws Exception {
         long deadline = System.nanoTime() + START.toNanos();
-        HttpRequest get = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + path))
+        HttpRequest get = HttpRequest.newBuilder(URI.create("http://" + httpHost + ":" + httpPort + path))
                 .timeout(Duration.ofSeconds(5)).build();
         while (System.nanoTime() < deadline) {
             try {
@@ -133,7 +147,7 @@ record WorkerProcess(Process process, int httpPort, Path log) {
 
     /** Whether readiness answers 200 now. */
     boolean ready() {
-        HttpRequest get = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/q/health/ready"))
+        HttpRequest get = HttpRequest.newBuilder(URI.create("http://" + httpHost + ":" + httpPort + "/q/health/ready"))
                 .timeout(Duration.ofSeconds(5)).build();
         try {
             return HTTP.send(get, HttpResponse.BodyHandlers.ofString()).statusCode() == 200;

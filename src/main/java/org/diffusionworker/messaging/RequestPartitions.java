@@ -1,0 +1,81 @@
+package org.diffusionworker.messaging;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.smallrye.common.annotation.Identifier;
+import io.smallrye.reactive.messaging.kafka.KafkaConsumerRebalanceListener;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.Set;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.common.TopicPartition;
+import org.jboss.logging.Logger;
+
+/**
+ * Follows the request partitions this worker owns (on the consumer's polling thread, as the group rebalances). Given
+ * partitions: their records are held and answered under the new group membership. Losing partitions (revoked, or lost
+ * when the group gave up on this worker): the answers ready are committed if the membership still allows it, then the
+ * work of those partitions is dropped at once (queued requests leave the batcher, running ones leave their batch at
+ * the next step), since the partitions' next owner answers them.
+ */
+@ApplicationScoped
+@Identifier(RequestPartitions.NAME)
+class RequestPartitions implements KafkaConsumerRebalanceListener {
+
+    static final String NAME = "generation-requests-partitions";
+    private static final Logger LOG = Logger.getLogger(RequestPartitions.class);
+    /** How long a revocation waits for the answers ready to be committed (the rebalance waits meanwhile). */
+    static final Duration FLUSH_ON_REVOKE = Duration.ofSeconds(5);
+
+    @Inject
+    AnswerCommitter committer;
+
+    @Inject
+    WorkerConnection connection;
+
+    @Inject
+    MeterRegistry registry;
+
+    @Override
+    public void onPartitionsAssigned(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
+        committer.ledger().assign(partitions, consumer.groupMetadata());
+        if (!partitions.isEmpty()) {
+            LOG.infof("Request partitions assigned: %s (%s)", partitions, consumer.groupMetadata());
+        }
+    }
+
+    @Override
+    public void onPartitionsRevoked(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
+        if (partitions.isEmpty()) {
+            return;
+        }
+        try {
+            committer.flush(FLUSH_ON_REVOKE);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        Set<String> dropped = committer.ledger().revoke(partitions);
+        int released = 0;
+        var worker = connection.worker();
+        if (worker.isPresent()) {
+            for (String requestId : dropped) {
+                var where = worker.get().release(requestId);
+                if (where.isPresent()) {
+                    released++;
+                    Counter.builder("diffusion.requests.released").tag("while", where.get())
+                            .description("Requests dropped unanswered because their partition went to another worker")
+                            .register(registry).increment();
+                }
+            }
+        }
+        LOG.infof("Request partitions revoked: %s; %d request(s) of them dropped here, left to their next owner",
+                partitions, released);
+    }
+
+    @Override
+    public void onPartitionsLost(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
+        onPartitionsRevoked(consumer, partitions);
+    }
+}
