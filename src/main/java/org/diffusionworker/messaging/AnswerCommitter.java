@@ -93,7 +93,7 @@ class AnswerCommitter {
 
     /** Commits what is ready and stops, waiting at most {@code timeout} for the answers held to be committed. */
     boolean stop(Duration timeout) throws InterruptedException {
-        boolean drained = ledger.awaitNoAnswers(timeout.toMillis());
+        boolean drained = ledger.awaitNothingToCommit(timeout.toMillis());
         Thread t;
         synchronized (this) {
             running = false;

@@ -242,10 +242,14 @@ final class AnswerLedger {
         changed();
     }
 
-    /** Waits until no answer waits to be committed; false when {@code millis} ran out first. */
-    synchronized boolean awaitNoAnswers(long millis) throws InterruptedException {
+    /**
+     * Waits until no answer that may leave is left uncommitted (answers behind a record that will not be answered,
+     * because the worker stopped first, do not count: they stay for the record's next owner); false when
+     * {@code millis} ran out first.
+     */
+    synchronized boolean awaitNothingToCommit(long millis) throws InterruptedException {
         long deadline = System.nanoTime() + millis * 1_000_000L;
-        while (answersHeld > 0) {
+        while (!drain(1).isEmpty()) {
             long left = deadline - System.nanoTime();
             if (left <= 0) {
                 return false;

@@ -159,6 +159,20 @@ class AnswerLedgerTest {
     }
 
     @Test
+    void stoppingWaitsOnlyForAnswersThatMayLeave() throws InterruptedException {
+        AnswerLedger ledger = new AnswerLedger();
+        ledger.assign(List.of(P0), GENERATION_1);
+        ledger.receive(P0, 0, "abandoned-by-a-stopping-worker");
+        ledger.receive(P0, 1, "answered");
+        ledger.answer(P0, 1, answer("answered"));
+        assertTrue(ledger.awaitNothingToCommit(0), "the answer behind an unanswered record waits for its next owner");
+        ledger.answer(P0, 0, answer("late"));
+        assertFalse(ledger.awaitNothingToCommit(0), "now both may leave, and have not");
+        ledger.committed(ledger.drain(100));
+        assertTrue(ledger.awaitNothingToCommit(0));
+    }
+
+    @Test
     void waitingForAChangeReturnsAtOnceWhenOneCameSinceTheDrain() throws InterruptedException {
         AnswerLedger ledger = new AnswerLedger();
         ledger.assign(List.of(P0), GENERATION_1);
