@@ -113,7 +113,7 @@ class GenerationRequestConsumer {
         return admission.room();
     }
 
-    /** A failure of ours on one record: FAILED INTERNAL, committed once the event is acknowledged. */
+    /** A failure of ours on one record: FAILED INTERNAL, its offset committed with that event. */
     private CompletionStage<Void> answerOurFault(Message<byte[]> message, IncomingKafkaRecordMetadata<?, byte[]> record,
             String offeredId, Throwable failure) {
         Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
