@@ -320,8 +320,8 @@ public final class GenerationWorker implements AutoCloseable {
             Outcome.Timings timings = new Outcome.Timings(TimeUnit.NANOSECONDS.toMillis(job.queuedNanos()),
                     TimeUnit.NANOSECONDS.toMillis(job.samplingNanos()), TimeUnit.NANOSECONDS.toMillis(uploadNanos),
                     Answers.endToEndMs(job.request(), job.receivedNanos()));
-            return new Outcome.Completed(job.request(), job.parameters(), stored.grid(), stored.trajectory(),
-                    results.model(), timings, job.batches(), false);
+            return new Outcome.Completed(job.request(), job.parameters(), stored.grid(), stored.images(),
+                    stored.trajectory(), results.model(), timings, job.batches(), false);
         });
     }
 
