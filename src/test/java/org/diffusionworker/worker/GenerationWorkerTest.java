@@ -117,17 +117,17 @@ class GenerationWorkerTest {
 
             for (Outcome o : outcomes) {
                 Outcome.Completed c = assertInstanceOf(Outcome.Completed.class, o, o.toString());
-                BufferedImage png = ImageIO.read(new ByteArrayInputStream(store.get(c.grid().key())));
-                assertEquals(c.grid().width(), png.getWidth());
-                assertEquals(c.grid().height(), png.getHeight());
-                assertEquals("generations/" + c.requestId() + "/grid.png", c.grid().key());
+                BufferedImage png = ImageIO.read(new ByteArrayInputStream(store.get(c.grid().orElseThrow().key())));
+                assertEquals(c.grid().orElseThrow().width(), png.getWidth());
+                assertEquals(c.grid().orElseThrow().height(), png.getHeight());
+                assertEquals("generations/" + c.requestId() + "/grid.png", c.grid().orElseThrow().key());
                 assertEquals(7, c.parameters().seed());
                 assertFalse(c.deduplicated());
             }
             Outcome.Completed coat = completed(outcomes, sent.get(2).requestId());
             // 16 + 0: the coat request (9) is split: 9 of 16 slots were left after bag (4) and sneaker (3).
             assertEquals(List.of(new Outcome.BatchShare(16, 3, 9)), coat.batches());
-            assertEquals(92, coat.grid().width(), "3 columns of 28 px images with 2 px borders");
+            assertEquals(92, coat.grid().orElseThrow().width(), "3 columns of 28 px images with 2 px borders");
         }
     }
 
@@ -149,7 +149,7 @@ class GenerationWorkerTest {
                 single.submit(big, answers);
                 Outcome.Completed once = assertInstanceOf(Outcome.Completed.class, answers.one());
                 assertEquals(1, once.batches().size());
-                assertTrue(java.util.Arrays.equals(store.get(split.grid().key()), other.get(once.grid().key())),
+                assertTrue(java.util.Arrays.equals(store.get(split.grid().orElseThrow().key()), other.get(once.grid().orElseThrow().key())),
                         "same PNG bytes however the request was batched");
             }
         }
@@ -170,7 +170,7 @@ class GenerationWorkerTest {
             assertTrue(again.deduplicated(), "not sampled again");
             assertEquals(List.of(), again.batches());
             assertEquals(made.parameters().seed(), again.parameters().seed(), "the drawn seed is reported again");
-            assertEquals(made.grid().key(), again.grid().key());
+            assertEquals(made.grid().orElseThrow().key(), again.grid().orElseThrow().key());
 
             worker.submit(first.withCount(3), answers);
             Outcome.Failed conflict = assertInstanceOf(Outcome.Failed.class, answers.one());
