@@ -286,7 +286,7 @@ final class ResultStore {
     }
 
     private static String describeStored(Map<String, String> m) {
-        return m.getOrDefault(CONDITIONING, "?") + ", " + m.getOrDefault(COUNT, "?") + " image(s) as "
+        return m.getOrDefault(CONDITIONING, "?") + ", " + m.getOrDefault(COUNT, "?") + " image(s), layout "
                 + m.getOrDefault(LAYOUT, ResultLayout.GRID.id()) + ", "
                 + m.getOrDefault(SAMPLER, "?") + " " + m.getOrDefault(STEPS, "?") + " steps, guidance "
                 + m.getOrDefault(GUIDANCE, "?") + ", seed " + m.getOrDefault(SEED, "?");
