@@ -164,8 +164,8 @@ public class LoadgenCommand implements Callable<Integer> {
         }
         Proportions<String> labelProportions = labelMix != null ? LoadPlan.labelMix(labelMix, known)
                 : LoadPlan.labelList(labels != null ? labels.stream().map(String::trim).toList() : known, known);
-        return new LoadPlan(labelProportions, LoadPlan.counts(counts), LoadPlan.samplers(samplers), steps, guidance, layout,
-                seed != null ? seed : new SecureRandom().nextLong() & Long.MAX_VALUE, pacing());
+        return new LoadPlan(labelProportions, LoadPlan.counts(counts), LoadPlan.samplers(samplers), steps, guidance,
+                layout,                seed != null ? seed : new SecureRandom().nextLong() & Long.MAX_VALUE, pacing());
     }
 
     private LoadPlan.Pacing pacing() {

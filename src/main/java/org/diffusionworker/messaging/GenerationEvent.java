@@ -26,8 +26,8 @@ final class GenerationEvent {
     @JsonPropertyOrder({"schemaVersion", "status", "requestId", "image", "images", "trajectory", "parameters", "model",
             "timings", "batches", "deduplicated", "source", "attributes", "finishedAt"})
     record Completed(int schemaVersion, String status, String requestId, Image image, List<SingleImage> images,
-            Trajectory trajectory, Parameters parameters, Model model, Timings timings, List<Batch> batches, boolean deduplicated,
-            Source source, Map<String, String> attributes, Instant finishedAt) {}
+            Trajectory trajectory, Parameters parameters, Model model, Timings timings, List<Batch> batches,
+            boolean deduplicated, Source source, Map<String, String> attributes, Instant finishedAt) {}
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
     @JsonPropertyOrder({"schemaVersion", "status", "requestId", "error", "source", "attributes", "finishedAt"})

@@ -72,7 +72,8 @@ final class Answers {
                     + " queued %d ms, sampling %d ms, upload %d ms, end to end %d ms", c.requestId(),
                     c.deduplicated() ? " (existing result, not sampled again)" : "", c.parameters().count(),
                     c.parameters().layout().id(),
-                    ResultStore.samplerId(c.parameters().sampler()) + "-" + c.parameters().sampler().steps(), where, c.batches().size(), batchImages, c.timings().queuedMs(), c.timings().samplingMs(),
+                    ResultStore.samplerId(c.parameters().sampler()) + "-" + c.parameters().sampler().steps(), where,
+                    c.batches().size(), batchImages, c.timings().queuedMs(), c.timings().samplingMs(),
                     c.timings().uploadMs(), c.timings().endToEndMs());
         } else if (outcome instanceof Outcome.Canceled c) {
             LOG.infof("request %s CANCELED while %s (%d step(s) done): nothing stored", c.requestId(),

@@ -11,8 +11,8 @@ import org.diffusionworker.generation.Conditioning;
 import org.diffusionworker.storage.ObjectKeys;
 
 /**
- * One request for generated images (a grid, single images, or both), as the producer sent it (defaults not yet applied, so that a redelivery of the
- * same message compares equal field for field).
+ * One request for generated images (a grid, single images, or both), as the producer sent it (defaults not yet
+ * applied, so that a redelivery of the same message compares equal field for field).
  *
  * <p>The constructor checks what holds whatever the model and configuration: a valid id, positive counts, eta and
  * guidance in their ranges. Limits of this worker and labels of its model are checked by {@link GenerationWorker}.

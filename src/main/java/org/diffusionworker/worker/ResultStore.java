@@ -99,7 +99,9 @@ final class ResultStore {
         String id = job.requestId();
         String grid = keys.grid(id);
         String manifest = keys.imagesManifest(id);
-        for (String marker : job.parameters().layout().storesGrid() ? List.of(grid, manifest) : List.of(manifest, grid)) {
+        List<String> markers = job.parameters().layout().storesGrid() ? List.of(grid, manifest)
+                : List.of(manifest, grid);
+        for (String marker : markers) {
             Optional<StoredObject> found = store.stat(marker);
             if (found.isPresent()) {
                 return found;

@@ -48,7 +48,8 @@ class LoadReportTest {
     private static LoadResults results() {
         List<LoadResults.Entry> entries = new ArrayList<>();
         for (int n = 1; n <= 10; n++) {
-            LoadRequest r = new LoadRequest(n, "loadgen-t-" + n, n % 2 == 0 ? "bag" : "sneaker", 2, "ddim", 5, null, null, n);
+            LoadRequest r = new LoadRequest(n, "loadgen-t-" + n, n % 2 == 0 ? "bag" : "sneaker", 2, "ddim", 5,
+                    null, null, n);
             double sent = (n - 1) * 100.0;
             double at = sent + 1000 + 100 * n;
             List<LoadResults.Arrival> events = new ArrayList<>();

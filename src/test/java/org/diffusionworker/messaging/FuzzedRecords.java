@@ -45,7 +45,8 @@ final class FuzzedRecords {
     /** A request object whose fields are drawn from {@link #fieldValue}, some fields left out or doubled. */
     static Arbitrary<String> requestShaped() {
         List<String> fields = List.of("requestId", "label", "context", "count", "sampler", "steps", "eta", "guidance",
-                "seed", "columns", "trajectory", "deadline", "attributes", "schemaVersion", "events", "layout", "unknownField");
+                "seed", "columns", "trajectory", "deadline", "attributes", "schemaVersion", "events", "layout",
+                "unknownField");
         Arbitrary<String> member = Combinators.combine(Arbitraries.of(fields), fieldValue())
                 .as((name, value) -> "\"" + name + "\":" + value);
         Arbitrary<String> idMember = Arbitraries.frequencyOf(

@@ -7,7 +7,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import javax.imageio.ImageIO;
 
-/** Reads stored PNGs back and compares a single image with its cell of the grid (torchvision's geometry, 2 px border). */
+/** Reads stored PNGs back and compares a single image with its grid cell (torchvision's geometry, 2 px border). */
 public final class GridCells {
 
     /** The worker's grid border (GridOptions.DEFAULT). */
@@ -31,7 +31,8 @@ public final class GridCells {
      * Null when {@code image} equals, sample for sample, cell {@code index} of {@code grid} laid out in
      * {@code columns} columns (fewer when the grid holds fewer images); else where the first difference is.
      */
-    public static String differenceFromCell(BufferedImage grid, BufferedImage image, int index, int columns, int count) {
+    public static String differenceFromCell(BufferedImage grid, BufferedImage image, int index, int columns,
+            int count) {
         int used = Math.min(columns, count);
         int w = image.getWidth();
         int h = image.getHeight();

@@ -151,7 +151,8 @@ class GenerationWorkerTest {
                 single.submit(big, answers);
                 Outcome.Completed once = assertInstanceOf(Outcome.Completed.class, answers.one());
                 assertEquals(1, once.batches().size());
-                assertTrue(java.util.Arrays.equals(store.get(split.grid().orElseThrow().key()), other.get(once.grid().orElseThrow().key())),
+                assertTrue(java.util.Arrays.equals(store.get(split.grid().orElseThrow().key()),
+                        other.get(once.grid().orElseThrow().key())),
                         "same PNG bytes however the request was batched");
             }
         }
