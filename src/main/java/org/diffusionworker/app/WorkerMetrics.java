@@ -74,7 +74,7 @@ final class WorkerMetrics implements WorkerListener {
             result = c.deduplicated() ? "deduplicated" : "completed";
             code = "none";
             if (!c.deduplicated()) {
-                images.increment(c.grid().count());
+                images.increment(c.parameters().count());
             }
             endToEnd.record(c.timings().endToEndMs(), TimeUnit.MILLISECONDS);
         } else if (outcome instanceof Outcome.Canceled c) {

@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Random;
 import org.diffusionworker.diffusion.SamplerKind;
+import org.diffusionworker.worker.ResultLayout;
 
 /**
  * What {@code loadgen} sends and when: the mix of labels, image counts and samplers, the fixed request parameters,
@@ -23,11 +24,12 @@ import org.diffusionworker.diffusion.SamplerKind;
  * @param samplers a sampler id ({@code ddim}, {@code ddpm}, {@code dpmpp-2m}, {@code unipc}) for each request
  * @param steps    DDIM steps (DDPM requests name none: the worker takes the model's T)
  * @param guidance the classifier-free guidance weight, or null to leave the worker's default
+ * @param layout   {@code grid}, {@code images} or {@code both} for every request, or null to leave the default (grid)
  * @param seed     seeds the draws (and, through them, each request's image seed)
  * @param pacing   how many requests, and how far apart
  */
 record LoadPlan(Proportions<String> labels, Proportions<Integer> counts, Proportions<String> samplers, int steps,
-        Double guidance, long seed, Pacing pacing) {
+        Double guidance, String layout, long seed, Pacing pacing) {
 
     static final int MAX_REQUESTS = 100_000;
     static final Duration MAX_SPAN = Duration.ofHours(1);
@@ -45,6 +47,9 @@ record LoadPlan(Proportions<String> labels, Proportions<Integer> counts, Proport
         }
         if (guidance != null && !(guidance >= 0 && guidance <= 20)) {
             throw new IllegalArgumentException("--guidance must be in [0, 20], got " + guidance);
+        }
+        if (layout != null && ResultLayout.byId(layout) == null) {
+            throw new IllegalArgumentException("--layout must be grid, images or both, got '" + layout + "'");
         }
     }
 
@@ -197,7 +202,7 @@ record LoadPlan(Proportions<String> labels, Proportions<Integer> counts, Proport
             String sampler = samplers.draw(random);
             long imageSeed = random.nextLong() & Long.MAX_VALUE;
             requests.add(new LoadRequest(n, "loadgen-" + run + "-" + n, label, count, sampler,
-                    SamplerKind.parse(sampler).takesSteps() ? steps : null, guidance, imageSeed));
+                    SamplerKind.parse(sampler).takesSteps() ? steps : null, guidance, layout, imageSeed));
         }
         return requests;
     }

@@ -236,6 +236,7 @@ final class LoadReport {
                 List.of("samplers", plan.samplers().toString()),
                 List.of("DDIM steps; guidance; seed", plan.steps() + "; " + (plan.guidance() == null
                         ? "the worker's default" : LoadPlan.number(plan.guidance())) + "; " + plan.seed()),
+                List.of("layout", plan.layout() == null ? "the default (grid)" : plan.layout()),
                 List.of("ended", results.ending())), "l", "l");
 
         md.append("## Outcome\n\n");

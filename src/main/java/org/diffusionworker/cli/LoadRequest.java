@@ -11,10 +11,11 @@ import java.time.Instant;
  * @param id       {@code loadgen-<run>-<n>}: the request id and record key
  * @param steps    DDIM steps; null for DDPM (which takes the model's T and must not name steps)
  * @param guidance null to leave the worker's default (0)
+ * @param layout   null to leave the default (grid)
  * @param seed     the image seed, drawn from the plan's seed
  */
 record LoadRequest(int n, String id, String label, int count, String sampler, Integer steps, Double guidance,
-        long seed) {
+        String layout, long seed) {
 
     /**
      * The request JSON. The contract has no field for the send time: the worker takes it from the record's
@@ -32,6 +33,9 @@ record LoadRequest(int n, String id, String label, int count, String sampler, In
         }
         if (guidance != null) {
             r.put("guidance", guidance);
+        }
+        if (layout != null) {
+            r.put("layout", layout);
         }
         r.put("seed", seed);
         r.putObject("attributes").put("loadgen", run).put("submittedAt", submittedAt.toString());

@@ -103,6 +103,10 @@ public class LoadgenCommand implements Callable<Integer> {
     @Option(names = "--guidance", paramLabel = "W", description = "Guidance weight in [0, 20]. Default: the worker's (0).")
     Double guidance;
 
+    @Option(names = "--layout", paramLabel = "grid|images|both", description = "What every request asks to store:"
+            + " one grid, single images (one upload each) or both. Default: the worker's (grid).")
+    String layout;
+
     @Option(names = "--seed", description = "Seed of the mix (and of each request's image seed). Default: random,"
             + " reported.")
     Long seed;
@@ -161,7 +165,7 @@ public class LoadgenCommand implements Callable<Integer> {
         Proportions<String> labelProportions = labelMix != null ? LoadPlan.labelMix(labelMix, known)
                 : LoadPlan.labelList(labels != null ? labels.stream().map(String::trim).toList() : known, known);
         return new LoadPlan(labelProportions, LoadPlan.counts(counts), LoadPlan.samplers(samplers), steps, guidance,
-                seed != null ? seed : new SecureRandom().nextLong() & Long.MAX_VALUE, pacing());
+                layout,                seed != null ? seed : new SecureRandom().nextLong() & Long.MAX_VALUE, pacing());
     }
 
     private LoadPlan.Pacing pacing() {

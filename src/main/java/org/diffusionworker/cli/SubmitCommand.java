@@ -34,6 +34,7 @@ import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.diffusionworker.storage.ObjectKeys;
+import org.diffusionworker.worker.ResultLayout;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -43,7 +44,8 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code submit}: the reference producer. Sends one request (flags mirror the JSON of docs/messages.md), waits for its
- * event on the events topic, prints the image URL and can download the PNG. Uses plain Kafka clients, as any
+ * event on the events topic, prints the URLs of what was stored (the grid, then each single image, then the GIF, one
+ * per line) and can download the PNGs. Uses plain Kafka clients, as any
  * producer in another service would; it does not need the worker to run in this process.
  */
 @Command(name = "submit", mixinStandardHelpOptions = true, sortOptions = false,
@@ -98,6 +100,10 @@ public class SubmitCommand implements Callable<Integer> {
     @Option(names = "--trajectory", description = "Also store the denoising as an animated GIF.")
     boolean trajectory;
 
+    @Option(names = "--layout", paramLabel = "grid|images|both", description = "What to store: one PNG grid, each"
+            + " image as a PNG of its own, or both. Default: the worker's (grid).")
+    String layout;
+
     @Option(names = "--deadline", paramLabel = "ISO-8601",
             description = "Give up if sampling has not started by then, e.g. 2030-01-01T12:00:00Z.")
     String deadline;
@@ -110,6 +116,10 @@ public class SubmitCommand implements Callable<Integer> {
 
     @Option(names = "--download", paramLabel = "FILE", description = "Download the PNG grid to FILE.")
     Path download;
+
+    @Option(names = "--download-images", paramLabel = "DIR",
+            description = "Download each single image (--layout images or both) to DIR/<index>.png.")
+    Path downloadImages;
 
     @Option(names = "--print-event", description = "Print the whole event JSON.")
     boolean printEvent;
@@ -213,20 +223,47 @@ public class SubmitCommand implements Callable<Integer> {
                     body.path("error").path("message").asText());
             return FAILED_EXIT_CODE;
         }
+        // Layout images stores no grid: the event has no "image" then, only "images".
         JsonNode image = body.path("image");
-        err.printf("%s COMPLETED (%s): %d image(s), %dx%d px, seed %d, %s, %d ms end to end%n", id,
-                header(event, "ce_type"), image.path("count").asInt(), image.path("width").asInt(),
-                image.path("height").asInt(), body.path("parameters").path("seed").asLong(),
+        JsonNode images = body.path("images");
+        JsonNode parameters = body.path("parameters");
+        String what = image.isMissingNode() ? ""
+                : String.format(java.util.Locale.ROOT, ", %dx%d px grid", image.path("width").asInt(),
+                        image.path("height").asInt());
+        what += images.isMissingNode() ? "" : ", " + images.size() + " single PNG(s)";
+        err.printf("%s COMPLETED (%s): %d image(s)%s, seed %d, %s, %d ms end to end%n", id,
+                header(event, "ce_type"), parameters.path("count").asInt(), what, parameters.path("seed").asLong(),
                 body.path("deduplicated").asBoolean() ? "existing result" : "sampled",
                 body.path("timings").path("endToEndMs").asLong());
-        out.println(image.path("url").asText());
+        if (!image.isMissingNode()) {
+            out.println(image.path("url").asText());
+        }
+        for (JsonNode single : images) {
+            out.println(single.path("url").asText());
+        }
         if (!body.path("trajectory").isMissingNode()) {
             out.println(body.path("trajectory").path("url").asText());
         }
         out.flush();
         if (download != null) {
+            if (image.isMissingNode()) {
+                err.printf("no grid to download: layout %s stores none (--download-images DIR takes the images)%n",
+                        parameters.path("layout").asText());
+                return FAILED_EXIT_CODE;
+            }
             downloadTo(image.path("url").asText(), download);
             err.printf("wrote %s%n", download);
+        }
+        if (downloadImages != null) {
+            if (images.isMissingNode()) {
+                err.printf("no single images to download: layout %s stores none (ask with --layout images or both)%n",
+                        parameters.path("layout").asText("grid"));
+                return FAILED_EXIT_CODE;
+            }
+            for (JsonNode single : images) {
+                downloadTo(single.path("url").asText(), downloadImages.resolve(single.path("index").asInt() + ".png"));
+            }
+            err.printf("wrote %d image(s) to %s%n", images.size(), downloadImages);
         }
         return 0;
     }
@@ -264,6 +301,20 @@ public class SubmitCommand implements Callable<Integer> {
         }
         if (trajectory) {
             r.put("trajectory", true);
+        }
+        if (layout != null) {
+            if (ResultLayout.byId(layout) == null) {
+                throw new IllegalArgumentException("--layout must be grid, images or both, got '" + layout + "'");
+            }
+            r.put("layout", layout);
+        }
+        if (download != null && "images".equals(layout)) {
+            throw new IllegalArgumentException("--download takes the grid, which --layout images does not store;"
+                    + " use --download-images DIR");
+        }
+        if (downloadImages != null && !("images".equals(layout) || "both".equals(layout))) {
+            throw new IllegalArgumentException("--download-images needs --layout images or both (the default layout,"
+                    + " grid, stores no single images)");
         }
         if (deadline != null) {
             try {

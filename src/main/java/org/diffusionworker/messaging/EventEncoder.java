@@ -55,19 +55,22 @@ final class EventEncoder {
 
     private static GenerationEvent.Completed completed(Outcome.Completed c, GenerationEvent.Source source,
             Instant finishedAt) {
-        Outcome.StoredGrid g = c.grid();
         Outcome.EffectiveParameters p = c.parameters();
         Conditioning conditioning = c.request().conditioning();
         String label = conditioning instanceof Conditioning.Label l ? l.name() : null;
         Map<String, Double> context = conditioning instanceof Conditioning.Mix m ? m.weights() : null;
         return new GenerationEvent.Completed(GenerationEvent.SCHEMA_VERSION, GenerationEvent.COMPLETED, c.requestId(),
-                new GenerationEvent.Image(g.url(), g.bucket(), g.key(), g.contentType(), g.width(), g.height(),
-                        g.count(), g.columns()),
+                // Layout images stores no grid: the field is left out (not null), as trajectory is when not asked.
+                c.grid().map(g -> new GenerationEvent.Image(g.url(), g.bucket(), g.key(), g.contentType(), g.width(),
+                        g.height(), g.count(), g.columns())).orElse(null),
+                // Layout grid: left out, so a grid request's event is what it was before layouts existed.
+                c.images().isEmpty() ? null : c.images().stream()
+                        .map(i -> new GenerationEvent.SingleImage(i.index(), i.key(), i.url())).toList(),
                 c.trajectory().map(t -> new GenerationEvent.Trajectory(t.url(), t.key(), t.contentType(), t.frames()))
                         .orElse(null),
                 new GenerationEvent.Parameters(label, context, p.count(),
                         p.sampler().kind().id(), p.sampler().steps(), p.sampler().eta(),
-                        p.guidance(), p.seed(), p.seedDrawn(), p.columns(), p.trajectory()),
+                        p.guidance(), p.seed(), p.seedDrawn(), p.columns(), p.trajectory(), p.layout().id()),
                 new GenerationEvent.Model(c.model().name(), c.model().weightsSha256()),
                 new GenerationEvent.Timings(c.timings().queuedMs(), c.timings().samplingMs(), c.timings().uploadMs(),
                         c.timings().endToEndMs()),

@@ -23,11 +23,11 @@ final class GenerationEvent {
     private GenerationEvent() {}
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    @JsonPropertyOrder({"schemaVersion", "status", "requestId", "image", "trajectory", "parameters", "model", "timings",
-            "batches", "deduplicated", "source", "attributes", "finishedAt"})
-    record Completed(int schemaVersion, String status, String requestId, Image image, Trajectory trajectory,
-            Parameters parameters, Model model, Timings timings, List<Batch> batches, boolean deduplicated,
-            Source source, Map<String, String> attributes, Instant finishedAt) {}
+    @JsonPropertyOrder({"schemaVersion", "status", "requestId", "image", "images", "trajectory", "parameters", "model",
+            "timings", "batches", "deduplicated", "source", "attributes", "finishedAt"})
+    record Completed(int schemaVersion, String status, String requestId, Image image, List<SingleImage> images,
+            Trajectory trajectory, Parameters parameters, Model model, Timings timings, List<Batch> batches,
+            boolean deduplicated, Source source, Map<String, String> attributes, Instant finishedAt) {}
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
     @JsonPropertyOrder({"schemaVersion", "status", "requestId", "error", "source", "attributes", "finishedAt"})
@@ -58,13 +58,17 @@ final class GenerationEvent {
     record Image(String url, String bucket, String key, String contentType, int width, int height, int count,
             int columns) {}
 
+    /** One image's own PNG (layout images or both): its index in the request, key and URL. */
+    @JsonPropertyOrder({"index", "key", "url"})
+    record SingleImage(int index, String key, String url) {}
+
     record Trajectory(String url, String key, String contentType, int frames) {}
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
     @JsonPropertyOrder({"label", "context", "count", "sampler", "steps", "eta", "guidance", "seed", "seedDrawn",
-            "columns", "trajectory"})
+            "columns", "trajectory", "layout"})
     record Parameters(String label, Map<String, Double> context, int count, String sampler, int steps, double eta,
-            double guidance, long seed, boolean seedDrawn, int columns, boolean trajectory) {}
+            double guidance, long seed, boolean seedDrawn, int columns, boolean trajectory, String layout) {}
 
     record Model(String name, String weightsSha256) {}
 

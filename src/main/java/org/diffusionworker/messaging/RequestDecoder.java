@@ -22,6 +22,7 @@ import org.diffusionworker.worker.ErrorCode;
 import org.diffusionworker.worker.GenerationRequest;
 import org.diffusionworker.worker.RequestEvent;
 import org.diffusionworker.worker.RequestRejectedException;
+import org.diffusionworker.worker.ResultLayout;
 import org.diffusionworker.worker.SamplingPreset;
 
 /**
@@ -135,7 +136,8 @@ final class RequestDecoder {
                 present(r, "deadline") ? deadline(r) : null,
                 present(r, "attributes") ? attributes(r) : Map.of(),
                 submittedAt,
-                present(r, "events") ? events(r) : Set.of());
+                present(r, "events") ? events(r) : Set.of(),
+                present(r, "layout") ? layout(r) : ResultLayout.GRID);
     }
 
     private static Conditioning conditioning(ObjectNode r) {
@@ -199,6 +201,16 @@ final class RequestDecoder {
         } catch (IllegalArgumentException e) {
             throw invalid("sampler must be one of " + SamplerKind.choices() + ", got \"" + shorten(s.asText()) + "\"");
         }
+    }
+
+    /** {@code "grid"}, {@code "images"} or {@code "both"}: what the images are stored as. */
+    private static ResultLayout layout(ObjectNode r) {
+        JsonNode l = r.get("layout");
+        ResultLayout layout = l.isTextual() ? ResultLayout.byId(l.asText()) : null;
+        if (layout == null) {
+            throw invalid("layout must be " + ResultLayout.choices() + ", got " + describe(l));
+        }
+        return layout;
     }
 
     /** An array of distinct {@code "started"} / {@code "progress"}: the intermediate events the producer wants. */

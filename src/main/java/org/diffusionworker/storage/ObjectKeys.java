@@ -5,8 +5,9 @@ import java.util.regex.Pattern;
 
 /**
  * The object keys of a generation's artefacts, derived from its request id alone so that a retried request overwrites
- * its own objects instead of leaving orphans: {@code <prefix>/<requestId>/grid.png} and
- * {@code <prefix>/<requestId>/trajectory.gif}.
+ * its own objects instead of leaving orphans: {@code <prefix>/<requestId>/grid.png},
+ * {@code <prefix>/<requestId>/trajectory.gif}, and for single images {@code <prefix>/<requestId>/images/<index>.png}
+ * (index 0-based, decimal, not padded) with their list {@code <prefix>/<requestId>/images.json}.
  *
  * <p>Request ids come from outside (Kafka messages), so they are checked before they become part of a key: 1 to 128
  * characters of {@code [A-Za-z0-9._-]}, and neither {@code .} nor {@code ..}, which some S3 front ends and every
@@ -20,6 +21,8 @@ public final class ObjectKeys {
     private static final Pattern PREFIX_SEGMENT = Pattern.compile("[A-Za-z0-9._-]+");
     private static final String GRID = "grid.png";
     private static final String TRAJECTORY = "trajectory.gif";
+    private static final String IMAGES = "images/";
+    private static final String IMAGES_MANIFEST = "images.json";
 
     private final String prefix;
 
@@ -43,6 +46,19 @@ public final class ObjectKeys {
     /** Key of the GIF of the denoising trajectory of the request. */
     public String trajectory(String requestId) {
         return keyOf(requestId, TRAJECTORY);
+    }
+
+    /** Key of the PNG of image {@code index} (0-based, in the grid's order) of the request. */
+    public String image(String requestId, int index) {
+        if (index < 0) {
+            throw new IllegalArgumentException("image index must be at least 0, got " + index);
+        }
+        return keyOf(requestId, IMAGES + index + ".png");
+    }
+
+    /** Key of the list of the request's single images (written after them: its presence means they are all there). */
+    public String imagesManifest(String requestId) {
+        return keyOf(requestId, IMAGES_MANIFEST);
     }
 
     /** Returns the request id unchanged, or throws {@link IllegalArgumentException} saying what is wrong with it. */

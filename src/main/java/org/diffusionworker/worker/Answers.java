@@ -40,8 +40,8 @@ final class Answers {
     static Outcome forFollower(Outcome outcome, Job.Follower follower) {
         long e2e = endToEndMs(follower.request(), follower.receivedNanos());
         if (outcome instanceof Outcome.Completed c) {
-            return new Outcome.Completed(follower.request(), c.parameters(), c.grid(), c.trajectory(), c.model(),
-                    new Outcome.Timings(0, 0, 0, e2e), List.of(), true);
+            return new Outcome.Completed(follower.request(), c.parameters(), c.grid(), c.images(), c.trajectory(),
+                    c.model(), new Outcome.Timings(0, 0, 0, e2e), List.of(), true);
         }
         if (outcome instanceof Outcome.Canceled c) {
             return new Outcome.Canceled(follower.request(), c.canceledWhile(), c.stepsDone());
@@ -66,11 +66,14 @@ final class Answers {
     private static void log(Outcome outcome) {
         if (outcome instanceof Outcome.Completed c) {
             int batchImages = c.batches().stream().mapToInt(Outcome.BatchShare::images).max().orElse(0);
-            LOG.infof("request %s COMPLETED%s: %d image(s), %s, key %s, %d batch(es) (largest %d images),"
+            String where = c.grid().map(Outcome.StoredGrid::key).orElseGet(() -> c.images().get(0).key()
+                    .replaceFirst("0\\.png$", "{0.." + (c.images().size() - 1) + "}.png"));
+            LOG.infof("request %s COMPLETED%s: %d image(s) as %s, %s, key %s, %d batch(es) (largest %d images),"
                     + " queued %d ms, sampling %d ms, upload %d ms, end to end %d ms", c.requestId(),
-                    c.deduplicated() ? " (existing result, not sampled again)" : "", c.grid().count(),
-                    ResultStore.samplerId(c.parameters().sampler()) + "-" + c.parameters().sampler().steps(),
-                    c.grid().key(), c.batches().size(), batchImages, c.timings().queuedMs(), c.timings().samplingMs(),
+                    c.deduplicated() ? " (existing result, not sampled again)" : "", c.parameters().count(),
+                    c.parameters().layout().id(),
+                    ResultStore.samplerId(c.parameters().sampler()) + "-" + c.parameters().sampler().steps(), where,
+                    c.batches().size(), batchImages, c.timings().queuedMs(), c.timings().samplingMs(),
                     c.timings().uploadMs(), c.timings().endToEndMs());
         } else if (outcome instanceof Outcome.Canceled c) {
             LOG.infof("request %s CANCELED while %s (%d step(s) done): nothing stored", c.requestId(),

@@ -11,8 +11,8 @@ import org.diffusionworker.generation.Conditioning;
 import org.diffusionworker.storage.ObjectKeys;
 
 /**
- * One request for a grid of images, as the producer sent it (defaults not yet applied, so that a redelivery of the
- * same message compares equal field for field).
+ * One request for generated images (a grid, single images, or both), as the producer sent it (defaults not yet
+ * applied, so that a redelivery of the same message compares equal field for field).
  *
  * <p>The constructor checks what holds whatever the model and configuration: a valid id, positive counts, eta and
  * guidance in their ranges. Limits of this worker and labels of its model are checked by {@link GenerationWorker}.
@@ -34,6 +34,8 @@ import org.diffusionworker.storage.ObjectKeys;
  * @param attributes  opaque caller values echoed back in the result
  * @param submittedAt when the producer sent it (the start of end-to-end latency); null for when the worker got it
  * @param events      the intermediate events the producer wants before the terminal one (none by default)
+ * @param layout      what the images are stored as: a grid, single images, or both; null for
+ *                    {@link ResultLayout#GRID}
  */
 public record GenerationRequest(
         String requestId,
@@ -50,7 +52,8 @@ public record GenerationRequest(
         Instant deadline,
         Map<String, String> attributes,
         Instant submittedAt,
-        Set<RequestEvent> events) {
+        Set<RequestEvent> events,
+        ResultLayout layout) {
 
     public static final double MAX_GUIDANCE = 20;
 
@@ -88,47 +91,53 @@ public record GenerationRequest(
         }
         attributes = attributes == null ? Map.of() : Map.copyOf(attributes);
         events = events == null || events.isEmpty() ? Set.of() : Collections.unmodifiableSet(EnumSet.copyOf(events));
+        layout = layout == null ? ResultLayout.GRID : layout;
     }
 
     /** A request with the defaults for everything but id and conditioning (DDIM, 16 images). */
     public static GenerationRequest of(String requestId, Conditioning conditioning) {
         return new GenerationRequest(requestId, conditioning, 16, SamplerKind.DDIM, null, SamplingPreset.STANDARD, 0, 0, null,
-                null, false, null, Map.of(), null, Set.of());
+                null, false, null, Map.of(), null, Set.of(), ResultLayout.GRID);
     }
 
     public GenerationRequest withCount(int newCount) {
         return new GenerationRequest(requestId, conditioning, newCount, sampler, steps, preset, eta, guidance, seed,
-                columns, trajectory, deadline, attributes, submittedAt, events);
+                columns, trajectory, deadline, attributes, submittedAt, events, layout);
     }
 
     public GenerationRequest withSampler(SamplerKind newSampler, Integer newSteps) {
         return new GenerationRequest(requestId, conditioning, count, newSampler, newSteps, preset, eta, guidance,
-                seed, columns, trajectory, deadline, attributes, submittedAt, events);
+                seed, columns, trajectory, deadline, attributes, submittedAt, events, layout);
     }
 
     public GenerationRequest withSeed(Long newSeed) {
         return new GenerationRequest(requestId, conditioning, count, sampler, steps, preset, eta, guidance, newSeed,
-                columns, trajectory, deadline, attributes, submittedAt, events);
+                columns, trajectory, deadline, attributes, submittedAt, events, layout);
     }
 
     public GenerationRequest withGuidance(double newGuidance) {
         return new GenerationRequest(requestId, conditioning, count, sampler, steps, preset, eta, newGuidance, seed,
-                columns, trajectory, deadline, attributes, submittedAt, events);
+                columns, trajectory, deadline, attributes, submittedAt, events, layout);
     }
 
     public GenerationRequest withPreset(SamplingPreset newPreset) {
         return new GenerationRequest(requestId, conditioning, count, sampler, steps, newPreset, eta, guidance, seed,
-                columns, trajectory, deadline, attributes, submittedAt, events);
+                columns, trajectory, deadline, attributes, submittedAt, events, layout);
     }
 
     public GenerationRequest withDeadline(Instant newDeadline) {
         return new GenerationRequest(requestId, conditioning, count, sampler, steps, preset, eta, guidance, seed,
-                columns, trajectory, newDeadline, attributes, submittedAt, events);
+                columns, trajectory, newDeadline, attributes, submittedAt, events, layout);
     }
 
     public GenerationRequest withEvents(Set<RequestEvent> newEvents) {
         return new GenerationRequest(requestId, conditioning, count, sampler, steps, preset, eta, guidance, seed,
-                columns, trajectory, deadline, attributes, submittedAt, newEvents);
+                columns, trajectory, deadline, attributes, submittedAt, newEvents, layout);
+    }
+
+    public GenerationRequest withLayout(ResultLayout newLayout) {
+        return new GenerationRequest(requestId, conditioning, count, sampler, steps, preset, eta, guidance, seed,
+                columns, trajectory, deadline, attributes, submittedAt, events, newLayout);
     }
 
     private static RequestRejectedException invalid(String message) {

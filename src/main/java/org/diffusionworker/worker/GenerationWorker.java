@@ -73,6 +73,8 @@ public final class GenerationWorker implements AutoCloseable {
     private final InFlightRequests inFlight;
     private final DynamicBatcher batcher;
     private final ExecutorService io;
+    /** Puts of single images (layouts images and both), side by side; see {@link ResultStore#PARALLEL_PUTS}. */
+    private final ExecutorService imagePuts;
     private final ScheduledExecutorService scheduler;
     private final StorageGuard storage;
     private final SampledBatches sampled;
@@ -103,8 +105,10 @@ public final class GenerationWorker implements AutoCloseable {
         this.spec = engines.get(0).spec();
         this.listener = Objects.requireNonNull(listener, "listener");
         this.clock = clock;
+        // Threads are started on the first put: a worker whose requests all want grids never makes them.
+        this.imagePuts = Executors.newFixedThreadPool(ResultStore.PARALLEL_PUTS, daemon("worker-image-put"));
         this.results = new ResultStore(store, keys,
-                new Outcome.ModelInfo(spec.name(), engines.get(0).model().weightsSha256()));
+                new Outcome.ModelInfo(spec.name(), engines.get(0).model().weightsSha256()), imagePuts);
         this.resolver = new RequestResolver(settings, spec);
         this.pending = new PendingImages(settings.maxPendingImages());
         this.answers = new Answers(listener, clock);
@@ -338,8 +342,8 @@ public final class GenerationWorker implements AutoCloseable {
             Outcome.Timings timings = new Outcome.Timings(TimeUnit.NANOSECONDS.toMillis(job.queuedNanos()),
                     TimeUnit.NANOSECONDS.toMillis(job.samplingNanos()), TimeUnit.NANOSECONDS.toMillis(uploadNanos),
                     Answers.endToEndMs(job.request(), job.receivedNanos()));
-            return new Outcome.Completed(job.request(), job.parameters(), stored.grid(), stored.trajectory(),
-                    results.model(), timings, job.batches(), false);
+            return new Outcome.Completed(job.request(), job.parameters(), stored.grid(), stored.images(),
+                    stored.trajectory(), results.model(), timings, job.batches(), false);
         });
     }
 
@@ -386,6 +390,7 @@ public final class GenerationWorker implements AutoCloseable {
         storage.stop();
         scheduler.shutdownNow();
         io.shutdownNow();
+        imagePuts.shutdownNow();
         pending.lift();
         return inTime;
     }

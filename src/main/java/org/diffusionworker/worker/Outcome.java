@@ -16,10 +16,12 @@ public sealed interface Outcome {
     }
 
     /**
-     * The grid (and trajectory) are in the store.
+     * The images (as the request's {@link ResultLayout} says: a grid, single images, or both) and the trajectory are in
+     * the store.
      *
-     * @param parameters    the effective parameters, the seed included
-     * @param grid          where the PNG grid is
+     * @param parameters    the effective parameters, the seed and the layout included
+     * @param grid          where the PNG grid is; empty for {@link ResultLayout#IMAGES}, which stores none
+     * @param images        where each image's PNG is, by index; empty for {@link ResultLayout#GRID}
      * @param trajectory    where the GIF is, when asked for
      * @param model         the model that sampled it (for a deduplicated answer: the one recorded with the object)
      * @param timings       where the time went
@@ -29,7 +31,8 @@ public sealed interface Outcome {
     record Completed(
             GenerationRequest request,
             EffectiveParameters parameters,
-            StoredGrid grid,
+            Optional<StoredGrid> grid,
+            List<StoredImage> images,
             Optional<StoredTrajectory> trajectory,
             ModelInfo model,
             Timings timings,
@@ -40,6 +43,12 @@ public sealed interface Outcome {
             Objects.requireNonNull(request, "request");
             Objects.requireNonNull(parameters, "parameters");
             Objects.requireNonNull(grid, "grid");
+            images = List.copyOf(images);
+            if (grid.isPresent() != parameters.layout().storesGrid()
+                    || images.isEmpty() == parameters.layout().storesImages()) {
+                throw new IllegalArgumentException("a " + parameters.layout().id() + " result with "
+                        + (grid.isPresent() ? "a grid" : "no grid") + " and " + images.size() + " single image(s)");
+            }
             Objects.requireNonNull(trajectory, "trajectory");
             Objects.requireNonNull(model, "model");
             Objects.requireNonNull(timings, "timings");
@@ -95,14 +104,23 @@ public sealed interface Outcome {
      *
      * @param seed        the seed used (drawn by the worker when the request had none)
      * @param seedDrawn   whether the worker drew it
+     * @param layout      what the images are stored as
      */
     record EffectiveParameters(
             String conditioning, int count, SamplerSettings sampler, double guidance, long seed, boolean seedDrawn,
-            int columns, boolean trajectory) {}
+            int columns, boolean trajectory, ResultLayout layout) {
+
+        public EffectiveParameters {
+            Objects.requireNonNull(layout, "layout");
+        }
+    }
 
     /** The PNG grid in the store. */
     record StoredGrid(String bucket, String key, String url, String contentType, int width, int height, int count,
             int columns) {}
+
+    /** One image's own PNG in the store: its index in the request (0-based, the grid's order), key and URL. */
+    record StoredImage(int index, String key, String url) {}
 
     /** The animated GIF of the denoising in the store. */
     record StoredTrajectory(String key, String url, String contentType, int frames) {}

@@ -78,7 +78,8 @@ final class RequestResolver {
         int columns = request.columns() != null ? request.columns() : (int) Math.ceil(Math.sqrt(request.count()));
         String contextKey = canonical(request.conditioning());
         Outcome.EffectiveParameters parameters = new Outcome.EffectiveParameters(request.conditioning().describe(),
-                request.count(), sampler, request.guidance(), seed, drawn, columns, request.trajectory());
+                request.count(), sampler, request.guidance(), seed, drawn, columns, request.trajectory(),
+                request.layout());
         // As a nanoTime instant; a quarter of the range keeps now + x free of overflow.
         long untilDeadline = request.deadline() == null ? Long.MAX_VALUE : nanosFromNowTo(request.deadline());
         long deadline = now + Math.max(-Long.MAX_VALUE / 4, Math.min(untilDeadline, Long.MAX_VALUE / 4));
@@ -108,13 +109,18 @@ final class RequestResolver {
     /**
      * SHA-256 of the parameters that decide the pixels, as sent (a missing seed stays "drawn", so a redelivery of a
      * request without a seed matches its first delivery) with defaults applied. Attributes and deadline are not part
-     * of it: they do not change the images.
+     * of it: they do not change the images. The layout is (the same id stored as another layout is a CONFLICT), but
+     * only when it is not the default grid: a grid request's fingerprint stays what it was before layouts existed, so
+     * a redelivery of a request stored by an earlier worker version is still answered from its grid.
      */
     static String fingerprint(GenerationRequest r, String contextKey, SamplerSettings sampler, int columns) {
         String canonical = String.join("\n", FINGERPRINT_VERSION, "context=" + contextKey, "count=" + r.count(),
                 "sampler=" + ResultStore.samplerId(sampler), "steps=" + sampler.steps(), "eta=" + sampler.eta(),
                 "guidance=" + r.guidance(), "seed=" + (r.seed() == null ? "drawn" : r.seed().toString()),
                 "columns=" + columns, "trajectory=" + r.trajectory());
+        if (r.layout() != ResultLayout.GRID) {
+            canonical += "\nlayout=" + r.layout().id();
+        }
         try {
             byte[] hash = MessageDigest.getInstance("SHA-256").digest(canonical.getBytes(StandardCharsets.UTF_8));
             return HexFormat.of().formatHex(hash);

@@ -22,7 +22,7 @@ class LoadPlanTest {
     private static final int DRAWS = 10_000;
 
     private static LoadPlan plan(Proportions<String> labels, String counts, String samplers, long seed, int n) {
-        return new LoadPlan(labels, LoadPlan.counts(counts), LoadPlan.samplers(samplers), 5, null, seed,
+        return new LoadPlan(labels, LoadPlan.counts(counts), LoadPlan.samplers(samplers), 5, null, null, seed,
                 LoadPlan.Pacing.burst(n));
     }
 
@@ -87,7 +87,7 @@ class LoadPlanTest {
 
     @Test
     void theRequestJsonFollowsTheContract() throws Exception {
-        LoadRequest r = new LoadRequest(3, "loadgen-abc-3", "t-shirt/top", 4, "ddim", 25, 2.0, 99);
+        LoadRequest r = new LoadRequest(3, "loadgen-abc-3", "t-shirt/top", 4, "ddim", 25, 2.0, "images", 99);
         JsonNode json = new ObjectMapper().readTree(r.json(new ObjectMapper(), "abc",
                 Instant.parse("2030-01-01T00:00:00Z")));
         assertEquals(1, json.path("schemaVersion").asInt());
@@ -98,11 +98,13 @@ class LoadPlanTest {
         assertEquals(25, json.path("steps").asInt());
         assertEquals(2.0, json.path("guidance").asDouble());
         assertEquals(99, json.path("seed").asLong());
+        assertEquals("images", json.path("layout").asText());
         assertEquals("2030-01-01T00:00:00Z", json.path("attributes").path("submittedAt").asText());
         JsonNode ddpm = new ObjectMapper().readTree(new LoadRequest(1, "loadgen-abc-1", "bag", 1, "ddpm", null, null,
-                1).json(new ObjectMapper(), "abc", Instant.EPOCH));
+                null, 1).json(new ObjectMapper(), "abc", Instant.EPOCH));
         assertTrue(ddpm.path("steps").isMissingNode());
         assertTrue(ddpm.path("guidance").isMissingNode());
+        assertTrue(ddpm.path("layout").isMissingNode(), "the default, left to the worker");
     }
 
     @Test
@@ -134,6 +136,9 @@ class LoadPlanTest {
         assertMessage("--label-mix: '*' would spread 0.5 over the other labels, but the mix names all of --all-labels"
                 + " already", () -> LoadPlan.labelMix("a=1,b=1,*=0.5", List.of("a", "b")));
         assertMessage("--labels names 'bag' twice", () -> LoadPlan.labelList(List.of("bag", "bag"), LABELS));
+        assertMessage("--layout must be grid, images or both, got 'tiles'", () -> new LoadPlan(
+                LoadPlan.labelList(LABELS, LABELS), LoadPlan.counts("4"), LoadPlan.samplers("ddim"), 5, null, "tiles",
+                1, LoadPlan.Pacing.burst(1)));
     }
 
     @Test

@@ -48,7 +48,8 @@ class LoadReportTest {
     private static LoadResults results() {
         List<LoadResults.Entry> entries = new ArrayList<>();
         for (int n = 1; n <= 10; n++) {
-            LoadRequest r = new LoadRequest(n, "loadgen-t-" + n, n % 2 == 0 ? "bag" : "sneaker", 2, "ddim", 5, null, n);
+            LoadRequest r = new LoadRequest(n, "loadgen-t-" + n, n % 2 == 0 ? "bag" : "sneaker", 2, "ddim", 5,
+                    null, null, n);
             double sent = (n - 1) * 100.0;
             double at = sent + 1000 + 100 * n;
             List<LoadResults.Arrival> events = new ArrayList<>();
@@ -72,7 +73,7 @@ class LoadReportTest {
 
     private static LoadReport report() {
         LoadPlan plan = new LoadPlan(LoadPlan.labelList(List.of("sneaker", "bag"), LoadgenCommand.FASHION_MNIST_LABELS),
-                LoadPlan.counts("2"), LoadPlan.samplers("ddim"), 5, null, 1, LoadPlan.Pacing.steady(10, 10));
+                LoadPlan.counts("2"), LoadPlan.samplers("ddim"), 5, null, null, 1, LoadPlan.Pacing.steady(10, 10));
         LoadRun.Settings settings = new LoadRun.Settings("127.0.0.1:9092", "generation-requests", "generation-events",
                 "diffusion-worker", Duration.ofSeconds(5), Duration.ofSeconds(1));
         return new LoadReport(results(), plan, settings, "diffusion-worker loadgen --rate 10 --requests 10");

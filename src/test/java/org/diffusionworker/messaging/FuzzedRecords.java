@@ -45,7 +45,8 @@ final class FuzzedRecords {
     /** A request object whose fields are drawn from {@link #fieldValue}, some fields left out or doubled. */
     static Arbitrary<String> requestShaped() {
         List<String> fields = List.of("requestId", "label", "context", "count", "sampler", "steps", "eta", "guidance",
-                "seed", "columns", "trajectory", "deadline", "attributes", "schemaVersion", "events", "unknownField");
+                "seed", "columns", "trajectory", "deadline", "attributes", "schemaVersion", "events", "layout",
+                "unknownField");
         Arbitrary<String> member = Combinators.combine(Arbitraries.of(fields), fieldValue())
                 .as((name, value) -> "\"" + name + "\":" + value);
         Arbitrary<String> idMember = Arbitraries.frequencyOf(
@@ -76,7 +77,7 @@ final class FuzzedRecords {
                 dates().map(FuzzedRecords::quoted),
                 Arbitraries.of("true", "false", "null", "[]", "{}", "[1,2,3]", "{\"bag\":0.5}", "{\"bag\":2}",
                         "{\"bag\":-1,\"coat\":0.5}", "{\"\":1}", "{\"a\":\"b\"}", "\"ddim\"", "\"ddpm\"", "\"DDIM\"",
-                        "\"bag\"", "\"sneaker\"", "\"unicorn\""),
+                        "\"bag\"", "\"sneaker\"", "\"unicorn\"", "\"grid\"", "\"images\"", "\"both\"", "\"IMAGES\""),
                 nested());
     }
 

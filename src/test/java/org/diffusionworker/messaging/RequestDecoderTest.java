@@ -14,6 +14,7 @@ import org.diffusionworker.diffusion.SamplerKind;
 import org.diffusionworker.generation.Conditioning;
 import org.diffusionworker.worker.ErrorCode;
 import org.diffusionworker.worker.GenerationRequest;
+import org.diffusionworker.worker.ResultLayout;
 import org.diffusionworker.worker.SamplingPreset;
 import org.junit.jupiter.api.Test;
 
@@ -104,6 +105,28 @@ class RequestDecoderTest {
         assertTrue(refused("{\"requestId\": \"a\", \"preset\": 3}").message().startsWith("preset must be"));
         assertTrue(refused("{\"requestId\": \"a\", \"preset\": \"fast\", \"sampler\": \"ddpm\"}").message()
                 .contains("ddpm"));
+    }
+
+    @Test
+    void layoutIsReadByItsIdsAndDefaultsToGrid() {
+        assertEquals(ResultLayout.GRID, valid("{\"requestId\": \"a\"}").layout());
+        assertEquals(ResultLayout.GRID, valid("{\"requestId\": \"a\", \"layout\": null}").layout(), "null: absent");
+        assertEquals(ResultLayout.GRID, valid("{\"requestId\": \"a\", \"layout\": \"grid\"}").layout());
+        assertEquals(ResultLayout.IMAGES, valid("{\"requestId\": \"a\", \"layout\": \"images\"}").layout());
+        assertEquals(ResultLayout.BOTH, valid("{\"requestId\": \"a\", \"layout\": \"both\"}").layout());
+    }
+
+    @Test
+    void anyOtherLayoutIsRefusedNamingTheField() {
+        for (String bad : new String[] {"\"Grid\"", "\"image\"", "\"\"", "\" both\"", "1", "true", "[\"grid\"]",
+                "{\"grid\": 1}"}) {
+            DecodedRequest.Refused r = refused("{\"requestId\": \"a\", \"layout\": " + bad + "}");
+            assertEquals(ErrorCode.INVALID_REQUEST, r.code(), bad);
+            assertTrue(r.message().startsWith("layout must be \"grid\", \"images\" or \"both\", got "), r.message());
+            assertFalse(r.deadLetter(), "readable: no dead letter");
+            assertEquals("a", r.requestId(), "answered under its id");
+        }
+        assertTrue(refused("{\"requestId\": \"a\", \"layout\": \"tiles\"}").message().endsWith("\"tiles\""));
     }
 
     @Test

@@ -3,6 +3,7 @@ package org.diffusionworker.messaging;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -25,6 +26,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import javax.imageio.ImageIO;
@@ -35,6 +37,10 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
+import org.diffusionworker.storage.MinioObjectStore;
+import org.diffusionworker.storage.MinioStoreSettings;
+import org.diffusionworker.storage.RetrySettings;
+import org.diffusionworker.testing.GridCells;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -55,6 +61,18 @@ abstract class WorkerEndToEndContract {
 
     @ConfigProperty(name = "kafka.bootstrap.servers")
     String bootstrapServers;
+
+    @ConfigProperty(name = "diffusionworker.storage.endpoint")
+    String s3Endpoint;
+
+    @ConfigProperty(name = "diffusionworker.storage.access-key")
+    String s3AccessKey;
+
+    @ConfigProperty(name = "diffusionworker.storage.secret-key")
+    String s3SecretKey;
+
+    @ConfigProperty(name = "diffusionworker.storage.bucket")
+    String bucket;
 
     @TestHTTPResource("/q/health/ready")
     URL readiness;
@@ -227,6 +245,100 @@ abstract class WorkerEndToEndContract {
         kafka.send(id, request(id).put("label", "trouser").put("count", 3).toString());
         TestKafka.Event third = kafka.awaitNth(id, 3);
         assertEquals("CONFLICT", third.errorCode(), third.body().toString());
+    }
+
+    /**
+     * Layouts end to end: "both" lists each image, stored in S3 as a PNG of its own equal to its cell of the grid;
+     * "images" stores no grid and leaves the event's image out; a second send of either is answered deduplicated
+     * with the same list; the same id with another layout is CONFLICT.
+     */
+    @Test
+    void singleImagesAreListedStoredEqualToTheirGridCellsDeduplicatedAndGuardedByTheLayout() throws Exception {
+        String both = id("layout-both");
+        String images = id("layout-images");
+        String bothJson = request(both).put("label", "sneaker").put("count", 5).put("layout", "both").toString();
+        String imagesJson = request(images).put("label", "bag").put("count", 3).put("layout", "images")
+                .without("seed").toString();
+        kafka.send(both, bothJson);
+        kafka.send(images, imagesJson);
+        Map<String, TestKafka.Event> first = kafka.await(List.of(both, images), 1);
+
+        try (MinioObjectStore store = store()) {
+            JsonNode event = first.get(both).body();
+            assertEquals("COMPLETED", first.get(both).status(), event.toString());
+            assertEquals("both", event.path("parameters").path("layout").asText());
+            JsonNode grid = event.path("image");
+            assertEquals("generations/" + both + "/grid.png", grid.path("key").asText());
+            BufferedImage gridPng = GridCells.png(download(grid.path("url").asText()));
+            JsonNode list = event.path("images");
+            assertEquals(5, list.size(), event.toString());
+            for (int i = 0; i < 5; i++) {
+                JsonNode image = list.get(i);
+                assertEquals(i, image.path("index").asInt());
+                String key = "generations/" + both + "/images/" + i + ".png";
+                assertEquals(key, image.path("key").asText());
+                assertEquals("image/png", store.stat(key).orElseThrow().contentType(), "in S3: " + key);
+                BufferedImage png = GridCells.png(download(image.path("url").asText()));
+                assertEquals(28, png.getWidth(), "one image, no border");
+                assertEquals(28, png.getHeight());
+                assertNull(GridCells.differenceFromCell(gridPng, png, i, grid.path("columns").asInt(), 5));
+                assertTrue(java.util.Arrays.equals(store.get(key), download(image.path("url").asText())),
+                        "the URL serves the object under the key");
+            }
+
+            JsonNode only = first.get(images).body();
+            assertEquals("COMPLETED", first.get(images).status(), only.toString());
+            assertTrue(only.path("image").isMissingNode(), "layout images: no grid, so no image field: " + only);
+            assertEquals("images", only.path("parameters").path("layout").asText());
+            assertTrue(store.stat("generations/" + images + "/grid.png").isEmpty(), "no grid stored");
+            assertTrue(store.stat("generations/" + images + "/images.json").isPresent(), "its done marker");
+            assertEquals(3, only.path("images").size());
+            for (JsonNode image : only.path("images")) {
+                assertEquals(28, GridCells.png(download(image.path("url").asText())).getWidth());
+            }
+
+            kafka.send(both, bothJson);
+            kafka.send(images, imagesJson);
+            TestKafka.Event bothAgain = kafka.awaitNth(both, 2);
+            TestKafka.Event imagesAgain = kafka.awaitNth(images, 2);
+            for (TestKafka.Event[] pair : new TestKafka.Event[][] {{first.get(both), bothAgain},
+                    {first.get(images), imagesAgain}}) {
+                JsonNode again = pair[1].body();
+                assertEquals("COMPLETED", pair[1].status(), again.toString());
+                assertTrue(again.path("deduplicated").asBoolean(), again.toString());
+                assertEquals(0, again.path("batches").size(), "not sampled again");
+                assertEquals(keysOf(pair[0].body()), keysOf(again), "the same images");
+                assertEquals(urlPathsOf(pair[0].body()), urlPathsOf(again), "URLs of the same objects");
+                assertEquals(pair[0].body().path("image").path("key"), again.path("image").path("key"));
+                assertEquals(pair[0].body().path("parameters"), again.path("parameters"), "the drawn seed, again");
+            }
+
+            kafka.send(both, request(both).put("label", "sneaker").put("count", 5).put("layout", "images").toString());
+            kafka.send(images, request(images).put("label", "bag").put("count", 3).without("seed").toString());
+            assertEquals("CONFLICT", kafka.awaitNth(both, 3).errorCode(), "both, then images under the same id");
+            assertEquals("CONFLICT", kafka.awaitNth(images, 3).errorCode(), "images, then grid under the same id");
+            assertTrue(store.stat("generations/" + images + "/grid.png").isEmpty(), "a conflict stores nothing");
+        }
+    }
+
+    private static List<String> keysOf(JsonNode event) {
+        List<String> keys = new ArrayList<>();
+        event.path("images").forEach(i -> keys.add(i.path("index").asInt() + " " + i.path("key").asText()));
+        return keys;
+    }
+
+    /** A presigned URL is signed afresh for every answer: its path names the object. */
+    private static List<String> urlPathsOf(JsonNode event) {
+        List<String> paths = new ArrayList<>();
+        event.path("images").forEach(i -> paths.add(URI.create(i.path("url").asText()).getPath()));
+        return paths;
+    }
+
+    /** A client of the worker's bucket, as the test infrastructure configured it. */
+    private MinioObjectStore store() {
+        return new MinioObjectStore(new MinioStoreSettings(URI.create(s3Endpoint), "us-east-1", s3AccessKey,
+                s3SecretKey, bucket, Duration.ofMinutes(10), Optional.empty(),
+                new RetrySettings(2, Duration.ofMillis(50), Duration.ofMillis(100)), Duration.ofSeconds(10)));
     }
 
     @Test

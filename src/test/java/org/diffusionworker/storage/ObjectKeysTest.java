@@ -20,6 +20,18 @@ class ObjectKeysTest {
     }
 
     @Test
+    void singleImagesAreNumberedFromZeroUnpaddedBesideTheirList() {
+        assertEquals("generations/req-42/images/0.png", keys.image("req-42", 0));
+        assertEquals("generations/req-42/images/63.png", keys.image("req-42", 63));
+        assertEquals("generations/req-42/images.json", keys.imagesManifest("req-42"));
+        assertEquals("env/dev/generations/A.b_c-9/images/7.png",
+                new ObjectKeys("env/dev/generations").image("A.b_c-9", 7));
+        assertThrows(IllegalArgumentException.class, () -> keys.image("req-42", -1));
+        assertThrows(IllegalArgumentException.class, () -> keys.image("../etc", 0), "keys only from a valid id");
+        assertThrows(IllegalArgumentException.class, () -> keys.imagesManifest("a/b"));
+    }
+
+    @Test
     void requestIdOfMaximumLengthIsAccepted() {
         String longest = "a".repeat(ObjectKeys.MAX_REQUEST_ID_LENGTH);
         assertEquals("generations/" + longest + "/grid.png", keys.grid(longest));

@@ -30,9 +30,9 @@ class DynamicBatcherTest {
 
     private Job job(String id, String label, int count, int steps, Long deadlineInNanos) {
         GenerationRequest r = new GenerationRequest(id, Conditioning.label(label), count, SamplerKind.DDIM, steps, null, 0, 0,
-                1L, null, false, null, Map.of(), null, null);
+                1L, null, false, null, Map.of(), null, null, null);
         SamplerSettings sampler = SamplerSettings.ddim(steps, 0);
-        var p = new Outcome.EffectiveParameters(label, count, sampler, 0, 1, false, 4, false);
+        var p = new Outcome.EffectiveParameters(label, count, sampler, 0, 1, false, 4, false, ResultLayout.GRID);
         long deadline = deadlineInNanos == null ? now.get() + Long.MAX_VALUE / 4 : now.get() + deadlineInNanos;
         return new Job(r, p, new float[10], "label:" + label, "f-" + id, now.get(), deadline, o -> {}, 1_000_000_000L);
     }

@@ -3,6 +3,7 @@ package org.diffusionworker.worker;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
@@ -29,6 +30,7 @@ import org.diffusionworker.storage.MinioObjectStore;
 import org.diffusionworker.storage.MinioStoreSettings;
 import org.diffusionworker.storage.ObjectKeys;
 import org.diffusionworker.storage.RetrySettings;
+import org.diffusionworker.testing.GridCells;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -117,17 +119,17 @@ class GenerationWorkerTest {
 
             for (Outcome o : outcomes) {
                 Outcome.Completed c = assertInstanceOf(Outcome.Completed.class, o, o.toString());
-                BufferedImage png = ImageIO.read(new ByteArrayInputStream(store.get(c.grid().key())));
-                assertEquals(c.grid().width(), png.getWidth());
-                assertEquals(c.grid().height(), png.getHeight());
-                assertEquals("generations/" + c.requestId() + "/grid.png", c.grid().key());
+                BufferedImage png = ImageIO.read(new ByteArrayInputStream(store.get(c.grid().orElseThrow().key())));
+                assertEquals(c.grid().orElseThrow().width(), png.getWidth());
+                assertEquals(c.grid().orElseThrow().height(), png.getHeight());
+                assertEquals("generations/" + c.requestId() + "/grid.png", c.grid().orElseThrow().key());
                 assertEquals(7, c.parameters().seed());
                 assertFalse(c.deduplicated());
             }
             Outcome.Completed coat = completed(outcomes, sent.get(2).requestId());
             // 16 + 0: the coat request (9) is split: 9 of 16 slots were left after bag (4) and sneaker (3).
             assertEquals(List.of(new Outcome.BatchShare(16, 3, 9)), coat.batches());
-            assertEquals(92, coat.grid().width(), "3 columns of 28 px images with 2 px borders");
+            assertEquals(92, coat.grid().orElseThrow().width(), "3 columns of 28 px images with 2 px borders");
         }
     }
 
@@ -149,7 +151,8 @@ class GenerationWorkerTest {
                 single.submit(big, answers);
                 Outcome.Completed once = assertInstanceOf(Outcome.Completed.class, answers.one());
                 assertEquals(1, once.batches().size());
-                assertTrue(java.util.Arrays.equals(store.get(split.grid().key()), other.get(once.grid().key())),
+                assertTrue(java.util.Arrays.equals(store.get(split.grid().orElseThrow().key()),
+                        other.get(once.grid().orElseThrow().key())),
                         "same PNG bytes however the request was batched");
             }
         }
@@ -170,11 +173,69 @@ class GenerationWorkerTest {
             assertTrue(again.deduplicated(), "not sampled again");
             assertEquals(List.of(), again.batches());
             assertEquals(made.parameters().seed(), again.parameters().seed(), "the drawn seed is reported again");
-            assertEquals(made.grid().key(), again.grid().key());
+            assertEquals(made.grid().orElseThrow().key(), again.grid().orElseThrow().key());
 
             worker.submit(first.withCount(3), answers);
             Outcome.Failed conflict = assertInstanceOf(Outcome.Failed.class, answers.one());
             assertEquals(ErrorCode.CONFLICT, conflict.code());
+        }
+    }
+
+    @Test
+    void eachLayoutStoresItsObjectsWithItsDoneMarkerLastAndAnotherLayoutUnderTheSameIdIsAConflict() throws Exception {
+        ObjectKeys keys = new ObjectKeys("generations");
+        try (MinioObjectStore store = new MinioObjectStore(storeSettings(s3, "layouts"));
+             GenerationWorker worker = worker(WorkerSettings.defaults(), store)) {
+            Answers answers = new Answers();
+            GenerationRequest both = request("bag", 3).withLayout(ResultLayout.BOTH);
+            worker.submit(both, answers);
+            Outcome.Completed made = assertInstanceOf(Outcome.Completed.class, answers.one());
+            String id = both.requestId();
+            assertEquals(keys.grid(id), made.grid().orElseThrow().key());
+            BufferedImage grid = GridCells.png(store.get(keys.grid(id)));
+            assertEquals(List.of(0, 1, 2), made.images().stream().map(Outcome.StoredImage::index).toList());
+            for (Outcome.StoredImage image : made.images()) {
+                assertEquals("generations/" + id + "/images/" + image.index() + ".png", image.key());
+                assertEquals(store.url(image.key()).split("\\?")[0], image.url().split("\\?")[0]);
+                BufferedImage png = GridCells.png(store.get(image.key()));
+                assertEquals(28, png.getWidth());
+                assertEquals(28, png.getHeight());
+                assertNull(GridCells.differenceFromCell(grid, png, image.index(), 2, 3));
+            }
+            assertEquals("both", store.stat(keys.grid(id)).orElseThrow().metadata().get("layout"));
+            assertTrue(store.stat(keys.imagesManifest(id)).isEmpty(), "layout both: the grid is its done marker");
+
+            GenerationRequest images = request("coat", 2).withLayout(ResultLayout.IMAGES).withSeed(null);
+            worker.submit(images, answers);
+            Outcome.Completed single = assertInstanceOf(Outcome.Completed.class, answers.one());
+            String imagesId = images.requestId();
+            assertTrue(single.grid().isEmpty());
+            assertTrue(store.stat(keys.grid(imagesId)).isEmpty(), "layout images stores no grid");
+            var manifest = store.stat(keys.imagesManifest(imagesId)).orElseThrow();
+            assertEquals("images", manifest.metadata().get("layout"));
+            assertEquals(ResultStore.JSON, manifest.contentType());
+            assertEquals("{\"requestId\":\"" + imagesId + "\",\"layout\":\"images\",\"count\":2,\"images\":["
+                    + "{\"index\":0,\"key\":\"generations/" + imagesId + "/images/0.png\"},"
+                    + "{\"index\":1,\"key\":\"generations/" + imagesId + "/images/1.png\"}]}",
+                    new String(store.get(keys.imagesManifest(imagesId)), java.nio.charset.StandardCharsets.UTF_8));
+            assertEquals(2, single.images().size());
+
+            worker.submit(images, answers);
+            Outcome.Completed again = assertInstanceOf(Outcome.Completed.class, answers.one());
+            assertTrue(again.deduplicated(), "answered from images.json, not sampled again");
+            assertEquals(single.parameters().seed(), again.parameters().seed(), "the drawn seed, again");
+            assertEquals(single.images().stream().map(Outcome.StoredImage::key).toList(),
+                    again.images().stream().map(Outcome.StoredImage::key).toList());
+            assertTrue(again.grid().isEmpty());
+
+            for (GenerationRequest other : List.of(images.withLayout(ResultLayout.GRID),
+                    images.withLayout(ResultLayout.BOTH), both.withLayout(ResultLayout.IMAGES),
+                    both.withLayout(ResultLayout.GRID))) {
+                worker.submit(other, answers);
+                Outcome.Failed conflict = assertInstanceOf(Outcome.Failed.class, answers.one(), other.toString());
+                assertEquals(ErrorCode.CONFLICT, conflict.code(), other.layout() + " over another layout");
+            }
+            assertTrue(store.stat(keys.grid(imagesId)).isEmpty(), "a conflict writes nothing");
         }
     }
 

@@ -221,7 +221,8 @@ class RequestLifecycleTest {
                 Recorder solo = new Recorder();
                 alone.submit(neighbour, solo);
                 Outcome.Completed single = assertInstanceOf(Outcome.Completed.class, solo.outcome(neighbour.requestId()));
-                assertSamePixels(store.get(kept.grid().key()), other.get(single.grid().key()));
+                assertSamePixels(store.get(kept.grid().orElseThrow().key()),
+                        other.get(single.grid().orElseThrow().key()));
             }
         }
     }
@@ -253,7 +254,7 @@ class RequestLifecycleTest {
             Recorder recorder = new Recorder();
             worker.submit(r, recorder);
             Outcome.Completed done = assertInstanceOf(Outcome.Completed.class, recorder.outcome(r.requestId()));
-            byte[] stored = store.get(done.grid().key());
+            byte[] stored = store.get(done.grid().orElseThrow().key());
 
             assertEquals(CancelEffect.NOT_HERE, worker.cancel(r.requestId()));
             assertNull(recorder.seen.poll(200, TimeUnit.MILLISECONDS), "no event for a late cancel");
@@ -262,14 +263,16 @@ class RequestLifecycleTest {
             worker.submit(r, recorder);
             Outcome.Completed again = assertInstanceOf(Outcome.Completed.class, recorder.outcome(r.requestId()));
             assertTrue(again.deduplicated());
-            assertTrue(java.util.Arrays.equals(stored, store.get(done.grid().key())), "the stored result stays");
+            assertTrue(java.util.Arrays.equals(stored, store.get(done.grid().orElseThrow().key())),
+                    "the stored result stays");
         }
     }
 
     @Test
     void aCancelWhileStoringIsTooLate() throws Exception {
         Job job = new Job(request("bag", 1), new Outcome.EffectiveParameters("bag", 1,
-                org.diffusionworker.diffusion.SamplerSettings.ddim(5, 0), 0, 7, false, 1, false), new float[10],
+                org.diffusionworker.diffusion.SamplerSettings.ddim(5, 0), 0, 7, false, 1, false, ResultLayout.GRID),
+                new float[10],
                 "label:bag", "f", 0, Long.MAX_VALUE / 4, RequestObserver.of(o -> { }), 1);
         assertTrue(job.moveTo(RequestState.QUEUED));
         assertTrue(job.batchStarted(0, 1, 1));

@@ -62,7 +62,7 @@ class RequestResolverTest {
     void etaWithoutASamplerMeansDdimWhateverThePreset() {
         WorkerSettings solvers = settings(25, 15).withPresets(SamplerKind.UNIPC, SamplerKind.UNIPC, 8);
         GenerationRequest withEta = new GenerationRequest("r", Conditioning.label("a"), 1, null, null, null, 0.5, 0,
-                null, null, false, null, Map.of(), null, null);
+                null, null, false, null, Map.of(), null, null, null);
         assertEquals(SamplerSettings.ddim(25, 0.5), resolved(solvers, withEta));
     }
 
@@ -91,5 +91,20 @@ class RequestResolverTest {
                         .withSampler(SamplerKind.DDPM, null));
         assertEquals(ErrorCode.INVALID_REQUEST, e.code());
         assertTrue(e.getMessage().contains("ddpm"), e.getMessage());
+    }
+
+    @Test
+    void theLayoutIsPartOfTheFingerprintExceptForTheDefaultGrid() {
+        GenerationRequest grid = GenerationRequest.of("r", Conditioning.label("a")).withSeed(7L);
+        RequestResolver resolver = new RequestResolver(settings(25, 15), SPEC);
+        String gridPrint = resolver.resolve(grid, outcome -> {}, 0).fingerprint();
+        // What workers wrote before layouts existed: a grid stored by one of them is still answered from.
+        assertEquals("87c60bf7141eccec9764ee785c5edd5c78a8f5d67cd0678b83e71f3a3e6e9fcc", gridPrint);
+        String imagesPrint = resolver.resolve(grid.withLayout(ResultLayout.IMAGES), outcome -> {}, 0).fingerprint();
+        String bothPrint = resolver.resolve(grid.withLayout(ResultLayout.BOTH), outcome -> {}, 0).fingerprint();
+        assertEquals(3, java.util.Set.of(gridPrint, imagesPrint, bothPrint).size(), "each layout its own fingerprint");
+        assertEquals(ResultLayout.BOTH, resolver.resolve(grid.withLayout(ResultLayout.BOTH), outcome -> {}, 0)
+                .parameters().layout());
+        assertEquals(ResultLayout.GRID, grid.withLayout(null).layout(), "absent means grid");
     }
 }
