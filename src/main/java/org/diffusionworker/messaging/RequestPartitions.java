@@ -1,6 +1,8 @@
 package org.diffusionworker.messaging;
 
 import io.micrometer.core.instrument.Counter;
+import jakarta.annotation.PostConstruct;
+import java.util.List;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.common.annotation.Identifier;
 import io.smallrye.reactive.messaging.kafka.KafkaConsumerRebalanceListener;
@@ -38,6 +40,20 @@ class RequestPartitions implements KafkaConsumerRebalanceListener {
     @Inject
     MeterRegistry registry;
 
+    /** Where a request can be when it is released; every series exists from the start, at zero. */
+    static final List<String> RELEASED_WHILE = List.of("looking_up", "queued", "running", "storing");
+
+    @PostConstruct
+    void registerMetrics() {
+        RELEASED_WHILE.forEach(this::released);
+    }
+
+    private Counter released(String where) {
+        return Counter.builder("diffusion.requests.released").tag("while", where)
+                .description("Requests dropped unanswered because their partition went to another worker")
+                .register(registry);
+    }
+
     @Override
     public void onPartitionsAssigned(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
         committer.ledger().assign(partitions, consumer.groupMetadata());
@@ -57,21 +73,19 @@ class RequestPartitions implements KafkaConsumerRebalanceListener {
             Thread.currentThread().interrupt();
         }
         Set<String> dropped = committer.ledger().revoke(partitions);
-        int released = 0;
+        int releasedHere = 0;
         var worker = connection.worker();
         if (worker.isPresent()) {
             for (String requestId : dropped) {
                 var where = worker.get().release(requestId);
                 if (where.isPresent()) {
-                    released++;
-                    Counter.builder("diffusion.requests.released").tag("while", where.get())
-                            .description("Requests dropped unanswered because their partition went to another worker")
-                            .register(registry).increment();
+                    releasedHere++;
+                    released(where.get()).increment();
                 }
             }
         }
         LOG.infof("Request partitions revoked: %s; %d request(s) of them dropped here, left to their next owner",
-                partitions, released);
+                partitions, releasedHere);
     }
 
     @Override
