@@ -10,6 +10,7 @@ import jakarta.inject.Inject;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.CommitFailedException;
+import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
 import org.apache.kafka.common.errors.FencedInstanceIdException;
 import org.apache.kafka.common.errors.IllegalGenerationException;
 import org.apache.kafka.common.errors.InvalidProducerEpochException;
@@ -48,8 +49,10 @@ class AnswerCommitter {
 
     private final AnswerLedger ledger = new AnswerLedger();
 
-    private Thread thread;
+    private volatile Thread thread;
     private volatile boolean running;
+    /** The membership a transaction was last refused under: nothing is tried again under it. */
+    private volatile ConsumerGroupMetadata fencedUnder;
     /** Transactions finished (committed or not); guarded by {@link #rounds}'s monitor. */
     private final long[] rounds = new long[1];
     private Counter committed;
@@ -107,18 +110,19 @@ class AnswerCommitter {
     }
 
     /**
-     * Runs (at least) one more transaction with what is ready now, waiting at most {@code timeout}: before partitions
-     * are revoked, so that their answers made so far are committed by this worker rather than made again.
+     * Runs (at least) one more transaction with what may leave now, waiting at most {@code timeout}: before partitions
+     * are revoked, so that their answers made so far are committed by this worker rather than made again. Returns at
+     * once when nothing may leave, or when the membership was already refused (the partitions are lost, not revoked).
      */
     void flush(Duration timeout) throws InterruptedException {
-        if (!ledger.hasAnswers() || thread == null) {
+        if (thread == null || !running || sameMember(fencedUnder, ledger.group())) {
             return;
         }
         long deadline = System.nanoTime() + timeout.toNanos();
         synchronized (rounds) {
             long target = rounds[0] + 2; // the one in progress, then one that started after this call
             ledger.wake();
-            while (rounds[0] < target && ledger.hasAnswers()) {
+            while (rounds[0] < target && ledger.hasAnswersToCommit()) {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
                     LOG.warnf("Partitions are being revoked while answers wait for their transaction (%s); those not"
@@ -132,13 +136,12 @@ class AnswerCommitter {
 
     private void loop() {
         long backoffMs = 0;
-        long fencedAt = -1;
         while (running) {
             AnswerLedger.Drain drain = ledger.drain(MAX_MESSAGES_PER_TRANSACTION);
             try {
-                if (drain.isEmpty() || drain.group() == null || drain.version() == fencedAt || backoffMs > 0) {
-                    ledger.awaitChange(drain.version(), backoffMs > 0 ? backoffMs : 1000);
-                    backoffMs = 0;
+                if (drain.isEmpty() || drain.group() == null || sameMember(fencedUnder, drain.group())) {
+                    // Nothing may leave, or the group refused this membership: wait for an answer or an assignment.
+                    ledger.awaitChange(drain.version(), 1000);
                     continue;
                 }
             } catch (InterruptedException e) {
@@ -151,13 +154,14 @@ class AnswerCommitter {
                 size.record(drain.answers().size());
                 committed.increment();
                 ledger.committed(drain);
-                fencedAt = -1;
+                backoffMs = 0;
             } catch (RuntimeException failure) {
                 switch (Failure.of(failure)) {
                     case GROUP_FENCED -> {
-                        // The group moved on: its next assignment (or revocation) changes the ledger; retry then.
+                        // The group moved on: its next assignment brings a new membership; the answers still held
+                        // then (of partitions kept) are committed under it.
                         fenced.increment();
-                        fencedAt = drain.version();
+                        fencedUnder = drain.group();
                         LOG.warnf("%d answer(s) not committed: this worker is no longer the group member that owned"
                                 + " their partitions (%s, %s). Their next owner answers them.", drain.answers().size(),
                                 drain.group(), rootMessage(failure));
@@ -176,6 +180,9 @@ class AnswerCommitter {
                         backoffMs = Math.min(MAX_BACKOFF.toMillis(), Math.max(500, backoffMs * 2));
                         LOG.warnf("A transaction of %d answer(s) was aborted (%s); retrying in %d ms",
                                 drain.answers().size(), rootMessage(failure), backoffMs);
+                        if (!pause(backoffMs)) {
+                            return;
+                        }
                     }
                 }
             } finally {
@@ -185,6 +192,25 @@ class AnswerCommitter {
                 }
             }
         }
+    }
+
+    /** Sleeps {@code millis} unless stopped first; false when stopped (or interrupted). */
+    private boolean pause(long millis) {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+        try {
+            while (running && System.nanoTime() < deadline) {
+                Thread.sleep(Math.min(100, Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()))));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+        return running;
+    }
+
+    /** Whether two memberships are the same member in the same generation. */
+    static boolean sameMember(ConsumerGroupMetadata a, ConsumerGroupMetadata b) {
+        return a != null && b != null && a.generationId() == b.generationId() && a.memberId().equals(b.memberId());
     }
 
     private static String rootMessage(Throwable t) {

@@ -212,9 +212,9 @@ final class AnswerLedger {
         changed();
     }
 
-    /** Whether an answer waits to be committed. */
-    synchronized boolean hasAnswers() {
-        return answersHeld > 0;
+    /** Whether an answer may leave now (it is answered, and so is every earlier record of its partition). */
+    synchronized boolean hasAnswersToCommit() {
+        return answersHeld > 0 && !drain(1).isEmpty();
     }
 
     /** Records held (answered or not), for the dashboard. */
@@ -249,7 +249,7 @@ final class AnswerLedger {
      */
     synchronized boolean awaitNothingToCommit(long millis) throws InterruptedException {
         long deadline = System.nanoTime() + millis * 1_000_000L;
-        while (!drain(1).isEmpty()) {
+        while (hasAnswersToCommit()) {
             long left = deadline - System.nanoTime();
             if (left <= 0) {
                 return false;
