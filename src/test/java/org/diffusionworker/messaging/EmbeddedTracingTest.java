@@ -167,7 +167,7 @@ class EmbeddedTracingTest {
     }
 
     @Test
-    void requestsWithoutTraceparentGetAFreshTraceAndTheirEventsCarryIt() throws Exception {
+    void requestsWithoutTraceparentGetAFreshTraceAndEveryOtherRecordStillCarriesItsTrace() throws Exception {
         String plain = "untraced-" + run;
         kafka.send(plain, request(plain).toString());
         TestKafka.Event done = kafka.awaitTerminal(plain);
@@ -177,6 +177,15 @@ class EmbeddedTracingTest {
         assertEquals(done.headers().get("traceparent"), done.headers().get("ce_traceparent"));
         Map<String, SpanData> trace = awaitTrace(traceId);
         assertFalse(trace.get(PROCESS).getParentSpanContext().isValid(), "a new trace starts at the request");
+
+        // A producer that did not sample its trace: passed on as it came, nothing recorded here.
+        String unsampled = "unsampled-" + run;
+        SpanContext notSampled = producerSpan();
+        kafka.send(unsampled, request(unsampled).toString(), Map.of("traceparent",
+                "00-" + notSampled.getTraceId() + "-" + notSampled.getSpanId() + "-00"));
+        TestKafka.Event unsampledDone = kafka.awaitTerminal(unsampled);
+        assertEquals(notSampled.getTraceId(), traceIdOf(unsampledDone.headers().get("traceparent")));
+        assertTrue(unsampledDone.headers().get("traceparent").endsWith("-00"), unsampledDone.headers().toString());
 
         // A record that is not even JSON: its FAILED event and its dead letter carry the producer's trace too.
         String broken = "broken-" + run;
@@ -202,6 +211,9 @@ class EmbeddedTracingTest {
         Map<String, SpanData> failedTrace = awaitSpans(producer.getTraceId(), Set.of(PROCESS, PUBLISH));
         assertEquals("FAILED", failedTrace.get(PROCESS).getAttributes().get(
                 io.opentelemetry.api.common.AttributeKey.stringKey("diffusion.outcome")));
+        // By now the unsampled request's spans would have been exported too, had they been recorded.
+        assertTrue(spans.getFinishedSpanItems().stream().noneMatch(s -> s.getTraceId().equals(notSampled.getTraceId())),
+                "nothing recorded of a trace its producer did not sample");
     }
 
     private static String traceIdOf(String traceparent) {
