@@ -129,9 +129,12 @@ final class Job {
         return trace;
     }
 
-    /** Its {@code queued} span, open until its first batch starts or it ends. */
+    /** Its {@code queued} span, open until its first batch starts or it ends (at once when it ended meanwhile). */
     synchronized void queuedSince(Span span) {
         queued = span;
+        if (state.isTerminal()) {
+            endQueued("request ended while queued");
+        }
     }
 
     private synchronized void endQueued(String why) {
