@@ -99,10 +99,20 @@ class ArchitectureTest {
 
     @Test
     void workerUsesGenerationImagingAndStorageButNoKafkaNorMessaging() {
-        // diffusion and model: types the engine exposes (sampler settings, guidance, the model card).
+        // diffusion and model: types the engine exposes (sampler settings, guidance, the model card). The
+        // OpenTelemetry API (not the SDK): the spans of its stages, recorded or not as the shell decides.
         classes().that().resideInAPackage(pkg("worker")).should().onlyDependOnClassesThat()
-                .resideInAnyPackage("java..", "org.jboss.logging..", pkg("worker"), pkg("generation"), pkg("imaging"),
+                .resideInAnyPackage("java..", "org.jboss.logging..", "io.opentelemetry.api..",
+                        "io.opentelemetry.context..", pkg("worker"), pkg("generation"), pkg("imaging"),
                         pkg("storage"), pkg("diffusion"), pkg("model"))
+                .check(CLASSES);
+    }
+
+    @Test
+    void onlyTheApplicationShellTouchesTheOpenTelemetrySdk() {
+        // The rest records spans through the API; what happens to them (exported, dropped) is configuration.
+        noClasses().that().resideOutsideOfPackage(pkg("app")).should().dependOnClassesThat()
+                .resideInAPackage("io.opentelemetry.sdk..")
                 .check(CLASSES);
     }
 

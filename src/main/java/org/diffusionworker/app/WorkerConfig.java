@@ -48,6 +48,9 @@ public interface WorkerConfig {
     @Valid
     Events events();
 
+    @Valid
+    Tracing tracing();
+
     interface Worker {
         /** Whether this process runs the worker (Kafka channels, model, store). {@code serve} and the demo set it. */
         @WithDefault("false")
@@ -326,5 +329,15 @@ public interface WorkerConfig {
         @DurationMin(millis = 100)
         @DurationMax(seconds = 60)
         Duration progressInterval();
+    }
+
+    interface Tracing {
+        /**
+         * Where the spans go: {@code none} (recorded and dropped; a request's traceparent is still continued and every
+         * event still carries one) or {@code otlp} (Quarkus's OTLP exporter, {@code quarkus.otel.exporter.otlp.*}).
+         */
+        @WithDefault(TraceExport.NONE)
+        @Pattern(regexp = TraceExport.NONE + "|" + TraceExport.OTLP, message = "must be none or otlp")
+        String exporter();
     }
 }

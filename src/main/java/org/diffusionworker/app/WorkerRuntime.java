@@ -4,6 +4,7 @@ import ai.djl.Device;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.opentelemetry.api.OpenTelemetry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.annotation.Priority;
@@ -49,6 +50,9 @@ public class WorkerRuntime {
     @Inject
     WorkerConnection connection;
 
+    @Inject
+    OpenTelemetry openTelemetry;
+
     private volatile GenerationWorker worker;
     private MinioObjectStore store;
     private final List<Meter> gauges = new ArrayList<>();
@@ -71,7 +75,7 @@ public class WorkerRuntime {
         store = new MinioObjectStore(storeSettings);
         WorkerMetrics metrics = new WorkerMetrics(registry);
         GenerationWorker created = new GenerationWorker(settings, engines, store,
-                new ObjectKeys(config.storage().prefix()), metrics);
+                new ObjectKeys(config.storage().prefix()), metrics, openTelemetry.getTracer("org.diffusionworker.worker"));
         created.start();
         // Published to health checks and gauges only once started.
         worker = created;
@@ -166,7 +170,7 @@ public class WorkerRuntime {
     }
 
     static MessagingSettings messagingSettings(WorkerConfig c) {
-        return new MessagingSettings(c.kafka().controlTopic(), c.kafka().cancelRetention(),
+        return new MessagingSettings(c.kafka().eventsTopic(), c.kafka().controlTopic(), c.kafka().cancelRetention(),
                 c.limits().maxPayloadBytes(), c.events().source(), c.events().deadLetterEnabled());
     }
 

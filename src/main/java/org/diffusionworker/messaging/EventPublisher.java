@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -27,6 +28,10 @@ import org.eclipse.microprofile.reactive.messaging.OnOverflow;
  * Writes the events as CloudEvents in binary mode (ce_* headers, JSON data, key = request id). STARTED and PROGRESS
  * and dead letters are sent here, on their own producers; a terminal event is made here and sent by the
  * {@link AnswerCommitter} in the transaction that commits its request's offset.
+ *
+ * <p>Every event carries the trace context it is given ({@link RequestTracing}) twice: as the W3C {@code traceparent}
+ * (and {@code tracestate}) Kafka headers, and as the CloudEvents distributed tracing extension ({@code ce_traceparent},
+ * {@code ce_tracestate} in binary mode). Written here, explicitly: the channels' own tracing is off.
  */
 @ApplicationScoped
 class EventPublisher {
@@ -68,59 +73,76 @@ class EventPublisher {
      * The terminal event of {@code outcome}, answering the record at {@code origin} (named in FAILED events), as a
      * message for the {@link AnswerCommitter}'s transaction: nothing is sent here.
      */
-    Message<byte[]> answer(Outcome outcome, RecordOrigin origin) {
+    Message<byte[]> answer(Outcome outcome, RecordOrigin origin, Map<String, String> traceHeaders) {
         Instant now = Instant.now();
         String data = new EventEncoder(json).encode(outcome, origin, now);
         String id = outcome.requestId();
         // A redelivered request's COMPLETED or CANCELED event gets the same id, so CloudEvents consumers can dedupe it.
-        String type;
         String eventId;
         if (outcome instanceof Outcome.Completed) {
-            type = COMPLETED_TYPE;
             eventId = id + ":completed";
         } else if (outcome instanceof Outcome.Canceled) {
-            type = CANCELED_TYPE;
             eventId = id + ":canceled";
         } else {
-            type = FAILED_TYPE;
             eventId = UUID.randomUUID().toString();
         }
-        return Message.of(data.getBytes(StandardCharsets.UTF_8), metadata(id, type, eventId, now));
+        return Message.of(data.getBytes(StandardCharsets.UTF_8), metadata(id, typeOf(outcome), eventId, now,
+                traceHeaders));
+    }
+
+    /** The CloudEvents type of {@code outcome}'s event. */
+    static String typeOf(Outcome outcome) {
+        if (outcome instanceof Outcome.Completed) {
+            return COMPLETED_TYPE;
+        }
+        return outcome instanceof Outcome.Canceled ? CANCELED_TYPE : FAILED_TYPE;
     }
 
     /** STARTED: best effort; the stage completes when Kafka acknowledged it (nothing but the answer waits for it). */
-    CompletionStage<Void> publish(RequestProgress.Started started) {
+    CompletionStage<Void> publish(RequestProgress.Started started, Map<String, String> traceHeaders) {
         String id = started.request().requestId();
         return send(events, new EventEncoder(json).encode(started), metadata(id, STARTED_TYPE, id + ":started",
-                Instant.now()));
+                Instant.now(), traceHeaders));
     }
 
     /** PROGRESS: best effort, as STARTED. */
-    CompletionStage<Void> publish(RequestProgress.Step step) {
+    CompletionStage<Void> publish(RequestProgress.Step step, Map<String, String> traceHeaders) {
         String id = step.request().requestId();
         return send(events, new EventEncoder(json).encode(step), metadata(id, PROGRESS_TYPE,
-                id + ":progress:" + step.step(), Instant.now()));
+                id + ":progress:" + step.step(), Instant.now(), traceHeaders));
     }
 
-    private Metadata metadata(String requestId, String type, String eventId, Instant now) {
-        OutgoingCloudEventMetadata<String> cloudEvent = OutgoingCloudEventMetadata.<String>builder()
+    private Metadata metadata(String requestId, String type, String eventId, Instant now,
+            Map<String, String> traceHeaders) {
+        var cloudEvent = OutgoingCloudEventMetadata.<String>builder()
                 .withId(eventId)
                 .withSource(connection.settings().eventSource())
                 .withType(type)
                 .withSubject(requestId)
                 .withDataContentType("application/json")
-                .withTimestamp(now.atZone(ZoneOffset.UTC))
-                .build();
-        OutgoingKafkaRecordMetadata<String> record = OutgoingKafkaRecordMetadata.<String>builder().withKey(requestId)
-                .build();
-        return Metadata.of(record, cloudEvent);
+                .withTimestamp(now.atZone(ZoneOffset.UTC));
+        var record = OutgoingKafkaRecordMetadata.<String>builder().withKey(requestId);
+        traceHeaders.forEach((name, value) -> {
+            record.addHeaders(new RecordHeader(name, value.getBytes(StandardCharsets.UTF_8)));
+            if (name.equals(RequestTracing.TRACEPARENT) || name.equals(RequestTracing.TRACESTATE)) {
+                // CloudEvents distributed tracing extension: ce_traceparent / ce_tracestate in binary mode.
+                cloudEvent.withExtension(name, value);
+            }
+        });
+        return Metadata.of(record.build(), cloudEvent.build());
     }
 
-    /** Copies an undecodable request record to the dead-letter topic with the reason in headers. */
-    CompletionStage<Void> deadLetter(byte[] payload, String key, String reason, IncomingKafkaRecordMetadata<?, ?> origin) {
+    /**
+     * Copies an undecodable request record to the dead-letter topic with the reason in headers, and the trace of its
+     * handling ({@code traceHeaders}).
+     */
+    CompletionStage<Void> deadLetter(byte[] payload, String key, String reason, IncomingKafkaRecordMetadata<?, ?> origin,
+            Map<String, String> traceHeaders) {
         OutgoingKafkaRecordMetadata.OutgoingKafkaRecordMetadataBuilder<String> record =
                 OutgoingKafkaRecordMetadata.<String>builder().withKey(key)
                         .addHeaders(new RecordHeader(DLQ_REASON, reason.getBytes(StandardCharsets.UTF_8)));
+        traceHeaders.forEach((name, value) ->
+                record.addHeaders(new RecordHeader(name, value.getBytes(StandardCharsets.UTF_8))));
         if (origin != null) {
             record.addHeaders(new RecordHeader(DLQ_TOPIC, origin.getTopic().getBytes(StandardCharsets.UTF_8)),
                     new RecordHeader(DLQ_PARTITION, Integer.toString(origin.getPartition()).getBytes(StandardCharsets.UTF_8)),

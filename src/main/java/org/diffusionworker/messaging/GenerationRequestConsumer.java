@@ -1,6 +1,8 @@
 package org.diffusionworker.messaging;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.context.Scope;
 import io.smallrye.reactive.messaging.kafka.api.IncomingKafkaRecordMetadata;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -24,6 +26,9 @@ import org.jboss.logging.Logger;
  *
  * <p>The returned stage completes once the worker has room: while it is full, SmallRye stops requesting records, its
  * queue fills and it pauses the consumer's partitions until the worker drains; nothing is buffered without bound.
+ *
+ * <p>Each record's handling is one trace ({@link RequestTracing}): the request's span continues the record's
+ * {@code traceparent}, the worker's spans are its children, and every event of the request carries its context.
  */
 @ApplicationScoped
 class GenerationRequestConsumer {
@@ -43,6 +48,9 @@ class GenerationRequestConsumer {
 
     @Inject
     ObjectMapper json;
+
+    @Inject
+    RequestTracing tracing;
 
     private volatile RequestDecoder decoder;
     private final AnswerWindow answersInFlight = new AnswerWindow(ANSWERS_IN_FLIGHT);
@@ -67,6 +75,7 @@ class GenerationRequestConsumer {
         IncomingKafkaRecordMetadata<Object, byte[]> record =
                 message.getMetadata(IncomingKafkaRecordMetadata.class).orElse(null);
         String key = null;
+        RequestTracing.Trace trace = tracing.received(record);
         try {
             key = record != null && record.getKey() != null ? record.getKey().toString() : null;
             Instant submittedAt = record != null && record.getTimestampType() == TimestampType.CREATE_TIME
@@ -77,14 +86,16 @@ class GenerationRequestConsumer {
             DecodedRequest decoded = decoder().decode(message.getPayload(), key, submittedAt);
             String heldId = decoded instanceof DecodedRequest.Valid v ? v.request().requestId()
                     : ((DecodedRequest.Refused) decoded).requestId();
+            tracing.identify(trace, heldId);
             if (!committer.ledger().receive(partitionOf(record), record.getOffset(), heldId)) {
                 // Revoked after the consumer read it (its next owner answers it), or read again after a reset.
                 LOG.debugf("Record %s skipped: its partition is not assigned here or it is already held",
                         RecordOrigin.of(record).describe());
+                tracing.skipped(trace);
                 return CompletableFuture.completedFuture(null);
             }
             if (decoded instanceof DecodedRequest.Refused refused) {
-                return refuse(message, record, key, refused);
+                return refuse(message, record, key, refused, trace);
             }
             DecodedRequest.Valid valid = (DecodedRequest.Valid) decoded;
             String id = valid.request().requestId();
@@ -92,21 +103,26 @@ class GenerationRequestConsumer {
             // worker's admission is answered here; the stage SmallRye waits on never fails (that would stop it).
             RecordOrigin origin = RecordOrigin.of(record);
             return connection.whenStarted()
-                    .thenCompose(worker -> admit(worker, message, origin, valid))
+                    .thenCompose(worker -> admit(worker, message, origin, valid, trace))
                     .exceptionally(failure -> {
-                        answerOurFault(message, record, id, failure);
+                        answerOurFault(message, record, id, failure, trace);
                         return null;
                     });
         } catch (RuntimeException | Error failure) {
             // Whatever this record did to us, it gets an event and is committed: it cannot stop the channel.
-            return answerOurFault(message, record, key, failure);
+            return answerOurFault(message, record, key, failure, trace);
         }
     }
 
     private CompletionStage<Void> admit(GenerationWorker worker, Message<byte[]> message, RecordOrigin origin,
-            DecodedRequest.Valid valid) {
-        GenerationWorker.Admission admission = worker.submit(valid.request(),
-                new PublishingObserver(publisher, outcome -> answer(message, origin, outcome).committed()));
+            DecodedRequest.Valid valid, RequestTracing.Trace trace) {
+        PublishingObserver observer = new PublishingObserver(publisher, tracing.headers(trace),
+                outcome -> answer(message, origin, outcome, trace).committed());
+        GenerationWorker.Admission admission;
+        // The worker's spans of this request are children of the request's span.
+        try (Scope ignored = trace.context().makeCurrent()) {
+            admission = worker.submit(valid.request(), observer);
+        }
         if (!admission.accepted()) {
             LOG.debugf("Stopping: request %s left unacknowledged, to be redelivered", valid.request().requestId());
         }
@@ -115,7 +131,7 @@ class GenerationRequestConsumer {
 
     /** A failure of ours on one record: FAILED INTERNAL, its offset committed with that event. */
     private CompletionStage<Void> answerOurFault(Message<byte[]> message, IncomingKafkaRecordMetadata<?, byte[]> record,
-            String offeredId, Throwable failure) {
+            String offeredId, Throwable failure, RequestTracing.Trace trace) {
         Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
                 ? failure.getCause() : failure;
         String where = RecordOrigin.of(record).describe();
@@ -125,7 +141,8 @@ class GenerationRequestConsumer {
             Outcome.Failed failed = new Outcome.Failed(null, RequestDecoder.validIdOrNull(offeredId), ErrorCode.INTERNAL,
                     "the worker failed on this request (" + cause.getClass().getSimpleName() + ") and did not retry"
                             + " it; this is the worker's fault, not the request's");
-            return refuseWith(message, failed, RecordOrigin.of(record), offeredId);
+            trace.span().recordException(cause);
+            return refuseWith(message, failed, RecordOrigin.of(record), offeredId, trace);
         } catch (RuntimeException | Error again) {
             LOG.errorf(again, "Could not even answer the record at %s; it is left unacknowledged", where);
             message.nack(again);
@@ -134,7 +151,7 @@ class GenerationRequestConsumer {
     }
 
     private CompletionStage<Void> refuse(Message<byte[]> message, IncomingKafkaRecordMetadata<?, byte[]> record,
-            String key, DecodedRequest.Refused refused) {
+            String key, DecodedRequest.Refused refused, RequestTracing.Trace trace) {
         Outcome.Failed failed = new Outcome.Failed(refused.request(), refused.requestId(), refused.code(),
                 refused.message());
         RecordOrigin origin = RecordOrigin.of(record).offering(refused.offeredId());
@@ -144,21 +161,23 @@ class GenerationRequestConsumer {
         if (refused.deadLetter() && connection.settings().deadLetterEnabled()) {
             // The copy first, then the answer: the record's offset is committed only once both are written.
             CompletableFuture<Void> answered = new CompletableFuture<>();
-            publisher.deadLetter(message.getPayload(), key, refused.message(), record).whenComplete((ok, failure) -> {
-                if (failure == null) {
-                    answer(message, origin, failed).committed().whenComplete((x, e) -> answered.complete(null));
-                } else {
-                    stopChannel(message, failure, "dead letter", refused.requestId(), origin);
-                    answered.complete(null);
-                }
-            });
+            publisher.deadLetter(message.getPayload(), key, refused.message(), record, tracing.headers(trace))
+                    .whenComplete((ok, failure) -> {
+                        if (failure == null) {
+                            answer(message, origin, failed, trace).committed()
+                                    .whenComplete((x, e) -> answered.complete(null));
+                        } else {
+                            stopChannel(message, failure, "dead letter", refused.requestId(), origin);
+                            answered.complete(null);
+                        }
+                    });
             return answersInFlight.add(answered);
         }
-        return answersInFlight.add(answer(message, origin, failed).committed());
+        return answersInFlight.add(answer(message, origin, failed, trace).committed());
     }
 
     private CompletionStage<Void> refuseWith(Message<byte[]> message, Outcome.Failed failed, RecordOrigin origin,
-            String offeredId) {
+            String offeredId, RequestTracing.Trace trace) {
         RecordOrigin withId = origin.offering(offeredId);
         if (origin.topic() == null) {
             throw new IllegalStateException("a record without Kafka metadata cannot be answered");
@@ -167,16 +186,21 @@ class GenerationRequestConsumer {
         // once held now: either way the record's offset is committed with its FAILED event.
         TopicPartition tp = new TopicPartition(origin.topic(), origin.partition());
         committer.ledger().receive(tp, origin.offset(), failed.requestId());
-        return answersInFlight.add(answer(message, withId, failed).committed());
+        return answersInFlight.add(answer(message, withId, failed, trace).committed());
     }
 
     /**
      * Hands the terminal event of the record at {@code origin} to the committer; the answer's future completes when
      * the transaction that carries it and commits the record's offset is committed (and fails when the record's
-     * partition left this worker first: its next owner answers).
+     * partition left this worker first: its next owner answers). The event carries the context of its publish span,
+     * which lasts until then.
      */
-    private AnswerLedger.Answer answer(Message<byte[]> message, RecordOrigin origin, Outcome outcome) {
-        AnswerLedger.Answer answer = new AnswerLedger.Answer(java.util.List.of(publisher.answer(outcome, origin)));
+    private AnswerLedger.Answer answer(Message<byte[]> message, RecordOrigin origin, Outcome outcome,
+            RequestTracing.Trace trace) {
+        Span publish = tracing.publishing(trace, outcome);
+        AnswerLedger.Answer answer = new AnswerLedger.Answer(java.util.List.of(publisher.answer(outcome, origin,
+                tracing.headers(trace.context().with(publish)))));
+        answer.committed().whenComplete((ok, failure) -> tracing.answered(trace, publish, outcome, failure));
         answer.committed().thenRun(message::ack);
         committer.ledger().answer(new TopicPartition(origin.topic(), origin.partition()), origin.offset(), answer);
         return answer;

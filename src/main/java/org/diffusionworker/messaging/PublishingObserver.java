@@ -1,5 +1,6 @@
 package org.diffusionworker.messaging;
 
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
@@ -21,23 +22,26 @@ final class PublishingObserver implements RequestObserver {
     static final long INTERMEDIATE_WAIT_SECONDS = 10;
 
     private final EventPublisher publisher;
+    private final Map<String, String> traceHeaders;
     private final Consumer<Outcome> answer;
     /** The last intermediate event sent; the observer is never called concurrently for one request. */
     private CompletionStage<Void> lastSent = CompletableFuture.completedFuture(null);
 
-    PublishingObserver(EventPublisher publisher, Consumer<Outcome> answer) {
+    /** @param traceHeaders the trace context every intermediate event of this request carries */
+    PublishingObserver(EventPublisher publisher, Map<String, String> traceHeaders, Consumer<Outcome> answer) {
         this.publisher = publisher;
+        this.traceHeaders = Map.copyOf(traceHeaders);
         this.answer = answer;
     }
 
     @Override
     public void started(RequestProgress.Started started) {
-        lastSent = publisher.publish(started);
+        lastSent = publisher.publish(started, traceHeaders);
     }
 
     @Override
     public void progress(RequestProgress.Step step) {
-        lastSent = publisher.publish(step);
+        lastSent = publisher.publish(step, traceHeaders);
     }
 
     @Override

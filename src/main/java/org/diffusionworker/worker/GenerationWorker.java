@@ -1,5 +1,7 @@
 package org.diffusionworker.worker;
 
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.Tracer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -42,6 +44,10 @@ import org.jboss.logging.Logger;
  * <p>Back-pressure: {@link #submit} returns, with the admission, a stage that completes once fewer than
  * {@link WorkerSettings#maxPendingImages()} images are pending here; a caller that waits for it before fetching more
  * never makes the worker hold more than that plus one request.
+ *
+ * <p>Tracing: each stage of a request is an OpenTelemetry span ({@link StageSpans}: look-up, queued, sampling, encode,
+ * upload; a batch is a span of its own linked to its requests), a child of the context current when {@link #submit}
+ * was called.
  */
 public final class GenerationWorker implements AutoCloseable {
 
@@ -79,6 +85,7 @@ public final class GenerationWorker implements AutoCloseable {
     private final StorageGuard storage;
     private final SampledBatches sampled;
     private final CancelRegistry cancels;
+    private final StageSpans spans;
     /** Filled once by {@link #start}, then read from any thread. */
     private volatile List<InferenceReplica> replicas = List.of();
     private volatile List<Thread> threads = List.of();
@@ -92,11 +99,26 @@ public final class GenerationWorker implements AutoCloseable {
      */
     public GenerationWorker(WorkerSettings settings, List<GenerationEngine> engines, ObjectStore store, ObjectKeys keys,
             WorkerListener listener) {
-        this(settings, engines, store, keys, listener, System::nanoTime);
+        this(settings, engines, store, keys, listener, StageSpans.NONE, System::nanoTime);
+    }
+
+    /**
+     * As {@link #GenerationWorker(WorkerSettings, List, ObjectStore, ObjectKeys, WorkerListener)}, with each stage of
+     * a request recorded as a span by {@code tracer}.
+     */
+    public GenerationWorker(WorkerSettings settings, List<GenerationEngine> engines, ObjectStore store, ObjectKeys keys,
+            WorkerListener listener, Tracer tracer) {
+        this(settings, engines, store, keys, listener, new StageSpans(tracer), System::nanoTime);
     }
 
     GenerationWorker(WorkerSettings settings, List<GenerationEngine> engines, ObjectStore store, ObjectKeys keys,
             WorkerListener listener, LongSupplier clock) {
+        this(settings, engines, store, keys, listener, StageSpans.NONE, clock);
+    }
+
+    private GenerationWorker(WorkerSettings settings, List<GenerationEngine> engines, ObjectStore store,
+            ObjectKeys keys, WorkerListener listener, StageSpans spans, LongSupplier clock) {
+        this.spans = Objects.requireNonNull(spans, "spans");
         this.settings = Objects.requireNonNull(settings, "settings");
         if (engines.isEmpty()) {
             throw new IllegalArgumentException("a worker needs at least one model replica");
@@ -133,7 +155,7 @@ public final class GenerationWorker implements AutoCloseable {
         List<Thread> madeThreads = new ArrayList<>();
         for (int i = 0; i < engines.size(); i++) {
             InferenceReplica replica = new InferenceReplica(i, engines.get(i), batcher, settings.maxBatchImages(),
-                    sampled, listener, abort, clock);
+                    sampled, listener, spans, abort, clock);
             Thread thread = new Thread(replica, "inference-" + i);
             thread.setDaemon(true);
             made.add(replica);
@@ -190,6 +212,7 @@ public final class GenerationWorker implements AutoCloseable {
      * Takes a request. Every accepted request is answered through {@code observer} exactly once, on a worker thread
      * or (for a fault found at once) on the calling thread, unless the worker stops first. A refused request (the
      * worker is stopping) is never answered. The observer also hears STARTED and PROGRESS when the request asked.
+     * The request's spans are children of the OpenTelemetry context current on the calling thread.
      */
     public Admission submit(GenerationRequest request, RequestObserver observer) {
         Objects.requireNonNull(observer, "observer");
@@ -293,7 +316,14 @@ public final class GenerationWorker implements AutoCloseable {
                 inFlight.abandon(job);
             }
         });
+        Span lookUp = spans.start(StageSpans.LOOK_UP, job);
         storage.call(job, () -> results.lookup(job)) // look up
+                .whenComplete((existing, failure) -> {
+                    if (existing != null) {
+                        lookUp.setAttribute(StageSpans.FOUND, existing.isPresent());
+                    }
+                    StageSpans.end(lookUp, failure);
+                })
                 .thenCompose(existing -> existing.isPresent()
                         ? CompletableFuture.completedFuture(results.fromExisting(job.request(), job, existing.get(),
                                 Answers.endToEndMs(job.request(), job.receivedNanos())))
@@ -316,6 +346,8 @@ public final class GenerationWorker implements AutoCloseable {
         } else if (job.isExpired(clock.getAsLong())) {
             job.end(Answers.expired(job.request()));
         } else if (job.moveTo(RequestState.QUEUED)) {
+            job.queuedSince(spans.start(StageSpans.QUEUED, job)
+                    .setAttribute(StageSpans.IMAGES, (long) job.count()));
             try {
                 batcher.add(job);
             } catch (IllegalStateException closed) {
@@ -326,25 +358,35 @@ public final class GenerationWorker implements AutoCloseable {
     }
 
     private ResultStore.Encoded encode(Job job) {
+        Span span = spans.start(StageSpans.ENCODE, job).setAttribute(StageSpans.LAYOUT, job.request().layout().id());
         try {
-            return results.encode(job);
+            ResultStore.Encoded encoded = results.encode(job);
+            StageSpans.end(span, null);
+            return encoded;
         } catch (RuntimeException e) {
             LOG.errorf(e, "Encoding the grid of %s failed", job.requestId());
-            throw new StageFailure(ErrorCode.INTERNAL, "encoding the images failed in the worker");
+            StageFailure failure = new StageFailure(ErrorCode.INTERNAL, "encoding the images failed in the worker");
+            span.recordException(e);
+            StageSpans.end(span, failure);
+            throw failure;
         }
     }
 
     private CompletableFuture<Outcome> store(Job job, ResultStore.Encoded encoded) {
         long start = clock.getAsLong();
-        return storage.call(job, () -> results.store(job, encoded)).thenApply(stored -> {
-            long uploadNanos = clock.getAsLong() - start;
-            listener.uploaded(uploadNanos);
-            Outcome.Timings timings = new Outcome.Timings(TimeUnit.NANOSECONDS.toMillis(job.queuedNanos()),
-                    TimeUnit.NANOSECONDS.toMillis(job.samplingNanos()), TimeUnit.NANOSECONDS.toMillis(uploadNanos),
-                    Answers.endToEndMs(job.request(), job.receivedNanos()));
-            return new Outcome.Completed(job.request(), job.parameters(), stored.grid(), stored.images(),
-                    stored.trajectory(), results.model(), timings, job.batches(), false);
-        });
+        Span upload = spans.start(StageSpans.UPLOAD, job).setAttribute(StageSpans.LAYOUT, job.request().layout().id());
+        return storage.call(job, () -> results.store(job, encoded))
+                .whenComplete((stored, failure) -> StageSpans.end(upload, failure))
+                .thenApply(stored -> {
+                    long uploadNanos = clock.getAsLong() - start;
+                    listener.uploaded(uploadNanos);
+                    Outcome.Timings timings = new Outcome.Timings(TimeUnit.NANOSECONDS.toMillis(job.queuedNanos()),
+                            TimeUnit.NANOSECONDS.toMillis(job.samplingNanos()),
+                            TimeUnit.NANOSECONDS.toMillis(uploadNanos),
+                            Answers.endToEndMs(job.request(), job.receivedNanos()));
+                    return new Outcome.Completed(job.request(), job.parameters(), stored.grid(), stored.images(),
+                            stored.trajectory(), results.model(), timings, job.batches(), false);
+                });
     }
 
     /** The answer for a stage's failure; a request that already ended or was abandoned keeps that. */

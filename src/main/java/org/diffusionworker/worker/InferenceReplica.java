@@ -1,5 +1,6 @@
 package org.diffusionworker.worker;
 
+import io.opentelemetry.api.trace.Span;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -37,6 +38,7 @@ final class InferenceReplica implements Runnable {
     private final DynamicBatcher batcher;
     private final Sink sink;
     private final WorkerListener listener;
+    private final StageSpans spans;
     private final AtomicBoolean abort;
     private final LongSupplier clock;
     private final CountDownLatch warm = new CountDownLatch(1);
@@ -47,7 +49,8 @@ final class InferenceReplica implements Runnable {
     private volatile long fullBatchStepNanos;
 
     InferenceReplica(int index, GenerationEngine engine, DynamicBatcher batcher, int maxBatchImages, Sink sink,
-            WorkerListener listener, AtomicBoolean abort, LongSupplier clock) {
+            WorkerListener listener, StageSpans spans, AtomicBoolean abort, LongSupplier clock) {
+        this.spans = spans;
         this.index = index;
         this.maxBatchImages = maxBatchImages;
         this.engine = engine;
@@ -157,6 +160,11 @@ final class InferenceReplica implements Runnable {
             slice.job().batchStarted(start, plan.size(), requests);
         }
         listener.batchStarted(plan.size(), requests, batch.oldestWaitNanos());
+        Span batchSpan = spans.batch(batch, slices, plan.size(), requests, index);
+        List<Span> shares = new ArrayList<>(slices.size());
+        for (Batch.Slice slice : slices) {
+            shares.add(spans.sampling(slice, batchSpan, plan.size(), requests));
+        }
         imagesInHand = plan.size();
         BatchStepHook hook = new BatchStepHook(slices, listener, abort, clock);
         GeneratedImages images;
@@ -165,8 +173,12 @@ final class InferenceReplica implements Runnable {
         } catch (BatchStepHook.Aborted e) {
             LOG.warnf("Model replica %d abandoned a batch of %d image(s) at shutdown; its requests stay uncommitted"
                     + " and are redelivered", index, plan.size());
+            shares.forEach(share -> StageSpans.end(share, new Job.Abandoned()));
+            StageSpans.end(batchSpan, new Job.Abandoned());
             return;
         } catch (RuntimeException e) {
+            shares.forEach(share -> StageSpans.end(share, e));
+            StageSpans.end(batchSpan, e);
             sink.batchFailed(slices, hook.stepsDone(), e);
             return;
         } finally {
@@ -183,8 +195,12 @@ final class InferenceReplica implements Runnable {
             if (!hook.left(i) && !left.get(offset)) {
                 Outcome.BatchShare share = new Outcome.BatchShare(plan.size(), requests, slice.size());
                 slice.job().accept(slice.from(), slice.to(), images, offset, share, end);
+            } else {
+                shares.get(i).setAttribute(StageSpans.LEFT, true);
             }
+            StageSpans.end(shares.get(i), null);
             offset += slice.size();
         }
+        StageSpans.end(batchSpan, null);
     }
 }

@@ -1,5 +1,7 @@
 package org.diffusionworker.worker;
 
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.context.Context;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -16,6 +18,9 @@ import org.diffusionworker.imaging.ImageBatch;
  * (completed by the replicas when the last image is sampled) and {@link #outcome()} (completed once, by whichever
  * stage ends the request first). Slices of one job may be sampled by different replicas, so everything is
  * synchronized on the job; so are the observer's calls, which keeps its events in order.
+ *
+ * <p>Its trace: the OpenTelemetry context current when it is made (on the thread that submits the request), the parent
+ * of every span of its stages ({@link StageSpans}).
  */
 final class Job {
 
@@ -33,6 +38,9 @@ final class Job {
     private final CompletableFuture<Outcome> outcome = new CompletableFuture<>();
     /** Later deliveries of the same request id and parameters, answered with this job's outcome. */
     private final List<Follower> followers = new ArrayList<>();
+    private final Context trace = Context.current();
+    /** Open from entering the batcher until the first batch with its images starts (or it ends first). */
+    private Span queued;
 
     private RequestState state = RequestState.LOOKING_UP;
     /** Where a cancel that must wait for the look-up came (null: none did). */
@@ -116,6 +124,29 @@ final class Job {
         return observer;
     }
 
+    /** The context its spans are children of. */
+    Context trace() {
+        return trace;
+    }
+
+    /** Its {@code queued} span, open until its first batch starts or it ends (at once when it ended meanwhile). */
+    synchronized void queuedSince(Span span) {
+        queued = span;
+        if (state.isTerminal()) {
+            endQueued("request ended while queued");
+        }
+    }
+
+    private synchronized void endQueued(String why) {
+        if (queued != null) {
+            if (why != null) {
+                queued.addEvent(why);
+            }
+            queued.end();
+            queued = null;
+        }
+    }
+
     boolean isExpired(long nowNanos) {
         return nowNanos - deadlineNanos >= 0;
     }
@@ -162,6 +193,7 @@ final class Job {
                 return false;
             }
         }
+        endQueued("request ended while queued");
         sampled.completeExceptionally(new Ended());
         return outcome.complete(result);
     }
@@ -173,6 +205,7 @@ final class Job {
                 return false;
             }
         }
+        endQueued("request dropped unanswered");
         sampled.completeExceptionally(new Ended());
         outcome.completeExceptionally(new Abandoned());
         return true;
@@ -239,6 +272,7 @@ final class Job {
             }
             if (firstBatchStartNanos < 0) {
                 firstBatchStartNanos = nowNanos;
+                endQueued(null);
             }
             if (state != RequestState.QUEUED || !moveTo(RequestState.RUNNING)) {
                 return true;

@@ -15,6 +15,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -474,7 +475,7 @@ class DeploymentManifestsTest {
         for (String k : List.of("k8s/overlays/cpu", "k8s/overlays/gpu", "src/test/resources/deploy/kustomize/cpu-secured",
                 "src/test/resources/deploy/kustomize/cpu-hpa")) {
             List<Map<String, Object>> objects = rendered.get(k);
-            Map<String, Object> deployment = onlyOfKind(objects, "Deployment");
+            Map<String, Object> deployment = theWorkers(objects, "Deployment");
             Map<String, Object> c = container(deployment);
             Map<String, Object> configMap = onlyOfKind(objects, "ConfigMap");
             Map<String, String> env = new LinkedHashMap<>();
@@ -500,12 +501,12 @@ class DeploymentManifestsTest {
                 assertTrue(Integer.parseInt(text(scaled, "spec", "maxReplicaCount")) <= requestPartitions());
                 assertEquals(text(deployment, "metadata", "name"), text(scaled, "spec", "scaleTargetRef", "name"));
             }
-            Map<String, Object> service = onlyOfKind(objects, "Service");
+            Map<String, Object> service = theWorkers(objects, "Service");
             Map<String, Object> selector = map(at(service, "spec", "selector"));
             Map<String, Object> podLabels = map(at(deployment, "spec", "template", "metadata", "labels"));
             selector.forEach((key, value) -> assertEquals(value, podLabels.get(key), k + ": Service selects the pods"));
         }
-        Map<String, Object> gpu = onlyOfKind(rendered.get("k8s/overlays/gpu"), "Deployment");
+        Map<String, Object> gpu = theWorkers(rendered.get("k8s/overlays/gpu"), "Deployment");
         Map<String, Object> gpuContainer = container(gpu);
         assertEquals("1", text(gpuContainer, "resources", "limits", "nvidia.com/gpu"));
         assertTrue(list(at(gpu, "spec", "template", "spec", "tolerations")).stream()
@@ -517,9 +518,46 @@ class DeploymentManifestsTest {
         assertTrue(text(gpuContainer, "image").endsWith("-cu128"), "the GPU image: " + text(gpuContainer, "image"));
         Map<String, Object> cpuConfig = map(onlyOfKind(rendered.get("k8s/overlays/cpu"), "ConfigMap").get("data"));
         assertEquals("cpu", cpuConfig.get("DIFFUSIONWORKER_MODEL_DEVICE"));
+        // Monitoring brings the trace backend, and the workers export to its Service.
+        for (String k : List.of("k8s/overlays/cpu", "k8s/overlays/gpu")) {
+            Map<String, Object> config = map(onlyOfKind(rendered.get(k), "ConfigMap").get("data"));
+            assertEquals("otlp", config.get("DIFFUSIONWORKER_TRACING_EXPORTER"), k);
+            URI endpoint = URI.create(String.valueOf(config.get("QUARKUS_OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")));
+            assertTrue(ofKind(rendered.get(k), "Service").stream().anyMatch(s -> endpoint.getHost().equals(
+                    text(s, "metadata", "name")) && list(at(s, "spec", "ports")).stream()
+                    .anyMatch(port -> String.valueOf(endpoint.getPort()).equals(text(port, "port")))),
+                    k + ": a Service answers " + endpoint);
+        }
         List<Map<String, Object>> strimzi = rendered.get("k8s/overlays/kafka-strimzi");
         assertEquals(4, ofKind(strimzi, "KafkaTopic").size());
         assertEquals(2, ofKind(strimzi, "KafkaUser").size());
         strimzi.forEach(o -> assertEquals("my-cluster", text(o, "metadata", "labels", "strimzi.io/cluster")));
+    }
+
+    /** The one object of {@code kind} that belongs to the worker (the monitoring component adds a Jaeger beside it). */
+    private static Map<String, Object> theWorkers(List<Map<String, Object>> objects, String kind) {
+        List<Map<String, Object>> workers = ofKind(objects, kind).stream()
+                .filter(o -> "diffusion-worker".equals(text(o, "metadata", "labels", "app.kubernetes.io/name")))
+                .toList();
+        assertEquals(1, workers.size(), "one " + kind + " of the worker");
+        return workers.get(0);
+    }
+
+    @Test
+    void tracesGoNowhereByDefaultAndToTheJaegerOfTheMonitoringProfile() {
+        Map<String, Object> compose = DeployFiles.yamlFile(DeployFiles.COMPOSE);
+        Map<String, Object> jaeger = map(at(compose, "services", "jaeger"));
+        assertEquals(List.of("monitoring"), list(jaeger.get("profiles")));
+        assertTrue(pinned(text(jaeger, "image")), text(jaeger, "image"));
+        for (String service : List.of("worker", "worker-gpu")) {
+            Map<String, Object> env = map(at(compose, "services", service, "environment"));
+            assertEquals("${DIFFUSION_TRACING_EXPORTER:-none}", env.get("DIFFUSIONWORKER_TRACING_EXPORTER"), service);
+            assertEquals("jaeger", URI.create(String.valueOf(env.get("QUARKUS_OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")))
+                    .getHost(), service);
+        }
+        assertEquals("none", DeployFiles.applicationProperties().getProperty("diffusionworker.tracing.exporter"));
+        Map<String, Object> jaegerDeployment = DeployFiles.yamlDocuments(DeployFiles.read(
+                K8S.resolve("components/monitoring/jaeger.yaml"))).get(0);
+        assertTrue(pinned(text(container(jaegerDeployment), "image")));
     }
 }

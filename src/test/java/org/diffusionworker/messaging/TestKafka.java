@@ -95,6 +95,18 @@ final class TestKafka implements AutoCloseable {
         return sendTo(WorkerTestConfig.REQUESTS, key, value);
     }
 
+    /** Sends a request record with these headers (a producer's {@code traceparent}, say). */
+    void send(String key, String json, Map<String, String> headers) {
+        ProducerRecord<String, byte[]> record = new ProducerRecord<>(WorkerTestConfig.REQUESTS, key,
+                json.getBytes(StandardCharsets.UTF_8));
+        headers.forEach((name, value) -> record.headers().add(name, value.getBytes(StandardCharsets.UTF_8)));
+        try {
+            producer.send(record).get(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException("could not send " + key, e);
+        }
+    }
+
     /** Sends a record to another requests topic and returns its offset. */
     long sendTo(String topic, String key, byte[] value) {
         try {
