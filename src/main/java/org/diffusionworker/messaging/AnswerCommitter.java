@@ -60,6 +60,7 @@ class AnswerCommitter {
     private Counter fenced;
     private Timer duration;
     private DistributionSummary size;
+    private Gauge held;
 
     /** The records held and their answers (a method, not a field: callers hold a CDI proxy of this bean). */
     AnswerLedger ledger() {
@@ -78,9 +79,11 @@ class AnswerCommitter {
                 .publishPercentiles(0.5, 0.95, 0.99).register(registry);
         size = DistributionSummary.builder("diffusion.answer.transaction.events")
                 .description("Terminal events per transaction").register(registry);
-        Gauge.builder("diffusion.answers.held", ledger, AnswerLedger::recordsHeld)
+        // Removed again in stop(): a registry that outlives this application (a second one in the same JVM, as in
+        // the tests) would otherwise hand the next one this gauge, reading a ledger nobody fills.
+        held = Gauge.builder("diffusion.answers.held", ledger, AnswerLedger::recordsHeld)
                 .description("Request records held by this worker and not yet committed (answered or not)")
-                .register(registry);
+                .strongReference(true).register(registry);
         running = true;
         thread = new Thread(this::loop, "answer-committer");
         thread.setDaemon(true);
@@ -105,6 +108,10 @@ class AnswerCommitter {
         ledger.wake();
         if (t != null) {
             t.join(TimeUnit.SECONDS.toMillis(10));
+        }
+        Gauge g = held;
+        if (g != null) {
+            registry.remove(g);
         }
         return drained;
     }
