@@ -75,7 +75,8 @@ public class WorkerRuntime {
         store = new MinioObjectStore(storeSettings);
         WorkerMetrics metrics = new WorkerMetrics(registry);
         GenerationWorker created = new GenerationWorker(settings, engines, store,
-                new ObjectKeys(config.storage().prefix()), metrics, openTelemetry.getTracer("org.diffusionworker.worker"));
+                new ObjectKeys(config.storage().prefix()), metrics,
+                openTelemetry.getTracer("org.diffusionworker.worker"));
         created.start();
         // Published to health checks and gauges only once started.
         worker = created;

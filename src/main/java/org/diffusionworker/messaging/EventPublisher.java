@@ -136,8 +136,8 @@ class EventPublisher {
      * Copies an undecodable request record to the dead-letter topic with the reason in headers, and the trace of its
      * handling ({@code traceHeaders}).
      */
-    CompletionStage<Void> deadLetter(byte[] payload, String key, String reason, IncomingKafkaRecordMetadata<?, ?> origin,
-            Map<String, String> traceHeaders) {
+    CompletionStage<Void> deadLetter(byte[] payload, String key, String reason,
+            IncomingKafkaRecordMetadata<?, ?> origin, Map<String, String> traceHeaders) {
         OutgoingKafkaRecordMetadata.OutgoingKafkaRecordMetadataBuilder<String> record =
                 OutgoingKafkaRecordMetadata.<String>builder().withKey(key)
                         .addHeaders(new RecordHeader(DLQ_REASON, reason.getBytes(StandardCharsets.UTF_8)));

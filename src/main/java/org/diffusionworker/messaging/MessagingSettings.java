@@ -15,8 +15,8 @@ import java.util.Objects;
  * @param eventSource       the CloudEvents {@code source} of every event
  * @param deadLetterEnabled whether undecodable request records are copied to the dead-letter topic
  */
-public record MessagingSettings(String eventsTopic, String controlTopic, Duration cancelRetention, int maxPayloadBytes, URI eventSource,
-        boolean deadLetterEnabled) {
+public record MessagingSettings(String eventsTopic, String controlTopic, Duration cancelRetention, int maxPayloadBytes,
+        URI eventSource, boolean deadLetterEnabled) {
 
     public MessagingSettings {
         Objects.requireNonNull(eventsTopic, "eventsTopic");

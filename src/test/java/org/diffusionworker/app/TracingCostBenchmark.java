@@ -60,8 +60,8 @@ class TracingCostBenchmark {
         for (int round = 0; round < ROUNDS; round++) {
             long off = nanosPerRequest(noop);
             long on = nanosPerRequest(sdk);
-            lines.add(String.format(Locale.ROOT, "round %d: no-op %,d ns/request, SDK with exporting off %,d ns/request",
-                    round + 1, off, on));
+            lines.add(String.format(Locale.ROOT,
+                    "round %d: no-op %,d ns/request, SDK with exporting off %,d ns/request", round + 1, off, on));
         }
         provider.close();
         lines.forEach(l -> org.jboss.logging.Logger.getLogger(TracingCostBenchmark.class).info(l));
