@@ -47,10 +47,6 @@ final class AnswerLedger {
         boolean isEmpty() {
             return answers.isEmpty();
         }
-
-        int messages() {
-            return answers.stream().mapToInt(a -> a.messages().size()).sum();
-        }
     }
 
     /** A record held: its request id (null when it had no valid one) and, once made, its answer. */

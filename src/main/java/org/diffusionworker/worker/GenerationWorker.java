@@ -181,15 +181,6 @@ public final class GenerationWorker implements AutoCloseable {
         return spec;
     }
 
-    /**
-     * How long the longest batch this worker can be asked for takes: a full batch of DDPM over all of the model's T
-     * steps with guidance (which doubles the forward pass), from the step time measured at warm-up.
-     */
-    public Duration longestBatchEstimate() {
-        long step = replicas.stream().mapToLong(InferenceReplica::fullBatchStepNanos).max().orElse(0);
-        return Duration.ofNanos(step * spec.schedule().timesteps() * 2);
-    }
-
     public WorkerSettings settings() {
         return settings;
     }

@@ -113,10 +113,6 @@ final class InferenceReplica implements Runnable {
         return clock.getAsLong() - start;
     }
 
-    /** One step of a full batch, as measured at warm-up (0 before). */
-    long fullBatchStepNanos() {
-        return fullBatchStepNanos;
-    }
 
     boolean awaitWarm(long timeoutNanos) throws InterruptedException {
         return warm.await(timeoutNanos, java.util.concurrent.TimeUnit.NANOSECONDS) && warmedUp;
