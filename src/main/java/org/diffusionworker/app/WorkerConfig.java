@@ -12,6 +12,7 @@ import jakarta.validation.constraints.Pattern;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
 import org.diffusionworker.diffusion.SamplerKind;
 import org.diffusionworker.worker.BatchingPolicy;
@@ -50,6 +51,28 @@ public interface WorkerConfig {
 
     @Valid
     Tracing tracing();
+
+    /**
+     * Tenants with a weight or a cap of their own ({@code diffusionworker.tenants."name".weight}); any other tenant has
+     * weight 1 and no cap.
+     */
+    @Valid
+    Map<@Pattern(regexp = "[A-Za-z0-9._-]{1,64}", message = "must be a tenant name (1..64 of [A-Za-z0-9._-])") String,
+            @Valid Tenant> tenants();
+
+    interface Tenant {
+        /** The tenant's share of its class's images relative to the other tenants' weights. */
+        @WithDefault("1")
+        @Min(1)
+        @Max(1000)
+        int weight();
+
+        /** Images of the tenant in batches and not yet answered at most; 0 for no cap. */
+        @WithDefault("0")
+        @Min(0)
+        @Max(1000000)
+        int maxImagesInFlight();
+    }
 
     interface Worker {
         /** Whether this process runs the worker (Kafka channels, model, store). {@code serve} and the demo set it. */
@@ -124,13 +147,30 @@ public interface WorkerConfig {
         BatchingPolicy policy();
 
         /**
-         * Images accepted but not yet answered beyond which the worker stops fetching from Kafka (the consumer pauses
-         * until it drains). Must be at least {@code diffusionworker.limits.max-count}.
+         * Images admitted into batches and not yet answered (sampled, encoded, uploaded) beyond which no further batch
+         * is formed; requests taken beyond it wait in the queue. Must be at least
+         * {@code diffusionworker.limits.max-count}.
          */
         @WithDefault("256")
         @Min(1)
         @Max(1000000)
         int maxPendingImages();
+
+        /**
+         * Requests taken and not yet answered beyond which the worker stops fetching from Kafka (the consumer pauses
+         * until one is answered). They are decoded and wait in the queue, where the scheduler sees them: a request
+         * behind another tenant's flood is taken and served in its turn.
+         */
+        @WithDefault("1000")
+        @Min(1)
+        @Max(100000)
+        int maxTakenRequests();
+
+        /** How long a request waits at most behind higher classes before it goes first. */
+        @WithDefault("60s")
+        @DurationMin(millis = 0)
+        @DurationMax(hours = 24)
+        Duration maxStarvation();
     }
 
     interface Limits {
@@ -236,6 +276,15 @@ public interface WorkerConfig {
         @WithDefault("diffusion-worker")
         @Pattern(regexp = "[A-Za-z0-9._-]{1,100}")
         String transactionalIdPrefix();
+
+        /**
+         * Bytes of request records taken and not yet answered beyond which the worker stops fetching (with
+         * {@code diffusionworker.batching.max-taken-requests}, which bounds their number).
+         */
+        @WithDefault("8388608")
+        @Min(65536)
+        @Max(1073741824)
+        int maxTakenBytes();
     }
 
     interface Storage {

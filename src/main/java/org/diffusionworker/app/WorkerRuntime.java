@@ -15,7 +15,9 @@ import jakarta.interceptor.Interceptor;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.diffusionworker.generation.GenerationEngine;
 import org.diffusionworker.messaging.MessagingSettings;
@@ -142,7 +144,10 @@ public class WorkerRuntime {
         gauges.add(Gauge.builder("diffusion.queue.depth.images", w, x -> x.status().queuedImages())
                 .description("Images waiting for a batch").register(registry));
         gauges.add(Gauge.builder("diffusion.pending.images", w, x -> x.status().pendingImages())
-                .description("Images accepted but not yet answered (fetching pauses above the limit)")
+                .description("Images accepted but not yet answered (waiting, in batches, being stored)")
+                .register(registry));
+        gauges.add(Gauge.builder("diffusion.taken.requests", w, x -> x.status().takenRequests())
+                .description("Requests taken and not yet answered (fetching pauses at the limit)")
                 .register(registry));
         gauges.add(Gauge.builder("diffusion.inference.images", w, x -> x.status().imagesInHand())
                 .description("Images in the batches being sampled now").register(registry));
@@ -163,16 +168,26 @@ public class WorkerRuntime {
                     c.worker().samplingRetryBackoff(), c.limits().defaultSampler(), c.limits().fastSampler(),
                     Math.min(c.limits().fastSolverSteps(), c.limits().maxSteps()),
                     new WorkerSettings.Lifecycle(c.events().progressInterval(), c.kafka().cancelRetention(),
-                            c.kafka().cancelCapacity()));
+                            c.kafka().cancelCapacity()),
+                    new WorkerSettings.Fairness(c.batching().maxTakenRequests(), c.batching().maxStarvation(),
+                            tenantShares(c)));
         } catch (IllegalArgumentException e) {
             // What the mapping's per-field bounds cannot see: e.g. max-pending-images below limits.max-count.
             throw new IllegalStateException("invalid worker configuration (diffusionworker.*): " + e.getMessage(), e);
         }
     }
 
+    private static Map<String, WorkerSettings.TenantShare> tenantShares(WorkerConfig c) {
+        Map<String, WorkerSettings.TenantShare> shares = new HashMap<>();
+        c.tenants().forEach((name, t) -> shares.put(name, new WorkerSettings.TenantShare(t.weight(),
+                t.maxImagesInFlight())));
+        return shares;
+    }
+
     static MessagingSettings messagingSettings(WorkerConfig c) {
         return new MessagingSettings(c.kafka().eventsTopic(), c.kafka().controlTopic(), c.kafka().cancelRetention(),
-                c.limits().maxPayloadBytes(), c.events().source(), c.events().deadLetterEnabled());
+                c.limits().maxPayloadBytes(), c.events().source(), c.events().deadLetterEnabled(),
+                c.kafka().maxTakenBytes());
     }
 
     static MinioStoreSettings storeSettings(WorkerConfig c) {

@@ -4,6 +4,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.context.Scope;
 import io.smallrye.reactive.messaging.kafka.api.IncomingKafkaRecordMetadata;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.time.Instant;
@@ -36,6 +39,8 @@ class GenerationRequestConsumer {
     private static final Logger LOG = Logger.getLogger(GenerationRequestConsumer.class);
     /** Refusals whose events may be unacknowledged at once (the emitter buffers 4,096). */
     static final int ANSWERS_IN_FLIGHT = 256;
+    /** The record header naming the tenant of a request that names none in its value. */
+    static final String TENANT_HEADER = "tenant";
 
     @Inject
     WorkerConnection connection;
@@ -51,6 +56,19 @@ class GenerationRequestConsumer {
 
     @Inject
     RequestTracing tracing;
+
+    @Inject
+    MeterRegistry registry;
+
+    private Counter alreadyAnswered;
+
+    @PostConstruct
+    void registerMetrics() {
+        alreadyAnswered = Counter.builder("diffusion.requests.already.answered")
+                .description("Request records read again and skipped: their partition's last commit lists them as"
+                        + " answered (after a restart or a rebalance)")
+                .register(registry);
+    }
 
     private volatile RequestDecoder decoder;
     private final AnswerWindow answersInFlight = new AnswerWindow(ANSWERS_IN_FLIGHT);
@@ -83,15 +101,23 @@ class GenerationRequestConsumer {
             if (record == null) {
                 throw new IllegalStateException("a request record came without its Kafka metadata");
             }
-            DecodedRequest decoded = decoder().decode(message.getPayload(), key, submittedAt);
+            DecodedRequest decoded = decoder().decode(message.getPayload(), key, submittedAt, tenantHeader(record));
             String heldId = decoded instanceof DecodedRequest.Valid v ? v.request().requestId()
                     : ((DecodedRequest.Refused) decoded).requestId();
             tracing.identify(trace, heldId);
-            if (!committer.ledger().receive(partitionOf(record), record.getOffset(), heldId)) {
-                // Revoked after the consumer read it (its next owner answers it), or read again after a reset.
-                LOG.debugf("Record %s skipped: its partition is not assigned here or it is already held",
-                        RecordOrigin.of(record).describe());
+            int bytes = message.getPayload() == null ? 0 : message.getPayload().length;
+            AnswerLedger.Receipt receipt = committer.ledger().receive(partitionOf(record), record.getOffset(), heldId,
+                    bytes);
+            if (receipt != AnswerLedger.Receipt.HELD) {
+                // Revoked after the consumer read it (its next owner answers it), read again after a reset, or
+                // answered already (listed in the partition's last commit: a restart or a rebalance read it again).
+                LOG.debugf("Record %s skipped: %s", RecordOrigin.of(record).describe(),
+                        receipt == AnswerLedger.Receipt.ALREADY_ANSWERED ? "answered already"
+                                : "its partition is not assigned here or it is already held");
                 tracing.skipped(trace);
+                if (receipt == AnswerLedger.Receipt.ALREADY_ANSWERED) {
+                    alreadyAnswered.increment();
+                }
                 return CompletableFuture.completedFuture(null);
             }
             if (decoded instanceof DecodedRequest.Refused refused) {
@@ -126,7 +152,8 @@ class GenerationRequestConsumer {
         if (!admission.accepted()) {
             LOG.debugf("Stopping: request %s left unacknowledged, to be redelivered", valid.request().requestId());
         }
-        return admission.room();
+        // Taken while the worker has room for requests and the records held fit their bytes: both bound what waits.
+        return admission.room().thenCompose(ok -> committer.ledger().room(connection.settings().maxTakenBytes()));
     }
 
     /** A failure of ours on one record: FAILED INTERNAL, its offset committed with that event. */
@@ -185,7 +212,8 @@ class GenerationRequestConsumer {
         // A failure after the record was held is answered through the ledger; one before (it was not held) too,
         // once held now: either way the record's offset is committed with its FAILED event.
         TopicPartition tp = new TopicPartition(origin.topic(), origin.partition());
-        committer.ledger().receive(tp, origin.offset(), failed.requestId());
+        committer.ledger().receive(tp, origin.offset(), failed.requestId(),
+                message.getPayload() == null ? 0 : message.getPayload().length);
         return answersInFlight.add(answer(message, withId, failed, trace).committed());
     }
 
@@ -215,6 +243,16 @@ class GenerationRequestConsumer {
                 what, requestId == null ? "(no id)" : requestId, origin.describe());
         connection.markRequestChannelStopped();
         message.nack(failure);
+    }
+
+    /** The record's {@code tenant} header as UTF-8 (the last one, as Kafka's lastHeader), or null. */
+    private static String tenantHeader(IncomingKafkaRecordMetadata<?, ?> record) {
+        if (record == null || record.getHeaders() == null) {
+            return null;
+        }
+        org.apache.kafka.common.header.Header header = record.getHeaders().lastHeader(TENANT_HEADER);
+        return header == null || header.value() == null ? null
+                : new String(header.value(), java.nio.charset.StandardCharsets.UTF_8);
     }
 
     private static TopicPartition partitionOf(IncomingKafkaRecordMetadata<?, ?> record) {

@@ -14,9 +14,10 @@ import java.util.Objects;
  * @param maxPayloadBytes   request records larger than this are refused
  * @param eventSource       the CloudEvents {@code source} of every event
  * @param deadLetterEnabled whether undecodable request records are copied to the dead-letter topic
+ * @param maxTakenBytes     bytes of request records taken and not yet answered beyond which fetching pauses
  */
 public record MessagingSettings(String eventsTopic, String controlTopic, Duration cancelRetention, int maxPayloadBytes,
-        URI eventSource, boolean deadLetterEnabled) {
+        URI eventSource, boolean deadLetterEnabled, int maxTakenBytes) {
 
     public MessagingSettings {
         Objects.requireNonNull(eventsTopic, "eventsTopic");

@@ -20,10 +20,12 @@ import org.diffusionworker.generation.Conditioning;
 import org.diffusionworker.storage.ObjectKeys;
 import org.diffusionworker.worker.ErrorCode;
 import org.diffusionworker.worker.GenerationRequest;
+import org.diffusionworker.worker.Priority;
 import org.diffusionworker.worker.RequestEvent;
 import org.diffusionworker.worker.RequestRejectedException;
 import org.diffusionworker.worker.ResultLayout;
 import org.diffusionworker.worker.SamplingPreset;
+import org.diffusionworker.worker.Scheduling;
 
 /**
  * Reads a request record (docs/messages.md, schemas/generation-request.schema.json). Never throws: every way a
@@ -66,6 +68,14 @@ final class RequestDecoder {
      * @param submittedAt the record's create time, or null
      */
     DecodedRequest decode(byte[] payload, String key, Instant submittedAt) {
+        return decode(payload, key, submittedAt, null);
+    }
+
+    /**
+     * As {@link #decode(byte[], String, Instant)}, with the record's {@code tenant} header ({@code tenantHeader}, null
+     * when absent): the tenant of a request that names none.
+     */
+    DecodedRequest decode(byte[] payload, String key, Instant submittedAt, String tenantHeader) {
         String keyId = validIdOrNull(key);
         // A producer sets the record time; one outside the window is not a send time worth measuring from.
         Instant sent = submittedAt != null && !submittedAt.isBefore(EARLIEST) && submittedAt.isBefore(LATEST)
@@ -92,7 +102,7 @@ final class RequestDecoder {
         String answerId = validIdOrNull(requestId) != null ? requestId : keyId;
         String offered = requestId != null ? requestId : key;
         try {
-            GenerationRequest decoded = read(request, sent);
+            GenerationRequest decoded = read(request, sent, tenantHeader);
             if (key != null && !key.equals(decoded.requestId())) {
                 return new DecodedRequest.Refused(decoded.requestId(), decoded, ErrorCode.INVALID_REQUEST,
                         "the record key '" + shorten(key) + "' differs from requestId '" + decoded.requestId()
@@ -106,7 +116,7 @@ final class RequestDecoder {
         }
     }
 
-    private GenerationRequest read(ObjectNode r, Instant submittedAt) {
+    private GenerationRequest read(ObjectNode r, Instant submittedAt, String tenantHeader) {
         JsonNode version = r.get("schemaVersion");
         if (version != null && !version.isNull()) {
             int v = integer(r, "schemaVersion");
@@ -137,7 +147,36 @@ final class RequestDecoder {
                 present(r, "attributes") ? attributes(r) : Map.of(),
                 submittedAt,
                 present(r, "events") ? events(r) : Set.of(),
-                present(r, "layout") ? layout(r) : ResultLayout.GRID);
+                present(r, "layout") ? layout(r) : ResultLayout.GRID,
+                new Scheduling(present(r, "priority") ? priority(r) : Priority.NORMAL, tenant(r, tenantHeader)));
+    }
+
+    private static Priority priority(ObjectNode r) {
+        JsonNode p = r.get("priority");
+        Priority priority = p.isTextual() ? Priority.byId(p.asText()) : null;
+        if (priority == null) {
+            throw invalid("priority must be " + Priority.choices() + ", got " + describe(p));
+        }
+        return priority;
+    }
+
+    /** The request's {@code tenant}, else the record's {@code tenant} header, else {@link Scheduling#DEFAULT_TENANT}. */
+    private static String tenant(ObjectNode r, String tenantHeader) {
+        if (present(r, "tenant")) {
+            JsonNode t = r.get("tenant");
+            if (!t.isTextual()) {
+                throw invalid("tenant must be a string, got " + describe(t));
+            }
+            return Scheduling.requireValidTenant(t.asText());
+        }
+        if (tenantHeader != null) {
+            try {
+                return Scheduling.requireValidTenant(tenantHeader);
+            } catch (RequestRejectedException e) {
+                throw invalid("the record header 'tenant' is not a valid tenant: " + e.getMessage());
+            }
+        }
+        return Scheduling.DEFAULT_TENANT;
     }
 
     private static Conditioning conditioning(ObjectNode r) {

@@ -10,8 +10,11 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.time.Duration;
 import java.util.Collection;
+import java.util.HashSet;
+import java.util.Map;
 import java.util.Set;
 import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.jboss.logging.Logger;
 
@@ -56,10 +59,29 @@ class RequestPartitions implements KafkaConsumerRebalanceListener {
 
     @Override
     public void onPartitionsAssigned(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
-        committer.ledger().assign(partitions, consumer.groupMetadata());
+        // The group's commits say which records after the committed offset were answered already (AnsweredAhead):
+        // read before any record of the partitions is handed over. A read committed consumer waits here for a
+        // transaction of the previous owner still open (KIP-447), so what it gets is settled. A failure propagates:
+        // taking records without knowing what was answered would answer some twice.
+        Map<TopicPartition, OffsetAndMetadata> committed = partitions.isEmpty() ? Map.of()
+                : consumer.committed(new HashSet<>(partitions));
+        committer.ledger().assign(partitions, consumer.groupMetadata(), committed);
         if (!partitions.isEmpty()) {
-            LOG.infof("Request partitions assigned: %s (%s)", partitions, consumer.groupMetadata());
+            LOG.infof("Request partitions assigned: %s (%s); committed: %s", partitions, consumer.groupMetadata(),
+                    describe(committed));
         }
+    }
+
+    private static String describe(Map<TopicPartition, OffsetAndMetadata> committed) {
+        StringBuilder out = new StringBuilder();
+        committed.forEach((tp, commit) -> {
+            if (commit != null) {
+                int ahead = AnsweredAhead.decode(commit.offset(), commit.metadata()).size();
+                out.append(out.length() == 0 ? "" : ", ").append(tp.partition()).append('@').append(commit.offset())
+                        .append(ahead == 0 ? "" : " (+" + ahead + " answered ahead)");
+            }
+        });
+        return out.length() == 0 ? "none" : out.toString();
     }
 
     @Override

@@ -1,22 +1,36 @@
 package org.diffusionworker.worker;
 
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.Iterator;
-import java.util.LinkedHashMap;
-import java.util.LinkedList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongSupplier;
 
 /**
- * Groups waiting images into batches the way Triton's dynamic batcher does: a batch goes out as soon as it is full
- * ({@code maxBatchImages}), or when the oldest waiting request has waited {@code maxQueueDelay}, whichever comes
- * first. The oldest request's group is served first once it is due, so no request waits much past the delay however
- * busy other groups are (no starvation); before that, any group that can fill a batch goes at once. A request larger
- * than a batch is split; its remainder keeps its place (and age) at the head of the queue.
+ * The queue and its scheduler. Groups waiting images into batches the way Triton's dynamic batcher does: a batch goes
+ * out as soon as it is full ({@code maxBatchImages}), or when the first request in line has waited
+ * {@code maxQueueDelay}, whichever comes first. A request larger than a batch is split; its remainder keeps its place.
+ *
+ * <p>Who is first in line: the highest {@link Priority} waiting (a request that waited
+ * {@link WorkerSettings.Fairness#maxStarvation()} goes before every class), and within a class the tenants share the
+ * images by weight, by start-time fair queueing (Goyal et al. 1996): a request's tag is the later of the class's
+ * virtual time and its tenant's previous finish tag, its finish tag that plus its images over the tenant's weight, and
+ * the class's virtual time is the tag last dispatched. So a tenant with a flood queued does not delay another's
+ * request by more than about one batch, an idle tenant saves no credit, and weights divide the images. Compatible
+ * requests of any class and tenant still share a batch: a batch is filled, in line order, from the group of the first
+ * request in line (or any group of its class that can fill a batch at once).
+ *
+ * <p>Admission: a batch is formed only while fewer than {@code maxAdmittedImages} images are admitted (dispatched in
+ * batches and not yet answered: sampled, encoded, uploaded), and a tenant's capped images in flight
+ * ({@link WorkerSettings.TenantShare#maxImagesInFlight()}) are not exceeded. Requests taken beyond that wait here,
+ * where they are seen and scheduled: the queue is bounded by the requests the worker takes, not by images.
  *
  * <p>Thread-safe: requests are added from the consumer side and batches taken by one or more inference threads.
  */
@@ -25,30 +39,55 @@ final class DynamicBatcher {
     private final int maxBatchImages;
     private final long maxDelayNanos;
     private final BatchingPolicy policy;
+    private final int maxAdmittedImages;
+    private final WorkerSettings.Fairness fairness;
+    private final long maxStarvationNanos;
     private final LongSupplier clock;
 
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
-    /** Waiting requests in arrival order; a partly dispatched request stays where it was. */
-    private final LinkedList<Pending> queue = new LinkedList<>();
+    /** Waiting requests (a partly dispatched request stays where it was); put in line order at each poll. */
+    private final List<Pending> queue = new ArrayList<>();
     private int queuedImages;
     private boolean closed;
-    /** Stopping: every waiting image goes out at once, and takers get null once none is left. */
+    /** Stopping: every waiting image of a started request goes out at once, and takers get null once none is left. */
     private boolean draining;
+    private long sequence;
+    /** Per class: the virtual time (the tag last dispatched) and each tenant's last finish tag. */
+    private final double[] virtualTime = new double[Priority.values().length];
+    private final List<Map<String, Double>> lastFinish = new ArrayList<>();
+    /** Each job's tag, kept while it is in flight (a retried slice keeps its place). */
+    private final Map<Job, Double> tags = new IdentityHashMap<>();
+    /** Images dispatched and not yet answered: in all, per tenant, per job. */
+    private int admitted;
+    private final Map<String, Integer> admittedByTenant = new HashMap<>();
+    private final Map<Job, Integer> admittedByJob = new IdentityHashMap<>();
+    /** The tags of the last line put in order ({@link #sortInLine}). */
+    private Map<Pending, Double> lineTags = Map.of();
+    /** Jobs with images dispatched at least once, until they end. */
+    private final Set<Job> started = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
 
     private static final class Pending {
         final Job job;
         final BatchKey key;
         final long enqueuedNanos;
         final int end;
+        final Priority priority;
+        final String tenant;
+        final double tag;
+        final long sequence;
         int next;
 
-        Pending(Job job, BatchKey key, long enqueuedNanos, int from, int end) {
+        Pending(Job job, BatchKey key, long enqueuedNanos, int from, int end, double tag, long sequence) {
             this.job = job;
             this.key = key;
             this.enqueuedNanos = enqueuedNanos;
             this.next = from;
             this.end = end;
+            this.priority = job.request().scheduling().priority();
+            this.tenant = job.request().scheduling().tenant();
+            this.tag = tag;
+            this.sequence = sequence;
         }
 
         int remaining() {
@@ -57,47 +96,57 @@ final class DynamicBatcher {
     }
 
     DynamicBatcher(int maxBatchImages, java.time.Duration maxQueueDelay, BatchingPolicy policy, LongSupplier clock) {
+        this(maxBatchImages, maxQueueDelay, policy, Integer.MAX_VALUE, WorkerSettings.Fairness.defaults(), clock);
+    }
+
+    DynamicBatcher(int maxBatchImages, java.time.Duration maxQueueDelay, BatchingPolicy policy, int maxAdmittedImages,
+            WorkerSettings.Fairness fairness, LongSupplier clock) {
         if (maxBatchImages < 1) {
             throw new IllegalArgumentException("maxBatchImages must be at least 1, got " + maxBatchImages);
         }
         this.maxBatchImages = maxBatchImages;
         this.maxDelayNanos = maxQueueDelay.toNanos();
         this.policy = policy;
+        this.maxAdmittedImages = maxAdmittedImages;
+        this.fairness = fairness;
+        this.maxStarvationNanos = fairness.maxStarvation().toNanos();
         this.clock = clock;
+        for (int i = 0; i < Priority.values().length; i++) {
+            lastFinish.add(new HashMap<>());
+        }
     }
 
     /**
      * Queues all images of {@code job}. Its wait counts from when the worker received it (not from now: the look-up
-     * for an existing result comes first), and it takes its place in the queue by that time, so requests whose
-     * look-ups finish out of order are still served in the order they came.
+     * for an existing result comes first).
      */
     void add(Job job) {
-        enqueue(job, 0, job.count());
+        enqueue(job, 0, job.count(), false);
     }
 
     /**
      * Queues images {@code [from, to)} of {@code job} again, after the batch that held them failed; they keep the
-     * job's place by arrival.
+     * job's place in line, and are no longer admitted.
      */
     void retry(Job job, int from, int to) {
-        enqueue(job, from, to);
+        enqueue(job, from, to, true);
     }
 
-    private void enqueue(Job job, int from, int to) {
+    private void enqueue(Job job, int from, int to, boolean again) {
         lock.lock();
         try {
             if (closed) {
                 throw new IllegalStateException("the batcher is closed");
             }
-            Pending pending = new Pending(job, BatchKey.of(job, policy), job.receivedNanos(), from, to);
-            java.util.ListIterator<Pending> it = queue.listIterator(queue.size());
-            while (it.hasPrevious()) {
-                if (it.previous().enqueuedNanos - pending.enqueuedNanos <= 0) {
-                    it.next();
-                    break;
-                }
+            Double tag = tags.get(job);
+            if (tag == null) {
+                tag = tag(job);
+                tags.put(job, tag);
             }
-            it.add(pending);
+            if (again) {
+                unadmit(job, to - from);
+            }
+            queue.add(new Pending(job, BatchKey.of(job, policy), job.receivedNanos(), from, to, tag, sequence++));
             queuedImages += to - from;
             changed.signalAll();
         } finally {
@@ -105,11 +154,35 @@ final class DynamicBatcher {
         }
     }
 
+    /** Start-time fair queueing: the job's start tag, its tenant's finish tag moved past it. */
+    private double tag(Job job) {
+        Scheduling scheduling = job.request().scheduling();
+        int c = scheduling.priority().ordinal();
+        Map<String, Double> finishes = lastFinish.get(c);
+        double start = Math.max(virtualTime[c], finishes.getOrDefault(scheduling.tenant(), 0.0));
+        finishes.put(scheduling.tenant(), start + (double) job.count() / fairness.share(scheduling.tenant()).weight());
+        if (finishes.size() > 4096) {
+            // A tenant whose finish tag the virtual time has passed is as if new: forget it (bounded by tenants active).
+            finishes.values().removeIf(finish -> finish <= virtualTime[c]);
+        }
+        return start;
+    }
+
     /** Images waiting for a batch. */
     int queuedImages() {
         lock.lock();
         try {
             return queuedImages;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Images dispatched in batches and not yet answered. */
+    int admittedImages() {
+        lock.lock();
+        try {
+            return admitted;
         } finally {
             lock.unlock();
         }
@@ -133,17 +206,26 @@ final class DynamicBatcher {
                     changed.signalAll();
                     return null;
                 }
-                if (queue.isEmpty()) {
-                    changed.await();
+                if (queue.isEmpty() || admissionFull()) {
+                    changed.await(); // an arrival, an answer (room), a close
                 } else {
-                    // Woken early by an arrival (which may fill a batch) or a close; else when the oldest is due.
-                    changed.awaitNanos(Math.max(1, queue.getFirst().enqueuedNanos + maxDelayNanos - now));
+                    // Woken early by an arrival (which may fill a batch) or a close; else when the first is due, or
+                    // a request crosses into starvation (the line changes), or a deadline may have passed.
+                    changed.awaitNanos(Math.max(1, Math.min(nextDueNanos(now), 1_000_000_000L)));
                 }
             }
             return null;
         } finally {
             lock.unlock();
         }
+    }
+
+    private long nextDueNanos(long now) {
+        long due = Long.MAX_VALUE;
+        for (Pending p : queue) {
+            due = Math.min(due, p.enqueuedNanos + maxDelayNanos - now);
+        }
+        return due;
     }
 
     /** The batch due at {@code nowNanos}, or null when none is (for tests that drive the clock). */
@@ -176,14 +258,26 @@ final class DynamicBatcher {
     }
 
     /**
-     * Sends every waiting image out without waiting for its batch to fill; once none is left the batcher closes and
-     * takers get null. Images queued again meanwhile (a retry) still go out.
+     * Stopping: the requests that have started (images of theirs were dispatched) send every waiting image out
+     * without waiting for a batch to fill or for admission; those that never started are removed and returned, for
+     * the caller to leave unanswered (their records go to the partition's next owner). Once none is left the batcher
+     * closes and takers get null. Images queued again meanwhile (a retry) still go out.
      */
-    void drain() {
+    List<Job> drain() {
         lock.lock();
         try {
             draining = true;
+            List<Job> notStarted = new ArrayList<>();
+            for (Iterator<Pending> it = queue.iterator(); it.hasNext(); ) {
+                Pending p = it.next();
+                if (!started.contains(p.job)) {
+                    notStarted.add(p.job);
+                    queuedImages -= p.remaining();
+                    it.remove();
+                }
+            }
             changed.signalAll();
+            return notStarted;
         } finally {
             lock.unlock();
         }
@@ -193,32 +287,126 @@ final class DynamicBatcher {
     void discard(Job job) {
         lock.lock();
         try {
-            for (Iterator<Pending> it = queue.iterator(); it.hasNext(); ) {
-                Pending p = it.next();
-                if (p.job == job) {
-                    queuedImages -= p.remaining();
-                    it.remove();
-                }
-            }
+            removeQueued(job);
         } finally {
             lock.unlock();
         }
     }
 
+    /**
+     * {@code job} ended (answered or dropped): its waiting images leave the queue and its admitted ones make room.
+     */
+    void finished(Job job) {
+        lock.lock();
+        try {
+            removeQueued(job);
+            Integer images = admittedByJob.get(job);
+            if (images != null) {
+                unadmit(job, images);
+            }
+            tags.remove(job);
+            started.remove(job);
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void removeQueued(Job job) {
+        for (Iterator<Pending> it = queue.iterator(); it.hasNext(); ) {
+            Pending p = it.next();
+            if (p.job == job) {
+                queuedImages -= p.remaining();
+                it.remove();
+            }
+        }
+    }
+
+    private void unadmit(Job job, int images) {
+        Integer had = admittedByJob.get(job);
+        int n = had == null ? 0 : Math.min(had, images);
+        if (n == 0) {
+            return;
+        }
+        admittedByJob.computeIfPresent(job, (j, a) -> a - n > 0 ? a - n : null);
+        admitted -= n;
+        admittedByTenant.computeIfPresent(job.request().scheduling().tenant(), (t, a) -> a - n > 0 ? a - n : null);
+    }
+
+    private boolean admissionFull() {
+        return !draining && admitted > 0 && admitted >= maxAdmittedImages;
+    }
+
+    /** Images of {@code tenant} that may still be dispatched under its cap. */
+    private int tenantRoom(String tenant) {
+        int cap = fairness.share(tenant).maxImagesInFlight();
+        return cap == 0 || draining ? Integer.MAX_VALUE : cap - admittedByTenant.getOrDefault(tenant, 0);
+    }
+
+    /**
+     * Puts {@code waiting} in line: starved requests first (oldest first), then by class, then by tag, then by arrival.
+     * Within a tenant and class the tags are handed out again in the order the requests were received (look-ups may
+     * finish out of order), so a tenant's own requests are served first come, first served.
+     */
+    private void sortInLine(List<Pending> waiting, long now) {
+        Map<Pending, Double> lineTag = new IdentityHashMap<>();
+        Map<String, List<Pending>> byTenant = new HashMap<>();
+        for (Pending p : waiting) {
+            byTenant.computeIfAbsent(rank(p, now) + "/" + p.tenant, k -> new ArrayList<>()).add(p);
+        }
+        for (List<Pending> own : byTenant.values()) {
+            List<Double> ownTags = own.stream().map(p -> p.tag).sorted().toList();
+            own.sort(Comparator.<Pending>comparingLong(p -> p.enqueuedNanos).thenComparingLong(p -> p.sequence));
+            for (int i = 0; i < own.size(); i++) {
+                lineTag.put(own.get(i), ownTags.get(i));
+            }
+        }
+        waiting.sort(Comparator.<Pending>comparingInt(p -> rank(p, now))
+                .thenComparingDouble(p -> rank(p, now) < 0 ? p.enqueuedNanos : lineTag.get(p))
+                .thenComparingLong(p -> p.enqueuedNanos)
+                .thenComparingLong(p -> p.sequence));
+        lineTags = lineTag;
+    }
+
+    private int rank(Pending p, long now) {
+        boolean starved = p.priority != Priority.HIGH && now - p.enqueuedNanos >= maxStarvationNanos;
+        return starved ? -1 : p.priority.ordinal();
+    }
+
     private Batch pollLocked(long now) {
         List<Job> expired = removeExpired(now);
-        if (queue.isEmpty()) {
+        List<Pending> line = new ArrayList<>();
+        if (!admissionFull()) {
+            for (Pending p : queue) {
+                if (tenantRoom(p.tenant) > 0) {
+                    line.add(p);
+                }
+            }
+        }
+        if (line.isEmpty()) {
             return expired.isEmpty() ? null : new Batch(null, List.of(), expired, 0);
         }
-        Pending oldest = queue.getFirst();
+        sortInLine(line, now);
+        Pending first = line.get(0);
         BatchKey key = null;
-        if (draining || now - oldest.enqueuedNanos >= maxDelayNanos) {
-            key = oldest.key;
+        if (draining || now - first.enqueuedNanos >= maxDelayNanos) {
+            key = first.key;
         } else {
-            // Not due yet: any group (taken in order of its oldest member) that can already fill a batch goes now.
-            Map<BatchKey, Integer> images = new LinkedHashMap<>();
-            for (Pending p : queue) {
-                if (images.merge(p.key, p.remaining(), Integer::sum) >= maxBatchImages) {
+            // Not due yet: a group of the first one's class that can already fill a batch goes now (taken in line
+            // order); a lower class's full group does not go before the first in line.
+            Map<BatchKey, Integer> images = new HashMap<>();
+            Map<String, Integer> room = new HashMap<>();
+            for (Pending p : line) {
+                int n = Math.min(p.remaining(), room.computeIfAbsent(p.tenant, this::tenantRoom));
+                room.merge(p.tenant, -n, Integer::sum);
+                images.merge(p.key, n, Integer::sum);
+            }
+            int firstRank = rank(first, now);
+            for (Pending p : line) {
+                if (rank(p, now) != firstRank) {
+                    break;
+                }
+                if (images.get(p.key) >= maxBatchImages) {
                     key = p.key;
                     break;
                 }
@@ -227,26 +415,34 @@ final class DynamicBatcher {
         if (key == null) {
             return expired.isEmpty() ? null : new Batch(null, List.of(), expired, 0);
         }
-        return dispatch(key, now, expired);
+        return dispatch(key, line, now, expired);
     }
 
-    private Batch dispatch(BatchKey key, long now, List<Job> expired) {
+    private Batch dispatch(BatchKey key, List<Pending> line, long now, List<Job> expired) {
         List<Batch.Slice> slices = new ArrayList<>();
         int filled = 0;
         long oldestWait = 0;
-        for (Iterator<Pending> it = queue.iterator(); it.hasNext() && filled < maxBatchImages; ) {
-            Pending p = it.next();
-            if (!p.key.equals(key)) {
+        for (Pending p : line) {
+            if (filled >= maxBatchImages) {
+                break;
+            }
+            int n = Math.min(Math.min(p.remaining(), maxBatchImages - filled), tenantRoom(p.tenant));
+            if (!p.key.equals(key) || n <= 0) {
                 continue;
             }
-            int n = Math.min(p.remaining(), maxBatchImages - filled);
             slices.add(new Batch.Slice(p.job, p.next, p.next + n));
             oldestWait = Math.max(oldestWait, now - p.enqueuedNanos);
             p.next += n;
             filled += n;
             queuedImages -= n;
+            admitted += n;
+            admittedByTenant.merge(p.tenant, n, Integer::sum);
+            admittedByJob.merge(p.job, n, Integer::sum);
+            started.add(p.job);
+            int c = p.priority.ordinal();
+            virtualTime[c] = Math.max(virtualTime[c], lineTags.getOrDefault(p, p.tag));
             if (p.remaining() == 0) {
-                it.remove();
+                queue.remove(p);
             }
         }
         return new Batch(key, slices, expired, oldestWait);
@@ -269,6 +465,6 @@ final class DynamicBatcher {
     @Override
     public String toString() {
         return "DynamicBatcher[max " + maxBatchImages + " images, delay " + TimeUnit.NANOSECONDS.toMillis(maxDelayNanos)
-                + " ms, " + policy + "]";
+                + " ms, " + policy + ", admitting " + maxAdmittedImages + " images]";
     }
 }

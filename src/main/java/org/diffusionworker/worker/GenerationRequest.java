@@ -36,6 +36,7 @@ import org.diffusionworker.storage.ObjectKeys;
  * @param events      the intermediate events the producer wants before the terminal one (none by default)
  * @param layout      what the images are stored as: a grid, single images, or both; null for
  *                    {@link ResultLayout#GRID}
+ * @param scheduling  its class and tenant; null for {@link Scheduling#DEFAULT}
  */
 public record GenerationRequest(
         String requestId,
@@ -53,7 +54,8 @@ public record GenerationRequest(
         Map<String, String> attributes,
         Instant submittedAt,
         Set<RequestEvent> events,
-        ResultLayout layout) {
+        ResultLayout layout,
+        Scheduling scheduling) {
 
     public static final double MAX_GUIDANCE = 20;
 
@@ -92,52 +94,58 @@ public record GenerationRequest(
         attributes = attributes == null ? Map.of() : Map.copyOf(attributes);
         events = events == null || events.isEmpty() ? Set.of() : Collections.unmodifiableSet(EnumSet.copyOf(events));
         layout = layout == null ? ResultLayout.GRID : layout;
+        scheduling = scheduling == null ? Scheduling.DEFAULT : scheduling;
     }
 
     /** A request with the defaults for everything but id and conditioning (DDIM, 16 images). */
     public static GenerationRequest of(String requestId, Conditioning conditioning) {
         return new GenerationRequest(requestId, conditioning, 16, SamplerKind.DDIM, null, SamplingPreset.STANDARD, 0, 0, null,
-                null, false, null, Map.of(), null, Set.of(), ResultLayout.GRID);
+                null, false, null, Map.of(), null, Set.of(), ResultLayout.GRID, Scheduling.DEFAULT);
     }
 
     public GenerationRequest withCount(int newCount) {
         return new GenerationRequest(requestId, conditioning, newCount, sampler, steps, preset, eta, guidance, seed,
-                columns, trajectory, deadline, attributes, submittedAt, events, layout);
+                columns, trajectory, deadline, attributes, submittedAt, events, layout, scheduling);
     }
 
     public GenerationRequest withSampler(SamplerKind newSampler, Integer newSteps) {
         return new GenerationRequest(requestId, conditioning, count, newSampler, newSteps, preset, eta, guidance,
-                seed, columns, trajectory, deadline, attributes, submittedAt, events, layout);
+                seed, columns, trajectory, deadline, attributes, submittedAt, events, layout, scheduling);
     }
 
     public GenerationRequest withSeed(Long newSeed) {
         return new GenerationRequest(requestId, conditioning, count, sampler, steps, preset, eta, guidance, newSeed,
-                columns, trajectory, deadline, attributes, submittedAt, events, layout);
+                columns, trajectory, deadline, attributes, submittedAt, events, layout, scheduling);
     }
 
     public GenerationRequest withGuidance(double newGuidance) {
         return new GenerationRequest(requestId, conditioning, count, sampler, steps, preset, eta, newGuidance, seed,
-                columns, trajectory, deadline, attributes, submittedAt, events, layout);
+                columns, trajectory, deadline, attributes, submittedAt, events, layout, scheduling);
     }
 
     public GenerationRequest withPreset(SamplingPreset newPreset) {
         return new GenerationRequest(requestId, conditioning, count, sampler, steps, newPreset, eta, guidance, seed,
-                columns, trajectory, deadline, attributes, submittedAt, events, layout);
+                columns, trajectory, deadline, attributes, submittedAt, events, layout, scheduling);
     }
 
     public GenerationRequest withDeadline(Instant newDeadline) {
         return new GenerationRequest(requestId, conditioning, count, sampler, steps, preset, eta, guidance, seed,
-                columns, trajectory, newDeadline, attributes, submittedAt, events, layout);
+                columns, trajectory, newDeadline, attributes, submittedAt, events, layout, scheduling);
     }
 
     public GenerationRequest withEvents(Set<RequestEvent> newEvents) {
         return new GenerationRequest(requestId, conditioning, count, sampler, steps, preset, eta, guidance, seed,
-                columns, trajectory, deadline, attributes, submittedAt, newEvents, layout);
+                columns, trajectory, deadline, attributes, submittedAt, newEvents, layout, scheduling);
     }
 
     public GenerationRequest withLayout(ResultLayout newLayout) {
         return new GenerationRequest(requestId, conditioning, count, sampler, steps, preset, eta, guidance, seed,
-                columns, trajectory, deadline, attributes, submittedAt, events, newLayout);
+                columns, trajectory, deadline, attributes, submittedAt, events, newLayout, scheduling);
+    }
+
+    public GenerationRequest withScheduling(Scheduling newScheduling) {
+        return new GenerationRequest(requestId, conditioning, count, sampler, steps, preset, eta, guidance, seed,
+                columns, trajectory, deadline, attributes, submittedAt, events, layout, newScheduling);
     }
 
     private static RequestRejectedException invalid(String message) {

@@ -42,8 +42,10 @@ import org.jboss.logging.Logger;
  * state machine on its {@link Job}; {@link #cancel} and the stages move it, and the first terminal move wins.
  *
  * <p>Back-pressure: {@link #submit} returns, with the admission, a stage that completes once fewer than
- * {@link WorkerSettings#maxPendingImages()} images are pending here; a caller that waits for it before fetching more
- * never makes the worker hold more than that plus one request.
+ * {@link WorkerSettings.Fairness#maxTakenRequests()} requests are taken here; a caller that waits for it before
+ * fetching more never makes the worker hold more than that. Taken requests wait in the {@link DynamicBatcher}, which
+ * schedules them by class and tenant and admits at most {@link WorkerSettings#maxPendingImages()} images into
+ * batches at a time.
  *
  * <p>Tracing: each stage of a request is an OpenTelemetry span ({@link StageSpans}: look-up, queued, sampling, encode,
  * upload; a batch is a span of its own linked to its requests), a child of the context current when {@link #submit}
@@ -61,7 +63,7 @@ public final class GenerationWorker implements AutoCloseable {
     /** What readiness and liveness are made of. */
     public record Status(boolean modelReady, boolean storageAvailable, String storageProblem, boolean stopping,
             boolean replicasAlive, boolean samplingFailing, int replicas, int queuedImages, int pendingImages,
-            int imagesInHand) {
+            int imagesInHand, int takenRequests) {
         public boolean ready() {
             return modelReady && storageAvailable && !stopping && replicasAlive && !samplingFailing;
         }
@@ -74,7 +76,7 @@ public final class GenerationWorker implements AutoCloseable {
     private final WorkerListener listener;
     private final LongSupplier clock;
     private final RequestResolver resolver;
-    private final PendingImages pending;
+    private final TakenRequests taken;
     private final Answers answers;
     private final InFlightRequests inFlight;
     private final DynamicBatcher batcher;
@@ -132,10 +134,11 @@ public final class GenerationWorker implements AutoCloseable {
         this.results = new ResultStore(store, keys,
                 new Outcome.ModelInfo(spec.name(), engines.get(0).model().weightsSha256()), imagePuts);
         this.resolver = new RequestResolver(settings, spec);
-        this.pending = new PendingImages(settings.maxPendingImages());
+        this.taken = new TakenRequests(settings.fairness().maxTakenRequests());
         this.answers = new Answers(listener, clock);
-        this.inFlight = new InFlightRequests(pending, answers);
-        this.batcher = new DynamicBatcher(settings.maxBatchImages(), settings.maxQueueDelay(), settings.policy(), clock);
+        this.inFlight = new InFlightRequests(taken, answers);
+        this.batcher = new DynamicBatcher(settings.maxBatchImages(), settings.maxQueueDelay(), settings.policy(),
+                settings.maxPendingImages(), settings.fairness(), clock);
         this.io = Executors.newFixedThreadPool(settings.uploadThreads(), daemon("worker-io"));
         this.scheduler = Executors.newSingleThreadScheduledExecutor(daemon("worker-storage-retry"));
         this.storage = new StorageGuard(store, io, scheduler, settings.storageOutageLimit(),
@@ -190,8 +193,8 @@ public final class GenerationWorker implements AutoCloseable {
         boolean alive = stopping || threads.stream().allMatch(Thread::isAlive);
         List<InferenceReplica> running = replicas;
         return new Status(warm, storage.available(), storage.problem(), stopping, alive, sampled.failing(),
-                running.size(), batcher.queuedImages(), pending.count(),
-                running.stream().mapToInt(InferenceReplica::imagesInHand).sum());
+                running.size(), batcher.queuedImages(), batcher.queuedImages() + batcher.admittedImages(),
+                running.stream().mapToInt(InferenceReplica::imagesInHand).sum(), taken.count());
     }
 
     /** As {@link #submit(GenerationRequest, RequestObserver)}, told only the outcome. */
@@ -237,7 +240,7 @@ public final class GenerationWorker implements AutoCloseable {
                     + request.requestId() + "' is already being generated with different parameters; use a new"
                     + " request id for new parameters"), counted, request, now);
         }
-        return new Admission(true, pending.room());
+        return new Admission(true, taken.room());
     }
 
     /**
@@ -301,6 +304,7 @@ public final class GenerationWorker implements AutoCloseable {
      */
     private void run(Job job) {
         job.outcome().whenComplete((outcome, abandoned) -> {
+            batcher.finished(job); // its admitted images make room
             if (outcome != null) {
                 inFlight.finish(job, outcome); // answer
             } else {
@@ -336,6 +340,8 @@ public final class GenerationWorker implements AutoCloseable {
             job.end(new Outcome.Canceled(job.request(), canceled, 0));
         } else if (job.isExpired(clock.getAsLong())) {
             job.end(Answers.expired(job.request()));
+        } else if (stopping) {
+            job.abandon(); // looked up after the stop began: not started, so left to the next owner
         } else if (job.moveTo(RequestState.QUEUED)) {
             job.queuedSince(spans.start(StageSpans.QUEUED, job)
                     .setAttribute(StageSpans.IMAGES, (long) job.count()));
@@ -400,17 +406,21 @@ public final class GenerationWorker implements AutoCloseable {
     }
 
     /**
-     * Stops taking requests and finishes, within {@code grace}, every request already taken: queued ones are sampled
-     * without waiting for their batches to fill, then everything is stored and answered. Past the grace period the
-     * running batch is abandoned between two steps and what is left stays unanswered (its messages uncommitted, to
-     * be delivered again). Returns true when everything taken was answered in time.
+     * Stops taking requests and finishes, within {@code grace}, every request that has started (images of it were in a
+     * batch): its queued images are sampled without waiting for their batches to fill, then it is stored and
+     * answered. Requests that never started are dropped unanswered at once (their records stay uncommitted, to be
+     * delivered again). Past the grace period the running batch is abandoned between two steps and what is left stays
+     * unanswered too. Returns true when everything not dropped at once was answered in time.
      */
     public boolean shutdown(Duration grace) throws InterruptedException {
         long deadline = System.nanoTime() + grace.toNanos();
         stopping = true;
-        // Finish everything taken, not only the batch in hand: an unanswered request holds back the commit of every
-        // later record of its partition, which the next worker would then answer a second time.
-        batcher.drain();
+        // Finish what has started; what has not is left unanswered at once rather than sampled in the grace period:
+        // the partition's next owner takes it (answers of later records are committed with their offsets listed as
+        // answered, so nothing is answered twice).
+        for (Job job : batcher.drain()) {
+            job.abandon();
+        }
         boolean inTime = joinReplicas(deadline);
         if (!inTime) {
             abort.set(true);
@@ -424,7 +434,7 @@ public final class GenerationWorker implements AutoCloseable {
         scheduler.shutdownNow();
         io.shutdownNow();
         imagePuts.shutdownNow();
-        pending.lift();
+        taken.lift();
         return inTime;
     }
 
@@ -455,7 +465,7 @@ public final class GenerationWorker implements AutoCloseable {
 
     private Admission answerAtOnce(Outcome outcome, RequestObserver observer, long now) {
         answers.deliver(outcome, observer, outcome.request(), now);
-        return new Admission(true, pending.room());
+        return new Admission(true, taken.room());
     }
 
     private boolean joinReplicas(long deadlineNanos) throws InterruptedException {

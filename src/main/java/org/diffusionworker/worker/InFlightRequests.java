@@ -10,7 +10,7 @@ import org.jboss.logging.Logger;
 /**
  * The requests taken and not yet answered, by request id, with the copies of each that arrived meanwhile
  * (followers). Ends each exactly once: answered ({@link #finish}) or dropped unanswered while stopping
- * ({@link #abandon}); either way its images leave {@link PendingImages}.
+ * ({@link #abandon}); either way it leaves {@link TakenRequests}.
  */
 final class InFlightRequests {
 
@@ -26,15 +26,15 @@ final class InFlightRequests {
         CONFLICT
     }
 
-    private final PendingImages pending;
+    private final TakenRequests taken;
     private final Answers answers;
     /** Guarded by itself. */
     private final Map<String, Job> jobs = new HashMap<>();
     /** Jobs removed from {@link #jobs} whose callbacks are still running; guarded by {@link #jobs}. */
     private int answering;
 
-    InFlightRequests(PendingImages pending, Answers answers) {
-        this.pending = pending;
+    InFlightRequests(TakenRequests taken, Answers answers) {
+        this.taken = taken;
         this.answers = answers;
     }
 
@@ -43,16 +43,16 @@ final class InFlightRequests {
             Job running = jobs.get(request.requestId());
             if (running == null) {
                 jobs.put(request.requestId(), job);
-                pending.add(job.count());
+                taken.add(1);
                 return Registration.NEW;
             }
             if (!running.fingerprint().equals(job.fingerprint())) {
                 return Registration.CONFLICT;
             }
             // A redelivery or a second send while the first is being made: one result for both. The copy holds its
-            // record unacknowledged as long as the first, so it takes as much room.
+            // record unanswered as long as the first, so it is taken as much.
             running.addFollower(new Job.Follower(request, now, observer));
-            pending.add(running.count());
+            taken.add(1);
             return Registration.FOLLOWS;
         }
     }
@@ -64,7 +64,7 @@ final class InFlightRequests {
         }
     }
 
-    /** Answers the job and whoever followed it, and releases its images; a no-op when it already ended. */
+    /** Answers the job and whoever followed it, and releases them; a no-op when it already ended. */
     void finish(Job job, Outcome outcome) {
         List<Job.Follower> followers;
         synchronized (jobs) {
@@ -75,7 +75,7 @@ final class InFlightRequests {
             answering++;
         }
         try {
-            pending.release(job.count() * (1 + followers.size()));
+            taken.release(1 + followers.size());
             answers.deliver(outcome, job.observer(), job.request(), job.receivedNanos());
             for (Job.Follower f : followers) {
                 answers.deliver(Answers.forFollower(outcome, f), f.observer(), f.request(), f.receivedNanos());
@@ -99,7 +99,7 @@ final class InFlightRequests {
             followers = job.followers().size();
             jobs.notifyAll();
         }
-        pending.release(job.count() * (1 + followers));
+        taken.release(1 + followers);
     }
 
     /** Waits until every request has been answered or abandoned; false (and a warning) when time ran out first. */

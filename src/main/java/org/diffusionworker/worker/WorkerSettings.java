@@ -1,6 +1,7 @@
 package org.diffusionworker.worker;
 
 import java.time.Duration;
+import java.util.Map;
 import java.util.Objects;
 import org.diffusionworker.diffusion.SamplerKind;
 
@@ -11,8 +12,8 @@ import org.diffusionworker.diffusion.SamplerKind;
  * @param maxBatchImages     images per forward pass at most (a larger request is split over several batches)
  * @param maxQueueDelay      how long the oldest waiting request may wait for its batch to fill before it runs anyway
  * @param policy             which images may share a batch
- * @param maxPendingImages   images accepted but not yet answered (queued, sampling or uploading) beyond which
- *                           {@link GenerationWorker#submit} stops granting room, so the caller stops fetching
+ * @param maxPendingImages   images admitted and not yet answered (in batches being sampled, encoded or uploaded):
+ *                           no further batch is formed above it (requests taken beyond it wait in the queue)
  * @param maxCount           images one request may ask for
  * @param maxSteps           steps one request may ask for (never more than the model's T)
  * @param defaultDdimSteps   steps when the request names none (any sampler but DDPM)
@@ -29,6 +30,7 @@ import org.diffusionworker.diffusion.SamplerKind;
  * @param fastSolverSteps    steps of dpmpp-2m and unipc under {@link SamplingPreset#FAST} ({@code fastDdimSteps} are
  *                           DDIM's)
  * @param lifecycle          intermediate events and cancellation
+ * @param fairness           how many requests are taken, and how the queue is shared between classes and tenants
  */
 public record WorkerSettings(
         int maxBatchImages,
@@ -47,7 +49,50 @@ public record WorkerSettings(
         SamplerKind defaultSampler,
         SamplerKind fastSampler,
         int fastSolverSteps,
-        Lifecycle lifecycle) {
+        Lifecycle lifecycle,
+        Fairness fairness) {
+
+    /**
+     * @param maxTakenRequests requests taken and not yet answered (waiting in the queue, or further on) beyond which
+     *                         {@link GenerationWorker#submit} stops granting room, so the caller stops fetching: so
+     *                         many are seen, and can be scheduled, behind a flood of another tenant's
+     * @param maxStarvation    how long a request waits at most behind higher classes before it goes first
+     * @param tenants          the tenants with a weight or a cap of their own; any other has {@link TenantShare#DEFAULT}
+     */
+    public record Fairness(int maxTakenRequests, Duration maxStarvation, Map<String, TenantShare> tenants) {
+
+        public Fairness {
+            requireRange("maxTakenRequests", maxTakenRequests, 1, 100_000);
+            Objects.requireNonNull(maxStarvation, "maxStarvation");
+            if (maxStarvation.isNegative()) {
+                throw new IllegalArgumentException("maxStarvation must not be negative, got " + maxStarvation);
+            }
+            tenants = Map.copyOf(tenants);
+            tenants.keySet().forEach(Scheduling::requireValidTenant);
+        }
+
+        public static Fairness defaults() {
+            return new Fairness(1000, Duration.ofSeconds(60), Map.of());
+        }
+
+        TenantShare share(String tenant) {
+            return tenants.getOrDefault(tenant, TenantShare.DEFAULT);
+        }
+    }
+
+    /**
+     * @param weight              the tenant's share of its class's images relative to the others' (1..1000)
+     * @param maxImagesInFlight   images of the tenant in batches and not yet answered at most; 0 for no cap
+     */
+    public record TenantShare(int weight, int maxImagesInFlight) {
+
+        public static final TenantShare DEFAULT = new TenantShare(1, 0);
+
+        public TenantShare {
+            requireRange("weight", weight, 1, 1000);
+            requireRange("maxImagesInFlight", maxImagesInFlight, 0, 1_000_000);
+        }
+    }
 
     /**
      * @param progressInterval at most one PROGRESS event per request per this interval (100 ms .. 60 s)
@@ -108,6 +153,7 @@ public record WorkerSettings(
         }
         requireRange("fastSolverSteps", fastSolverSteps, 1, maxSteps);
         Objects.requireNonNull(lifecycle, "lifecycle");
+        Objects.requireNonNull(fairness, "fairness");
         if (maxPendingImages < maxCount) {
             // Otherwise a single largest request could never be granted room and the consumer would stall.
             throw new IllegalArgumentException("maxPendingImages (" + maxPendingImages + ") must be at least maxCount ("
@@ -124,7 +170,7 @@ public record WorkerSettings(
             Duration storageRetryInterval, int uploadThreads, int samplingAttempts, Duration samplingRetryBackoff) {
         this(maxBatchImages, maxQueueDelay, policy, maxPendingImages, maxCount, maxSteps, defaultDdimSteps,
                 fastDdimSteps, storageOutageLimit, storageRetryInterval, uploadThreads, samplingAttempts,
-                samplingRetryBackoff, SamplerKind.DDIM, SamplerKind.DDIM, fastDdimSteps, Lifecycle.defaults());
+                samplingRetryBackoff, SamplerKind.DDIM, SamplerKind.DDIM, fastDdimSteps, Lifecycle.defaults(), Fairness.defaults());
     }
 
     /** Defaults for tests and code that builds a worker by hand (the service reads its configuration). */
@@ -137,31 +183,37 @@ public record WorkerSettings(
     public WorkerSettings withPresets(SamplerKind newDefaultSampler, SamplerKind newFastSampler, int newFastSolverSteps) {
         return new WorkerSettings(maxBatchImages, maxQueueDelay, policy, maxPendingImages, maxCount, maxSteps,
                 defaultDdimSteps, fastDdimSteps, storageOutageLimit, storageRetryInterval, uploadThreads, samplingAttempts,
-                samplingRetryBackoff, newDefaultSampler, newFastSampler, newFastSolverSteps, lifecycle);
+                samplingRetryBackoff, newDefaultSampler, newFastSampler, newFastSolverSteps, lifecycle, fairness);
     }
 
     public WorkerSettings withBatching(int batchImages, Duration delay, BatchingPolicy newPolicy) {
         return new WorkerSettings(batchImages, delay, newPolicy, Math.max(maxPendingImages, maxCount), maxCount, maxSteps,
                 defaultDdimSteps, fastDdimSteps, storageOutageLimit, storageRetryInterval, uploadThreads, samplingAttempts,
-                samplingRetryBackoff, defaultSampler, fastSampler, fastSolverSteps, lifecycle);
+                samplingRetryBackoff, defaultSampler, fastSampler, fastSolverSteps, lifecycle, fairness);
     }
 
     public WorkerSettings withSamplingRetry(int attempts, Duration backoff) {
         return new WorkerSettings(maxBatchImages, maxQueueDelay, policy, maxPendingImages, maxCount, maxSteps,
                 defaultDdimSteps, fastDdimSteps, storageOutageLimit, storageRetryInterval, uploadThreads, attempts, backoff,
-                defaultSampler, fastSampler, fastSolverSteps, lifecycle);
+                defaultSampler, fastSampler, fastSolverSteps, lifecycle, fairness);
     }
 
     public WorkerSettings withStorageOutage(Duration limit, Duration retryInterval) {
         return new WorkerSettings(maxBatchImages, maxQueueDelay, policy, maxPendingImages, maxCount, maxSteps,
                 defaultDdimSteps, fastDdimSteps, limit, retryInterval, uploadThreads, samplingAttempts, samplingRetryBackoff,
-                defaultSampler, fastSampler, fastSolverSteps, lifecycle);
+                defaultSampler, fastSampler, fastSolverSteps, lifecycle, fairness);
     }
 
     public WorkerSettings withLifecycle(Lifecycle newLifecycle) {
         return new WorkerSettings(maxBatchImages, maxQueueDelay, policy, maxPendingImages, maxCount, maxSteps,
                 defaultDdimSteps, fastDdimSteps, storageOutageLimit, storageRetryInterval, uploadThreads, samplingAttempts,
-                samplingRetryBackoff, defaultSampler, fastSampler, fastSolverSteps, newLifecycle);
+                samplingRetryBackoff, defaultSampler, fastSampler, fastSolverSteps, newLifecycle, fairness);
+    }
+
+    public WorkerSettings withFairness(Fairness newFairness) {
+        return new WorkerSettings(maxBatchImages, maxQueueDelay, policy, maxPendingImages, maxCount, maxSteps,
+                defaultDdimSteps, fastDdimSteps, storageOutageLimit, storageRetryInterval, uploadThreads, samplingAttempts,
+                samplingRetryBackoff, defaultSampler, fastSampler, fastSolverSteps, lifecycle, newFairness);
     }
 
     private static void requireRange(String name, int value, int min, int max) {

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -29,8 +30,16 @@ class DynamicBatcherTest {
     }
 
     private Job job(String id, String label, int count, int steps, Long deadlineInNanos) {
+        return job(id, label, count, steps, deadlineInNanos, Scheduling.DEFAULT);
+    }
+
+    private Job job(String id, int count, Priority priority, String tenant) {
+        return job(id, "a", count, 10, null, new Scheduling(priority, tenant));
+    }
+
+    private Job job(String id, String label, int count, int steps, Long deadlineInNanos, Scheduling scheduling) {
         GenerationRequest r = new GenerationRequest(id, Conditioning.label(label), count, SamplerKind.DDIM, steps, null, 0, 0,
-                1L, null, false, null, Map.of(), null, null, null);
+                1L, null, false, null, Map.of(), null, null, null, scheduling);
         SamplerSettings sampler = SamplerSettings.ddim(steps, 0);
         var p = new Outcome.EffectiveParameters(label, count, sampler, 0, 1, false, 4, false, ResultLayout.GRID);
         long deadline = deadlineInNanos == null ? now.get() + Long.MAX_VALUE / 4 : now.get() + deadlineInNanos;
@@ -165,14 +174,18 @@ class DynamicBatcherTest {
     }
 
     @Test
-    void drainingSendsWhatWaitsAtOnceAndThenEnds() throws InterruptedException {
+    void drainingSendsTheRestOfStartedRequestsAtOnceAndHandsBackThoseNeverStarted() throws InterruptedException {
         DynamicBatcher b = batcher(8, BatchingPolicy.MIXED);
-        b.add(job("a", "bag", 3, 20));
-        assertNull(b.poll(now.get()), "not due yet");
+        Job started = job("started", "bag", 11, 20);
+        b.add(started);
+        assertEquals(8, b.poll(now.get()).images(), "a full batch of it went");
+        Job waiting = job("waiting", "bag", 3, 20);
+        b.add(waiting);
 
-        b.drain();
+        assertEquals(List.of(waiting), b.drain(), "never started: left to the partition's next owner");
 
-        assertEquals(3, b.take().images(), "no wait for the batch to fill");
+        Batch rest = b.take();
+        assertEquals(List.of(new Batch.Slice(started, 8, 11)), rest.slices(), "no wait for the batch to fill");
         assertNull(b.take(), "ends once nothing is left");
     }
 
@@ -191,5 +204,122 @@ class DynamicBatcherTest {
         assertEquals(1, batch.slices().get(0).from());
         assertEquals(3, batch.slices().get(0).to());
         assertEquals(4, batch.images());
+    }
+
+    // ---- classes, tenants, admission ----------------------------------------------------------------------------
+
+    private DynamicBatcher fair(int maxImages, BatchingPolicy policy, int maxAdmitted, WorkerSettings.Fairness f) {
+        return new DynamicBatcher(maxImages, Duration.ofMillis(100), policy, maxAdmitted, f, now::get);
+    }
+
+    private static List<String> ids(Batch batch) {
+        return batch.slices().stream().map(s -> s.job().requestId() + ":" + s.size()).toList();
+    }
+
+    @Test
+    void aHighRequestGoesFirstAndLowerClassesFillTheRestOfItsBatch() {
+        DynamicBatcher b = fair(8, BatchingPolicy.MIXED, 1000, WorkerSettings.Fairness.defaults());
+        b.add(job("low", 4, Priority.LOW, "t"));
+        now.addAndGet(MS);
+        b.add(job("normal", 4, Priority.NORMAL, "t"));
+        now.addAndGet(MS);
+        b.add(job("high", 2, Priority.HIGH, "t"));
+
+        assertEquals(List.of("high:2", "normal:4", "low:2"), ids(b.poll(now.get())));
+    }
+
+    @Test
+    void aLowerClassThatCouldFillABatchWaitsForTheHighRequestsDelay() {
+        DynamicBatcher b = fair(4, BatchingPolicy.BY_CONTEXT, 1000, WorkerSettings.Fairness.defaults());
+        b.add(job("high", "bag", 1, 10, null, new Scheduling(Priority.HIGH, "t")));
+        b.add(job("normal", "coat", 4, 10, null, Scheduling.DEFAULT));
+
+        assertNull(b.poll(now.get()), "the full normal group does not go before the high request");
+        assertEquals(List.of("high:1"), ids(b.poll(now.get() + 100 * MS)));
+        assertEquals(List.of("normal:4"), ids(b.poll(now.get() + 100 * MS)));
+    }
+
+    @Test
+    void aTenantsFloodDelaysAnotherTenantsRequestByAtMostTheBatchInHand() {
+        DynamicBatcher b = fair(16, BatchingPolicy.MIXED, 1000, WorkerSettings.Fairness.defaults());
+        for (int i = 0; i < 40; i++) {
+            b.add(job("a-" + i, 16, Priority.NORMAL, "a"));
+        }
+        assertEquals(List.of("a-0:16"), ids(b.poll(now.get())));
+        assertEquals(List.of("a-1:16"), ids(b.poll(now.get())));
+        now.addAndGet(MS);
+        b.add(job("b-0", 4, Priority.NORMAL, "b"));
+
+        Batch next = b.poll(now.get());
+        assertEquals(List.of("b-0:4", "a-2:12"), ids(next), "b's request leads the next batch, a fills it");
+    }
+
+    @Test
+    void weightsDivideTheImagesBetweenBusyTenants() {
+        DynamicBatcher b = fair(4, BatchingPolicy.MIXED, 1000, new WorkerSettings.Fairness(1000,
+                Duration.ofSeconds(60), Map.of("heavy", new WorkerSettings.TenantShare(3, 0))));
+        for (int i = 0; i < 60; i++) {
+            b.add(job("heavy-" + i, 1, Priority.NORMAL, "heavy"));
+            b.add(job("light-" + i, 1, Priority.NORMAL, "light"));
+        }
+        int heavy = 0;
+        int light = 0;
+        for (int batch = 0; batch < 10; batch++) {
+            for (Batch.Slice slice : b.poll(now.get()).slices()) {
+                if (slice.job().requestId().startsWith("heavy")) {
+                    heavy += slice.size();
+                } else {
+                    light += slice.size();
+                }
+            }
+        }
+        assertEquals(30, heavy, "3 of every 4 images");
+        assertEquals(10, light);
+    }
+
+    @Test
+    void aRequestWaitsAtMostTheStarvationLimitBehindHigherClasses() {
+        DynamicBatcher b = fair(4, BatchingPolicy.MIXED, 1000,
+                new WorkerSettings.Fairness(1000, Duration.ofSeconds(60), Map.of()));
+        b.add(job("low", 4, Priority.LOW, "t"));
+        for (int i = 0; i < 30; i++) {
+            now.addAndGet(1_000 * MS);
+            b.add(job("high-" + i, 4, Priority.HIGH, "t"));
+            assertEquals(List.of("high-" + i + ":4"), ids(b.poll(now.get())));
+        }
+        now.addAndGet(30_000 * MS);
+        b.add(job("high-late", 4, Priority.HIGH, "t"));
+        assertEquals(List.of("low:4"), ids(b.poll(now.get())), "60 s behind high requests: it goes first now");
+    }
+
+    @Test
+    void aTenantsCapBoundsItsImagesInFlightUntilTheyAreAnswered() {
+        DynamicBatcher b = fair(8, BatchingPolicy.MIXED, 1000, new WorkerSettings.Fairness(1000,
+                Duration.ofSeconds(60), Map.of("capped", new WorkerSettings.TenantShare(1, 4))));
+        Job first = job("capped-1", 3, Priority.NORMAL, "capped");
+        b.add(first);
+        b.add(job("capped-2", 3, Priority.NORMAL, "capped"));
+        b.add(job("other", 2, Priority.NORMAL, "other"));
+
+        assertEquals(List.of("capped-1:3", "other:2", "capped-2:1"), ids(b.poll(now.get() + 100 * MS)));
+        assertNull(b.poll(now.get() + 200 * MS), "capped has 4 in flight");
+        b.finished(first);
+        assertEquals(List.of("capped-2:2"), ids(b.poll(now.get() + 200 * MS)));
+    }
+
+    @Test
+    void noBatchIsFormedWhileTheAdmittedImagesAreAtTheLimit() {
+        DynamicBatcher b = fair(4, BatchingPolicy.MIXED, 8, WorkerSettings.Fairness.defaults());
+        Job one = job("one", 4, Priority.NORMAL, "t");
+        b.add(one);
+        b.add(job("two", 4, Priority.NORMAL, "t"));
+        b.add(job("three", 4, Priority.NORMAL, "t"));
+        assertEquals(List.of("one:4"), ids(b.poll(now.get())));
+        assertEquals(List.of("two:4"), ids(b.poll(now.get())));
+        assertNull(b.poll(now.get() + 200 * MS), "8 images admitted and not answered");
+        assertEquals(8, b.admittedImages());
+        assertEquals(4, b.queuedImages(), "taken and waiting, not admitted");
+        b.finished(one);
+        assertEquals(List.of("three:4"), ids(b.poll(now.get())));
     }
 }

@@ -62,7 +62,7 @@ class RequestResolverTest {
     void etaWithoutASamplerMeansDdimWhateverThePreset() {
         WorkerSettings solvers = settings(25, 15).withPresets(SamplerKind.UNIPC, SamplerKind.UNIPC, 8);
         GenerationRequest withEta = new GenerationRequest("r", Conditioning.label("a"), 1, null, null, null, 0.5, 0,
-                null, null, false, null, Map.of(), null, null, null);
+                null, null, false, null, Map.of(), null, null, null, null);
         assertEquals(SamplerSettings.ddim(25, 0.5), resolved(solvers, withEta));
     }
 

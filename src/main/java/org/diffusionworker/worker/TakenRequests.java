@@ -8,38 +8,38 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The worker's back-pressure: images accepted but not yet answered (queued, sampling or uploading, and those of
- * redelivered copies waiting on them), and the callers waiting for the count to drop to the limit before they fetch
- * more. A caller that waits for {@link #room} before taking the next request never makes the worker hold more than
- * the limit plus one request.
+ * The worker's back-pressure: requests taken but not yet answered (waiting in the queue, sampling or uploading, and
+ * redelivered copies waiting on them), and the callers waiting for the count to drop below the limit before they
+ * fetch more. A caller that waits for {@link #room} before taking the next request never makes the worker hold more
+ * than the limit. (Images are bounded further on: {@link DynamicBatcher} admits a bounded number into batches.)
  */
-final class PendingImages {
+final class TakenRequests {
 
     private final int limit;
-    private final AtomicInteger pending = new AtomicInteger();
+    private final AtomicInteger taken = new AtomicInteger();
     private final ArrayDeque<CompletableFuture<Void>> waiting = new ArrayDeque<>();
     private volatile boolean unlimited;
 
-    PendingImages(int limit) {
+    TakenRequests(int limit) {
         this.limit = limit;
     }
 
-    void add(int images) {
-        pending.addAndGet(images);
+    void add(int requests) {
+        taken.addAndGet(requests);
     }
 
-    void release(int images) {
-        pending.addAndGet(-images);
+    void release(int requests) {
+        taken.addAndGet(-requests);
         grant();
     }
 
     int count() {
-        return pending.get();
+        return taken.get();
     }
 
-    /** Completes once the count is at most the limit (at once when it is). */
+    /** Completes once the count is below the limit (at once when it is). */
     CompletionStage<Void> room() {
-        if (unlimited || pending.get() <= limit) {
+        if (unlimited || taken.get() < limit) {
             return CompletableFuture.completedFuture(null);
         }
         CompletableFuture<Void> room = new CompletableFuture<>();
@@ -59,7 +59,7 @@ final class PendingImages {
     private void grant() {
         List<CompletableFuture<Void>> granted = new ArrayList<>();
         synchronized (waiting) {
-            while (!waiting.isEmpty() && (unlimited || pending.get() <= limit)) {
+            while (!waiting.isEmpty() && (unlimited || taken.get() < limit)) {
                 granted.add(waiting.poll());
             }
         }
