@@ -12,7 +12,9 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Random;
 import org.diffusionworker.diffusion.SamplerKind;
+import org.diffusionworker.worker.Priority;
 import org.diffusionworker.worker.ResultLayout;
+import org.diffusionworker.worker.Scheduling;
 
 /**
  * What {@code loadgen} sends and when: the mix of labels, image counts and samplers, the fixed request parameters,
@@ -27,9 +29,17 @@ import org.diffusionworker.worker.ResultLayout;
  * @param layout   {@code grid}, {@code images} or {@code both} for every request, or null to leave the default (grid)
  * @param seed     seeds the draws (and, through them, each request's image seed)
  * @param pacing   how many requests, and how far apart
+ * @param tenants  the tenant of each request; null to name none
+ * @param priorities the priority of each request; null to name none
  */
 record LoadPlan(Proportions<String> labels, Proportions<Integer> counts, Proportions<String> samplers, int steps,
-        Double guidance, String layout, long seed, Pacing pacing) {
+        Double guidance, String layout, long seed, Pacing pacing, Proportions<String> tenants,
+        Proportions<String> priorities) {
+
+    LoadPlan(Proportions<String> labels, Proportions<Integer> counts, Proportions<String> samplers, int steps,
+            Double guidance, String layout, long seed, Pacing pacing) {
+        this(labels, counts, samplers, steps, guidance, layout, seed, pacing, null, null);
+    }
 
     static final int MAX_REQUESTS = 100_000;
     static final Duration MAX_SPAN = Duration.ofHours(1);
@@ -192,6 +202,28 @@ record LoadPlan(Proportions<String> labels, Proportions<Integer> counts, Proport
         return label;
     }
 
+    /** The tenant proportions of {@code --tenants}, e.g. {@code a=3,b=1}. */
+    static Proportions<String> tenants(String text) {
+        return Proportions.parse("--tenants", text, name -> {
+            try {
+                return Scheduling.requireValidTenant(name);
+            } catch (RuntimeException e) {
+                throw new IllegalArgumentException("--tenants: " + e.getMessage());
+            }
+        });
+    }
+
+    /** The priority proportions of {@code --priorities}, e.g. {@code high=1,normal=8,low=1}. */
+    static Proportions<String> priorities(String text) {
+        return Proportions.parse("--priorities", text, name -> {
+            if (Priority.byId(name) == null) {
+                throw new IllegalArgumentException("--priorities: '" + name + "' is not a priority; use "
+                        + Priority.choices());
+            }
+            return name;
+        });
+    }
+
     /** The requests of one run, ids {@code loadgen-<run>-<n>} with n from 1. */
     List<LoadRequest> requests(String run) {
         Random random = new Random(seed);
@@ -201,8 +233,12 @@ record LoadPlan(Proportions<String> labels, Proportions<Integer> counts, Proport
             int count = counts.draw(random);
             String sampler = samplers.draw(random);
             long imageSeed = random.nextLong() & Long.MAX_VALUE;
+            // Drawn only when asked for, so a seed without mixes gives the requests it always gave.
+            String tenant = tenants == null ? null : tenants.draw(random);
+            String priority = priorities == null ? null : priorities.draw(random);
             requests.add(new LoadRequest(n, "loadgen-" + run + "-" + n, label, count, sampler,
-                    SamplerKind.parse(sampler).takesSteps() ? steps : null, guidance, layout, imageSeed));
+                    SamplerKind.parse(sampler).takesSteps() ? steps : null, guidance, layout, imageSeed, tenant,
+                    priority));
         }
         return requests;
     }

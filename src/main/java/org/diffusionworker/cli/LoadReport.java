@@ -274,6 +274,13 @@ final class LoadReport {
         table(md, List.of("measure", "n", "p50", "p90", "p99", "max", "mean"), latency, "l", "r", "r", "r", "r", "r",
                 "r");
 
+        if (results.entries().stream().anyMatch(e -> e.request().tenant() != null || e.request().priority() != null)) {
+            md.append("### By tenant and priority\n\n");
+            md.append("Produce to event of the completed requests, per tenant and priority named in them.\n\n");
+            table(md, List.of("tenant", "priority", "n", "p50", "p95", "max"), byTenantAndPriority(), "l", "l", "r",
+                    "r", "r", "r");
+        }
+
         md.append("## Batches\n\n");
         if (batchSizes.isEmpty()) {
             md.append("No COMPLETED event named a batch.\n\n");
@@ -304,6 +311,12 @@ final class LoadReport {
         mixTable(md, "label", LoadRequest::label);
         mixTable(md, "images per request", r -> Integer.toString(r.count()));
         mixTable(md, "sampler", LoadRequest::sampler);
+        if (results.entries().stream().anyMatch(e -> e.request().tenant() != null)) {
+            mixTable(md, "tenant", r -> r.tenant() == null ? "(none)" : r.tenant());
+        }
+        if (results.entries().stream().anyMatch(e -> e.request().priority() != null)) {
+            mixTable(md, "priority", r -> r.priority() == null ? "(none)" : r.priority());
+        }
 
         md.append("## Files\n\n");
         md.append("- `").append(EVENTS_CSV).append("`: one row per request (times in ms since the epoch, latency from"
@@ -313,6 +326,25 @@ final class LoadReport {
         md.append("![latency histogram](").append(HISTOGRAM_PLOT).append(")\n\n");
         md.append("![lag over time](").append(LAG_PLOT).append(")\n");
         return md.toString();
+    }
+
+    private List<List<String>> byTenantAndPriority() {
+        Map<List<String>, List<Double>> latencies = new java.util.TreeMap<>(
+                java.util.Comparator.comparing((List<String> k) -> k.get(0)).thenComparing(k -> k.get(1)));
+        for (LoadResults.Entry e : results.entries()) {
+            if (e.answer() != null && e.answer().completed() && !Double.isNaN(e.latencyMs())) {
+                List<String> key = List.of(e.request().tenant() == null ? "(none)" : e.request().tenant(),
+                        e.request().priority() == null ? "(none)" : e.request().priority());
+                latencies.computeIfAbsent(key, k -> new ArrayList<>()).add(e.latencyMs());
+            }
+        }
+        List<List<String>> rows = new ArrayList<>();
+        latencies.forEach((key, values) -> {
+            double[] v = values.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+            rows.add(List.of(key.get(0), key.get(1), Integer.toString(v.length), fixed(Stats.percentile(v, 50), 0),
+                    fixed(Stats.percentile(v, 95), 0), fixed(v[v.length - 1], 0)));
+        });
+        return rows;
     }
 
     private void mixTable(StringBuilder md, String name, Function<LoadRequest, String> key) {
@@ -344,7 +376,8 @@ final class LoadReport {
 
     String eventsCsv() {
         StringBuilder csv = new StringBuilder("id,label,count,sampler,steps,sent_ms,event_ms,latency_ms,status,"
-                + "error_code,queued_ms,sampling_ms,upload_ms,end_to_end_ms,batch_images,batch_requests,events\n");
+                + "error_code,queued_ms,sampling_ms,upload_ms,end_to_end_ms,batch_images,batch_requests,events,"
+                + "tenant,priority\n");
         for (LoadResults.Entry e : results.entries()) {
             LoadRequest r = e.request();
             LoadResults.Arrival a = e.answer();
@@ -363,7 +396,8 @@ final class LoadReport {
                     timing(a, "queuedMs"), timing(a, "samplingMs"), timing(a, "uploadMs"), timing(a, "endToEndMs"),
                     batch == null || batch.isMissingNode() ? "" : batch.path("images").asText(),
                     batch == null || batch.isMissingNode() ? "" : batch.path("requests").asText(),
-                    Integer.toString(e.events().size()));
+                    Integer.toString(e.events().size()),
+                    r.tenant() == null ? "" : r.tenant(), r.priority() == null ? "" : r.priority());
             csv.append(String.join(",", cells.stream().map(LoadReport::csvCell).toList())).append('\n');
         }
         return csv.toString();

@@ -13,9 +13,16 @@ import java.time.Instant;
  * @param guidance null to leave the worker's default (0)
  * @param layout   null to leave the default (grid)
  * @param seed     the image seed, drawn from the plan's seed
+ * @param tenant   the request's tenant; null to leave the default
+ * @param priority {@code high}, {@code normal} or {@code low}; null to leave the default (normal)
  */
 record LoadRequest(int n, String id, String label, int count, String sampler, Integer steps, Double guidance,
-        String layout, long seed) {
+        String layout, long seed, String tenant, String priority) {
+
+    LoadRequest(int n, String id, String label, int count, String sampler, Integer steps, Double guidance,
+            String layout, long seed) {
+        this(n, id, label, count, sampler, steps, guidance, layout, seed, null, null);
+    }
 
     /**
      * The request JSON. The contract has no field for the send time: the worker takes it from the record's
@@ -38,6 +45,12 @@ record LoadRequest(int n, String id, String label, int count, String sampler, In
             r.put("layout", layout);
         }
         r.put("seed", seed);
+        if (tenant != null) {
+            r.put("tenant", tenant);
+        }
+        if (priority != null) {
+            r.put("priority", priority);
+        }
         r.putObject("attributes").put("loadgen", run).put("submittedAt", submittedAt.toString());
         return r.toString();
     }

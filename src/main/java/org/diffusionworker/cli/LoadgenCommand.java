@@ -107,6 +107,14 @@ public class LoadgenCommand implements Callable<Integer> {
             + " one grid, single images (one upload each) or both. Default: the worker's (grid).")
     String layout;
 
+    @Option(names = "--tenants", paramLabel = "NAME=W,...", description = "Tenant mix, e.g. a=3,b=1 (each request"
+            + " draws one). Default: none named (the worker's default tenant).")
+    String tenants;
+
+    @Option(names = "--priorities", paramLabel = "P=W,...", description = "Priority mix of high, normal and low,"
+            + " e.g. high=1,normal=8,low=1. Default: none named (normal).")
+    String priorities;
+
     @Option(names = "--seed", description = "Seed of the mix (and of each request's image seed). Default: random,"
             + " reported.")
     Long seed;
@@ -165,7 +173,9 @@ public class LoadgenCommand implements Callable<Integer> {
         Proportions<String> labelProportions = labelMix != null ? LoadPlan.labelMix(labelMix, known)
                 : LoadPlan.labelList(labels != null ? labels.stream().map(String::trim).toList() : known, known);
         return new LoadPlan(labelProportions, LoadPlan.counts(counts), LoadPlan.samplers(samplers), steps, guidance,
-                layout,                seed != null ? seed : new SecureRandom().nextLong() & Long.MAX_VALUE, pacing());
+                layout, seed != null ? seed : new SecureRandom().nextLong() & Long.MAX_VALUE, pacing(),
+                tenants == null ? null : LoadPlan.tenants(tenants),
+                priorities == null ? null : LoadPlan.priorities(priorities));
     }
 
     private LoadPlan.Pacing pacing() {

@@ -16,6 +16,8 @@ import org.diffusionworker.worker.ErrorCode;
 import org.diffusionworker.worker.GenerationRequest;
 import org.diffusionworker.worker.ResultLayout;
 import org.diffusionworker.worker.SamplingPreset;
+import org.diffusionworker.worker.Priority;
+import org.diffusionworker.worker.Scheduling;
 import org.junit.jupiter.api.Test;
 
 /** Reading request records: the documented examples, defaults, and every way a record can be wrong. */
@@ -105,6 +107,37 @@ class RequestDecoderTest {
         assertTrue(refused("{\"requestId\": \"a\", \"preset\": 3}").message().startsWith("preset must be"));
         assertTrue(refused("{\"requestId\": \"a\", \"preset\": \"fast\", \"sampler\": \"ddpm\"}").message()
                 .contains("ddpm"));
+    }
+
+    @Test
+    void priorityAndTenantAreReadAndTheTenantDefaultsToTheRecordHeader() {
+        GenerationRequest plain = valid("{\"requestId\": \"a\"}");
+        assertEquals(Scheduling.DEFAULT, plain.scheduling());
+        GenerationRequest named = valid("{\"requestId\": \"a\", \"priority\": \"high\", \"tenant\": \"shop-1.eu\"}");
+        assertEquals(new Scheduling(Priority.HIGH, "shop-1.eu"), named.scheduling());
+        DecodedRequest fromHeader = decoder.decode("{\"requestId\": \"a\", \"priority\": \"low\"}"
+                .getBytes(StandardCharsets.UTF_8), "a", null, "from-header");
+        assertEquals(new Scheduling(Priority.LOW, "from-header"),
+                ((DecodedRequest.Valid) fromHeader).request().scheduling());
+        DecodedRequest fieldWins = decoder.decode("{\"requestId\": \"a\", \"tenant\": \"field\"}"
+                .getBytes(StandardCharsets.UTF_8), "a", null, "header");
+        assertEquals("field", ((DecodedRequest.Valid) fieldWins).request().scheduling().tenant());
+    }
+
+    @Test
+    void aBadPriorityOrTenantIsRefusedSayingWhatIsAllowed() {
+        assertTrue(refused("{\"requestId\": \"a\", \"priority\": \"urgent\"}").message()
+                .contains("priority must be \"high\", \"normal\" or \"low\""));
+        assertTrue(refused("{\"requestId\": \"a\", \"priority\": 1}").message().contains("priority"));
+        assertTrue(refused("{\"requestId\": \"a\", \"tenant\": \"a b\"}").message()
+                .contains("tenant must be 1..64 characters"));
+        assertTrue(refused("{\"requestId\": \"a\", \"tenant\": \"" + "t".repeat(65) + "\"}").message()
+                .contains("tenant must be 1..64 characters"));
+        assertTrue(refused("{\"requestId\": \"a\", \"tenant\": 7}").message().contains("tenant must be a string"));
+        DecodedRequest badHeader = decoder.decode("{\"requestId\": \"a\"}".getBytes(StandardCharsets.UTF_8), "a",
+                null, "no spaces");
+        assertEquals(ErrorCode.INVALID_REQUEST, ((DecodedRequest.Refused) badHeader).code());
+        assertTrue(((DecodedRequest.Refused) badHeader).message().contains("header 'tenant'"));
     }
 
     @Test

@@ -45,6 +45,7 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
+import org.diffusionworker.worker.GenerationWorker;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
@@ -342,26 +343,110 @@ abstract class WorkerEndToEndContract {
     }
 
     @Test
-    void workerStopsFetchingWhileFullAndNeverHoldsMoreThanItsLimitPlusOneRequest() throws Exception {
+    void workerStopsFetchingAtItsLimitOfRequestsTakenAndAdmitsABoundedNumberOfImages() throws Exception {
         List<String> ids = new ArrayList<>();
-        for (int i = 0; i < 10; i++) {
+        for (int i = 0; i < 2 * WorkerTestConfig.MAX_TAKEN; i++) {
             String id = id("pressure-" + i);
             ids.add(id);
             kafka.send(id, request(id).put("label", "dress").put("count", WorkerTestConfig.MAX_COUNT).put("steps", 3)
                     .toString());
         }
-        int maxPending = 0;
+        int maxTaken = 0;
+        int maxAdmitted = 0;
         boolean pausedSeen = false;
         long deadline = System.nanoTime() + TestKafka.WAIT.toNanos();
         while (ids.stream().anyMatch(id -> kafka.eventsFor(id) == 0) && System.nanoTime() < deadline) {
-            maxPending = Math.max(maxPending, connection.worker().orElseThrow().status().pendingImages());
+            GenerationWorker.Status status = connection.worker().orElseThrow().status();
+            maxTaken = Math.max(maxTaken, status.takenRequests());
+            maxAdmitted = Math.max(maxAdmitted, status.pendingImages() - status.queuedImages());
             pausedSeen |= !kafkaClients.getConsumer("generation-requests").paused().await()
                     .atMost(Duration.ofSeconds(5)).isEmpty();
             kafka.poll();
         }
         kafka.await(ids, 1).values().forEach(e -> assertEquals("COMPLETED", e.status()));
-        assertTrue(maxPending <= 16 + WorkerTestConfig.MAX_COUNT, "pending images peaked at " + maxPending);
+        assertTrue(maxTaken <= WorkerTestConfig.MAX_TAKEN, "requests taken peaked at " + maxTaken);
+        assertTrue(maxTaken > 2, "it read past the requests in hand (peak " + maxTaken + ")");
+        assertTrue(maxAdmitted <= 16, "images admitted into batches peaked at " + maxAdmitted);
         assertTrue(pausedSeen, "the consumer's partitions were paused while the worker was full");
+    }
+
+    /** When the batch holding the first images of {@code id} started (its STARTED event). */
+    private Instant startedAt(String id) {
+        return Instant.parse(kafka.awaitStatus(id, "STARTED").body().get("startedAt").asText());
+    }
+
+    /** Steps of the floods' requests: a batch long enough that the consumer reads past the flood meanwhile. */
+    static final int FLOOD_STEPS = 8;
+
+    /** Sends a flood of {@code n} full-batch requests of {@code tenant} (normal class), slow enough to queue up. */
+    private List<String> flood(String name, String tenant, int n) {
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            String id = id(name + "-" + i);
+            ids.add(id);
+            ObjectNode r = request(id).put("label", "bag").put("count", 16).put("steps", FLOOD_STEPS)
+                    .put("tenant", tenant);
+            r.putArray("events").add("started");
+            kafka.send(id, r.toString());
+        }
+        return ids;
+    }
+
+    /**
+     * Another tenant's request behind a flood is read past it and leads the next batch: at most the batch in hand
+     * when it came (and one more, for the time the consumer took to read past the flood) starts before it.
+     */
+    @Test
+    void aRequestBehindAnotherTenantsFloodLeadsTheNextBatch() throws Exception {
+        List<String> flood = flood("flood-a", "tenant-a", 5);
+        String lone = id("lone-b");
+        ObjectNode r = request(lone).put("label", "coat").put("count", 2).put("steps", FLOOD_STEPS);
+        r.putArray("events").add("started");
+        kafka.send(lone, r.toString(), Map.of("tenant", "tenant-b")); // the tenant from the record header
+        kafka.await(flood, 2);
+        Instant loneStarted = startedAt(lone);
+        long before = flood.stream().filter(id -> startedAt(id).isBefore(loneStarted)).count();
+        assertTrue(before <= 2, before + " of the flood's 5 requests started before the lone request");
+        assertEquals("COMPLETED", kafka.awaitTerminal(lone).status());
+    }
+
+    /** A high request sent after a flood of normal ones starts before every one of them that had not started. */
+    @Test
+    void aHighRequestSentAfterAFloodGoesBeforeTheNormalRequestsWaiting() throws Exception {
+        List<String> flood = flood("flood-n", "tenant-a", 5);
+        String high = id("high");
+        ObjectNode r = request(high).put("label", "coat").put("count", 2).put("steps", FLOOD_STEPS).put("priority", "high")
+                .put("tenant", "tenant-a");
+        r.putArray("events").add("started");
+        kafka.send(high, r.toString());
+        kafka.await(flood, 2);
+        Instant highStarted = startedAt(high);
+        long before = flood.stream().filter(id -> startedAt(id).isBefore(highStarted)).count();
+        assertTrue(before <= 2, before + " of the 5 normal requests started before the high request");
+        TestKafka.Event done = kafka.awaitTerminal(high);
+        assertEquals("COMPLETED", done.status());
+        long finishedBefore = flood.stream().filter(id -> Instant.parse(kafka.awaitTerminal(id).body()
+                .get("finishedAt").asText()).isBefore(Instant.parse(done.body().get("finishedAt").asText()))).count();
+        assertTrue(finishedBefore <= before, "only requests started before it finished before it");
+    }
+
+    @Test
+    void aBadPriorityOrTenantIsRefusedNamingTheField() throws Exception {
+        String priority = id("bad-priority");
+        kafka.send(priority, request(priority).put("priority", "urgent").toString());
+        String tenant = id("bad-tenant");
+        kafka.send(tenant, request(tenant).put("tenant", "a/b").toString());
+        String header = id("bad-tenant-header");
+        kafka.send(header, request(header).toString(), Map.of("tenant", ""));
+        TestKafka.Event p = kafka.awaitTerminal(priority);
+        assertEquals("INVALID_REQUEST", p.errorCode());
+        assertTrue(p.body().get("error").get("message").asText().contains("priority"), p.body().toString());
+        TestKafka.Event t = kafka.awaitTerminal(tenant);
+        assertEquals("INVALID_REQUEST", t.errorCode());
+        assertTrue(t.body().get("error").get("message").asText().contains("tenant"), t.body().toString());
+        TestKafka.Event h = kafka.awaitTerminal(header);
+        assertEquals("INVALID_REQUEST", h.errorCode());
+        assertTrue(h.body().get("error").get("message").asText().contains("header 'tenant'"), h.body().toString());
     }
 
     /**

@@ -12,6 +12,8 @@ final class WorkerTestConfig {
     static final String CONTROL = "generation-control";
     static final String BUCKET = "test-generations";
     static final int MAX_COUNT = 16;
+    /** Requests a worker takes at most: more than the tests' floods of a few, so that it reads past them. */
+    static final int MAX_TAKEN = 12;
 
     private WorkerTestConfig() {}
 
@@ -33,6 +35,7 @@ final class WorkerTestConfig {
         c.put("diffusionworker.limits.default-steps", "2");
         c.put("diffusionworker.limits.max-payload-bytes", "4096");
         c.put("diffusionworker.batching.max-pending-images", "16");
+        c.put("diffusionworker.batching.max-taken-requests", Integer.toString(MAX_TAKEN));
         c.put("diffusionworker.storage.outage-limit", "10s");
         c.put("diffusionworker.worker.shutdown-grace", "10s");
         // Tiny polls so that back-pressure pauses the consumer after a handful of records.
