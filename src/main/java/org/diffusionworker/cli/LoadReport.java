@@ -377,7 +377,7 @@ final class LoadReport {
     String eventsCsv() {
         StringBuilder csv = new StringBuilder("id,label,count,sampler,steps,sent_ms,event_ms,latency_ms,status,"
                 + "error_code,queued_ms,sampling_ms,upload_ms,end_to_end_ms,batch_images,batch_requests,events,"
-                + "tenant,priority\n");
+                + "tenant,priority,batches\n");
         for (LoadResults.Entry e : results.entries()) {
             LoadRequest r = e.request();
             LoadResults.Arrival a = e.answer();
@@ -397,7 +397,8 @@ final class LoadReport {
                     batch == null || batch.isMissingNode() ? "" : batch.path("images").asText(),
                     batch == null || batch.isMissingNode() ? "" : batch.path("requests").asText(),
                     Integer.toString(e.events().size()),
-                    r.tenant() == null ? "" : r.tenant(), r.priority() == null ? "" : r.priority());
+                    r.tenant() == null ? "" : r.tenant(), r.priority() == null ? "" : r.priority(),
+                    event == null || !event.path("batches").isArray() ? "" : Integer.toString(event.path("batches").size()));
             csv.append(String.join(",", cells.stream().map(LoadReport::csvCell).toList())).append('\n');
         }
         return csv.toString();

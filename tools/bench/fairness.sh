@@ -1,0 +1,89 @@
+#!/bin/bash
+# Issue 26's scenario through the whole path (demo: embedded Kafka + S3 + worker; three loadgens in JVMs of their own),
+# interleaved over the arms, each run on a fresh demo:
+#   A: a flood of 40 requests of 16 images at once (DDIM-25, tenant "a" where the arm names tenants);
+#   B: one request of 4 images every 2 s for 30 s (tenant "b");
+#   H: 2 s after the flood, one request of 16 images (priority "high" where the arm names priorities).
+# Arms: NAME=APP_DIR:MODE, MODE "plain" (no tenant or priority named) or "fair" (tenants a and b, H high). An old build
+# as a plain arm shows the worker before the scheduler. Per run it prints: images/s over all three loadgens (first
+# send to last event), B's p50/p95 latency, one full batch's sampling time (the median sampling time of the flood's
+# requests sampled in one batch of 64 images, in the same run),
+# and how many flood requests not started when H was sent completed before H (outside H's own batch).
+# Usage: tools/bench/fairness.sh ROUNDS NAME=APP_DIR:MODE...   (from the repository root; copy the app dirs first)
+set -euo pipefail
+rounds=$1; shift
+arms=("$@")
+out=$(mktemp -d /tmp/fairness.XXXXXX)
+echo "results in $out" >&2
+loadgen_app=${arms[0]#*=}; loadgen_app=${loadgen_app%:*}
+
+one_run() { # name app mode
+  local name=$1 app=$2 mode=$3 data log port pid ta tb th
+  data=$(mktemp -d "$out/$name-data.XXXX"); log="$data/demo.log"
+  java -jar "$app/quarkus-run.jar" demo --data "$data" --out "$data/grids" > "$log" 2>&1 &
+  pid=$!
+  for _ in $(seq 1 600); do
+    grep -q "serving:" "$log" 2>/dev/null && break
+    kill -0 $pid 2>/dev/null || { echo "demo of $name exited:" >&2; tail -20 "$log" >&2; return 1; }
+    sleep 1
+  done
+  port=$(grep -o "Kafka broker on 127.0.0.1:[0-9]*" "$log" | head -1 | sed 's/.*://')
+  ta=(); tb=(); th=()
+  if [ "$mode" = fair ]; then ta=(--tenants a=1); tb=(--tenants b=1); th=(--tenants a=1 --priorities high=1); fi
+  lg() { java -jar "$loadgen_app/quarkus-run.jar" loadgen --bootstrap-servers "127.0.0.1:$port" --timeout 10m \
+      --samplers ddim=1 --steps 25 "$@"; }
+  lg --burst 40 --counts 16=1 --seed 5 "${ta[@]}" --out "$data/a" > "$data/a.txt" 2>"$data/a.err" &
+  local a_pid=$!
+  lg --rate 0.5 --duration 30s --counts 4=1 --seed 6 "${tb[@]}" --out "$data/b" > "$data/b.txt" 2>"$data/b.err" &
+  local b_pid=$!
+  sleep 2
+  lg --burst 1 --counts 16=1 --seed 7 "${th[@]}" --out "$data/h" > "$data/h.txt" 2>"$data/h.err" || true
+  wait $a_pid $b_pid || true
+  kill $pid; wait $pid 2>/dev/null || true
+  step_ms=$(grep -o "one step of a full batch (64 images) takes [0-9]* ms" "$log" | head -1 | grep -o "[0-9]* ms" \
+      | cut -d' ' -f1)
+  python3 - "$data" "$name" "$step_ms" "$out" <<'PY'
+import csv, sys
+data, name, step_ms, out = sys.argv[1], sys.argv[2], float(sys.argv[3]), sys.argv[4]
+rows = {k: list(csv.DictReader(open(f"{data}/{k}/events.csv"))) for k in "abh"}
+done = [r for k in "abh" for r in rows[k] if r["status"] == "COMPLETED"]
+first = min(float(r["sent_ms"]) for k in "abh" for r in rows[k] if r["sent_ms"])
+last = max(float(r["event_ms"]) for r in done)
+images = sum(int(r["count"]) for r in done)
+ips = images / ((last - first) / 1000)
+b = sorted(float(r["latency_ms"]) for r in rows["b"] if r["status"] == "COMPLETED")
+rank = lambda v, p: v[max(0, min(len(v) - 1, -(-len(v) * p // 100) - 1))]
+b50, b95 = rank(b, 50), rank(b, 95)
+one = sorted(float(r["sampling_ms"]) for r in rows["a"]
+             if r["status"] == "COMPLETED" and r["batches"] == "1" and r["batch_images"] == "64")
+batch_ms = one[len(one) // 2] if one else 25 * step_ms
+h = rows["h"][0]
+h_sent, h_done = float(h["sent_ms"]), float(h["event_ms"])
+h_started = h_sent + float(h["queued_ms"])
+# Flood requests not started when H was sent (started = sent + queued on the worker's clock, the same machine),
+# outside H's own batch, that completed before H.
+late = [r for r in rows["a"] if r["status"] == "COMPLETED"
+        and float(r["sent_ms"]) + float(r["queued_ms"]) > h_sent
+        and abs(float(r["sent_ms"]) + float(r["queued_ms"]) - h_started) > 100
+        and float(r["event_ms"]) < h_done]
+missing = sum(1 for k in "abh" for r in rows[k] if r["status"] != "COMPLETED")
+print(f"{name} images/s {ips:.2f} ({images} images) B p50 {b50:.0f} ms p95 {b95:.0f} ms (n {len(b)}) batch {batch_ms:.0f}"
+      f" ms (n {len(one)}; warm-up {25 * step_ms:.0f} ms) B p95/batch {b95 / batch_ms:.2f} H latency {h_done - h_sent:.0f} ms flood-before-H {len(late)}"
+      f" not-completed {missing}")
+with open(f"{out}/{name}.tsv", "a") as f:
+    f.write(f"{ips}\t{b95}\t{batch_ms}\t{len(late)}\t{h_done - h_sent}\n")
+PY
+}
+for r in $(seq 1 "$rounds"); do
+  echo "round $r" >&2
+  for arm in "${arms[@]}"; do
+    name=${arm%%=*}; rest=${arm#*=}; one_run "$name" "${rest%:*}" "${rest##*:}"
+  done
+done
+for arm in "${arms[@]}"; do
+  name=${arm%%=*}
+  sort -g "$out/$name.tsv" | awk -v n="$name" '{ips[NR]=$1; b95[NR]=$2; ratio[NR]=$2/$3; late+= $4}
+    END {m = NR % 2 ? ips[(NR+1)/2] : (ips[NR/2]+ips[NR/2+1])/2;
+      printf "%s: median %.2f images/s (range %.2f-%.2f, %d runs); B p95/batch per run:", n, m, ips[1], ips[NR], NR;
+      for (i = 1; i <= NR; i++) printf " %.2f", ratio[i]; printf "; flood requests completed before H: %d\n", late}'
+done
