@@ -55,6 +55,7 @@ rules = []
 for panel in dashboard["panels"]:
     for target in panel.get("targets", []):
         expr = target["expr"].replace("$__rate_interval", "1m").replace("$__interval", "15s")
+        expr = expr.replace("$cluster", ".*").replace("$namespace", ".*")
         rules.append({"record": "dashboard:query:%d" % len(rules), "expr": expr})
 json.dump({"groups": [{"name": "dashboard-queries", "rules": rules}]}, open(sys.argv[2], "w"))
 EOF
