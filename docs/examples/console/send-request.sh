@@ -38,13 +38,14 @@ echo "sent ${id}; waiting for its event (up to ${timeout_s} s) ..." >&2
 # [end]
 consumer=$!
 
-# The consumer never ends on its own before its timeout: watch its output and stop it at the answer.
+# The consumer never ends on its own before its timeout: watch its output and stop it at the answer (grep -a: header
+# values may hold any bytes).
 line=
 while [ -z "$line" ] && kill -0 "$consumer" 2>/dev/null; do
     sleep 0.5
-    line=$(grep -m 1 -F "| ${id} |" "$events" || true)
+    line=$(grep -a -m 1 -F "| ${id} |" "$events" || true)
 done
-[ -n "$line" ] || line=$(grep -m 1 -F "| ${id} |" "$events" || true)
+[ -n "$line" ] || line=$(grep -a -m 1 -F "| ${id} |" "$events" || true)
 kill "$consumer" 2>/dev/null || true
 wait "$consumer" 2>/dev/null || true
 consumer=

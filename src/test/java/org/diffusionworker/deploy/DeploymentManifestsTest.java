@@ -842,4 +842,28 @@ class DeploymentManifestsTest {
         assertEquals(List.of(), loose, "code blocks of docs/producing.md that no tested example contains; regions: "
                 + regions.keySet());
     }
+
+    @Test
+    void gpuImageRegistersCudaWithTheLinkerAndChecksWhatItCanWithoutAGpu() {
+        String gpu = DeployFiles.read(DeployFiles.ROOT.resolve("deploy/Dockerfile.gpu"));
+        assertEquals("/opt/libtorch", DeployFiles.dockerfileEnv(DeployFiles.ROOT.resolve("deploy/Dockerfile.gpu"))
+                .get("PYTORCH_LIBRARY_PATH"));
+        // A real folder (DJL's Files.walk does not enter a link), with the link pointing the other way.
+        assertTrue(gpu.contains("mv \"$site/torch/lib\" /opt/libtorch") && gpu.contains("test ! -L /opt/libtorch"), gpu);
+        assertFalse(Pattern.compile("ln -s .* /opt/libtorch\\s*(\\\\|&&|$)", Pattern.MULTILINE).matcher(gpu).find(),
+                "no link at PYTORCH_LIBRARY_PATH");
+        // The wheel's CUDA folders in the linker's cache, cudart under the name DJL's JNA asks for, checked.
+        for (String step : List.of("\"$site\"/nvidia/*/lib > /etc/ld.so.conf.d/", "/usr/local/lib/libcudart.so",
+                "ldconfig -p | grep -q 'libcudart\\.so\\.12 '", "ldconfig -p | grep -q 'libcudart\\.so '",
+                "ldd \"$lib\" | grep 'not found'", "2.7.1-cu128-linux-x86_64/*libdjl_torch.so", "--device gpu")) {
+            assertTrue(gpu.contains(step), "Dockerfile.gpu: " + step);
+        }
+        // The build expects the refusal that names a loaded cudart: the worker must word it so.
+        Matcher expected = Pattern.compile("grep -F '(libcudart loads \\(CUDA runtime [0-9.]+\\))'").matcher(gpu);
+        assertTrue(expected.find(), "the build greps the refusal");
+        assertTrue(DeployFiles.readers("libcudart loads (CUDA runtime ", "org/diffusionworker/model/DjlRuntime.class"),
+                "DjlRuntime words the refusal as the build expects");
+        assertTrue(DeployFiles.readers("not found on the library path (ldconfig -p, LD_LIBRARY_PATH=",
+                "org/diffusionworker/model/DjlRuntime.class"));
+    }
 }
