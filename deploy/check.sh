@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Validates the deployment files with the tools' own checkers, without Docker, a cluster or a GPU:
-#   promtool check config / check rules / test rules, the dashboard's PromQL, docker-compose config -q,
+#   promtool check config / check rules / test rules, the dashboard's PromQL, docker compose config -q (v2, else v1),
 #   kubectl kustomize (every overlay and the optional components), and the syntax of the scripts and examples.
 # A tool that is missing is reported as SKIPPED (and counted); any failure makes the exit status non-zero.
-# Debian: apt-get install -y prometheus docker-compose python3 (promtool, docker-compose); kubectl from your usual
-# source. Run from anywhere: deploy/check.sh
+# Debian: apt-get install -y prometheus docker-compose python3 (promtool, compose v1); Compose v2 and kubectl from your
+# usual source. Run from anywhere: deploy/check.sh
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -55,6 +55,7 @@ rules = []
 for panel in dashboard["panels"]:
     for target in panel.get("targets", []):
         expr = target["expr"].replace("$__rate_interval", "1m").replace("$__interval", "15s")
+        expr = expr.replace("$cluster", ".*").replace("$namespace", ".*")
         rules.append({"record": "dashboard:query:%d" % len(rules), "expr": expr})
 json.dump({"groups": [{"name": "dashboard-queries", "rules": rules}]}, open(sys.argv[2], "w"))
 EOF
@@ -69,16 +70,24 @@ fi
 # --- docker-compose --------------------------------------------------------------------------------------------------
 # Placeholders for the variables compose requires from .env; they are never used to run anything.
 compose_env=(MINIO_ROOT_USER=check-only MINIO_ROOT_PASSWORD=check-only GRAFANA_ADMIN_PASSWORD=check-only)
-if have docker-compose; then
-    check "docker-compose config -q (default services)" env "${compose_env[@]}" docker-compose -f docker-compose.yml config -q
-    check "docker-compose config -q (profiles monitoring, gpu)" \
-        env "${compose_env[@]}" COMPOSE_PROFILES=monitoring,gpu docker-compose -f docker-compose.yml config -q
-elif have docker && docker compose version >/dev/null 2>&1; then
-    check "docker compose config -q (default services)" env "${compose_env[@]}" docker compose -f docker-compose.yml config -q
-    check "docker compose config -q (profiles monitoring, gpu)" \
-        env "${compose_env[@]}" COMPOSE_PROFILES=monitoring,gpu docker compose -f docker-compose.yml config -q
+# Compose v2 (`docker compose`, what the setup needs: BuildKit builds) where installed; else v1's docker-compose, which
+# parses the same file but is not what runs it (said in the check's name).
+if have docker && docker compose version >/dev/null 2>&1; then
+    compose=(docker compose)
+    compose_name="docker compose ($(docker compose version --short 2>/dev/null || echo v2))"
+elif have docker-compose; then
+    compose=(docker-compose)
+    compose_name="docker-compose $(docker-compose version --short 2>/dev/null) (v1: Compose v2 not installed)"
 else
-    skip "docker-compose config (docker-compose missing: apt-get install -y docker-compose)"
+    compose=()
+fi
+if [ ${#compose[@]} -gt 0 ]; then
+    check "$compose_name config -q (default services)" \
+        env "${compose_env[@]}" "${compose[@]}" -f docker-compose.yml config -q
+    check "$compose_name config -q (profiles monitoring, gpu)" \
+        env "${compose_env[@]}" COMPOSE_PROFILES=monitoring,gpu "${compose[@]}" -f docker-compose.yml config -q
+else
+    skip "compose config (neither Compose v2 nor docker-compose installed)"
 fi
 
 # --- Kubernetes ------------------------------------------------------------------------------------------------------
@@ -97,11 +106,12 @@ else
 fi
 
 # --- scripts and examples --------------------------------------------------------------------------------------------
-for script in deploy/check.sh deploy/monitoring/render-dashboard.sh docs/examples/console/*.sh; do
+for script in deploy/check.sh deploy/monitoring/render-dashboard.sh docs/examples/console/*.sh \
+        src/test/resources/deploy/console-shims/*.sh; do
     [ -f "$script" ] && check "bash -n $script" bash -n "$script"
 done
 if have python3; then
-    for py in deploy/monitoring/*.py docs/examples/python/*.py; do
+    for py in deploy/monitoring/*.py docs/examples/python/*.py src/test/resources/deploy/console-shims/*.py; do
         [ -f "$py" ] && check "python3 compiles $py" python3 -c 'import ast, sys; ast.parse(open(sys.argv[1]).read(), sys.argv[1])' "$py"
     done
 else

@@ -203,7 +203,9 @@ def render(args):
         decimals = defaults.get("decimals")
         series = []
         for target in p.get("targets", []):
-            expr = target["expr"].replace("$__rate_interval", rate_interval)
+            # The cluster and namespace variables at "All" (Grafana's allValue), as in a setup without those labels.
+            expr = (target["expr"].replace("$__rate_interval", rate_interval)
+                    .replace("$cluster", ".*").replace("$namespace", ".*"))
             for result in query_range(args.prometheus, expr, args.start, args.end, args.step):
                 points = [(float(t), float(v)) for t, v in result["values"] if v not in ("NaN", "+Inf", "-Inf")]
                 if points:

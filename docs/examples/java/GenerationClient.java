@@ -61,11 +61,13 @@ public class GenerationClient {
         c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         // Terminal events are written in Kafka transactions: read only committed ones.
         c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        // [snippet:java-producer]
         Properties p = new Properties();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, o.get("--bootstrap-servers"));
         p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
         p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
         p.put(ProducerConfig.ACKS_CONFIG, "all");
+        // [end]
 
         Duration timeout = Duration.ofSeconds(Long.parseLong(o.get("--timeout")));
         try (KafkaConsumer<String, String> events = new KafkaConsumer<>(c);
@@ -77,8 +79,10 @@ public class GenerationClient {
             events.seekToEnd(partitions);
             partitions.forEach(events::position);
 
+            // [snippet:java-send]
             // Key = requestId: every delivery of one id lands on one partition, so one worker sees them all.
             producer.send(new ProducerRecord<>(o.get("--requests-topic"), id, request)).get();
+            // [end]
             System.err.println("sent " + id + " to " + o.get("--requests-topic") + "; waiting for its event");
 
             long deadline = System.nanoTime() + timeout.toNanos();
@@ -92,12 +96,15 @@ public class GenerationClient {
                     String ceType = type == null ? "" : new String(type.value(), StandardCharsets.UTF_8);
                     if (ceType.equals(TYPE + "started") || ceType.equals(TYPE + "progress")) {
                         System.err.println(ceType + " for " + id + ": " + r.value());
+                        // [snippet:java-cancel]
                         if (cancelAfterStarted && ceType.equals(TYPE + "started")) {
-                            // A cancel is a record on the control topic, keyed by the request id; every worker reads it.
-                            String cancel = "{\"schemaVersion\":1,\"action\":\"cancel\",\"requestId\":\"" + id + "\"}";
+                            // A cancel: a record on the control topic, keyed by the request id; every worker reads it.
+                            String cancel = "{\"schemaVersion\":1,\"action\":\"cancel\",\"requestId\":\"" + id
+                                    + "\"}";
                             producer.send(new ProducerRecord<>(o.get("--control-topic"), id, cancel)).get();
                             System.err.println("sent a cancel of " + id + " to " + o.get("--control-topic"));
                         }
+                        // [end]
                         continue;
                     }
                     System.err.println(ceType + " for " + id);

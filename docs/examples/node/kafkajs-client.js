@@ -34,6 +34,21 @@ function parseArgs(argv) {
   return options;
 }
 
+// [snippet:kafkajs-send]
+// Key = requestId: every delivery of one id lands on one partition, so one worker sees them all. The default
+// partitioner of kafkajs 2 hashes keys like the Java client (murmur2), so mixed producers agree on the partition.
+// CommonJS has no top-level await: call it from an async function (main below).
+async function sendRequest(kafka, topic, requestId, value) {
+  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+  await producer.connect();
+  try {
+    await producer.send({ topic, acks: -1, messages: [{ key: requestId, value }] });
+  } finally {
+    await producer.disconnect();
+  }
+}
+// [end]
+
 async function main() {
   const o = parseArgs(process.argv);
   const request = { schemaVersion: 1, requestId: o.requestId, label: o.label, count: o.count,
@@ -70,12 +85,7 @@ async function main() {
   });
   ends.forEach(({ partition, offset }) => consumer.seek({ topic: o.eventsTopic, partition, offset }));
 
-  // Key = requestId: every delivery of one id lands on one partition, so one worker sees them all. The default
-  // partitioner of kafkajs 2 hashes keys like the Java client (murmur2), so mixed producers agree on the partition.
-  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
-  await producer.connect();
-  await producer.send({ topic: o.requestsTopic, acks: -1, messages: [{ key: o.requestId, value }] });
-  await producer.disconnect();
+  await sendRequest(kafka, o.requestsTopic, o.requestId, value);
   console.error(`sent ${o.requestId} to ${o.requestsTopic}; waiting for its event on ${o.eventsTopic}`);
 
   const answer = await result;

@@ -61,8 +61,9 @@ def main():
 
     # murmur2_random: the Java client's partitioner (librdkafka's default hashes keys differently), so that this
     # producer and Java or kafka-python producers put the same requestId on the same partition.
+    # [snippet:confluent-send]
     producer = Producer({"bootstrap.servers": args.bootstrap_servers, "acks": "all", "partitioner": "murmur2_random"})
-    delivered = []
+    delivered = []  # the delivery report's error: None when the broker acknowledged the record
     producer.produce(args.requests_topic, key=request_id.encode("utf-8"), value=json.dumps(request).encode("utf-8"),
                      on_delivery=lambda err, msg: delivered.append(err))
     producer.flush(30)
@@ -70,6 +71,7 @@ def main():
         print("could not send %s: %s" % (request_id, delivered[0] if delivered else "no delivery report"),
               file=sys.stderr)
         return 1
+    # [end]
     print("sent %s to %s; waiting for its event on %s" % (request_id, args.requests_topic, args.events_topic),
           file=sys.stderr)
 

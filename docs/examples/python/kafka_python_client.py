@@ -75,11 +75,13 @@ def main():
     for tp in assigned:
         consumer.position(tp)  # resolve the end offsets now
 
+    # [snippet:kafka-python-send]
     # Key = requestId: every delivery of one id lands on one partition, so one worker sees them all.
     producer = KafkaProducer(bootstrap_servers=args.bootstrap_servers, acks="all",
                              key_serializer=str.encode,
                              value_serializer=lambda v: json.dumps(v).encode("utf-8"))
     producer.send(args.requests_topic, key=request_id, value=request).get(timeout=30)
+    # [end]
     print("sent %s to %s; waiting for its event on %s" % (request_id, args.requests_topic, args.events_topic),
           file=sys.stderr)
 
@@ -93,6 +95,7 @@ def main():
                     event = json.loads(record.value.decode("utf-8"))
                     print("%s %s (ce_id %s)" % (headers.get("ce_type"), event["status"], headers.get("ce_id")),
                           file=sys.stderr)
+                    # [snippet:kafka-python-follow]
                     if event["status"] == "STARTED":
                         print("  queued %d ms, batch of %d image(s)" % (event["queuedMs"], event["batch"]["images"]),
                               file=sys.stderr)
@@ -106,6 +109,7 @@ def main():
                         print("  step %d of %d, about %.1f s left" % (event["step"], event["steps"],
                                                                      event["etaMs"] / 1000.0), file=sys.stderr)
                         continue
+                    # [end]
                     print(json.dumps(event, indent=2))
                     return {"COMPLETED": 0, "CANCELED": 4}.get(event["status"], 3)
     finally:

@@ -3,6 +3,9 @@ package org.diffusionworker.model;
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.pytorch.jni.JniUtils;
+import ai.djl.pytorch.jni.LibUtils;
+import com.sun.jna.Library;
+import com.sun.jna.Native;
 
 /**
  * The few process-wide DJL settings the project depends on, applied before the engine starts.
@@ -47,11 +50,59 @@ public final class DjlRuntime {
         } catch (RuntimeException e) {
             throw new IllegalArgumentException("unknown device '" + name + "' (use cpu, gpu, gpu:N or auto)", e);
         }
-        if (device.isGpu() && device.getDeviceId() >= engine().getGpuCount()) {
-            throw new IllegalArgumentException("device '" + name + "' is not available: the engine sees "
-                    + engine().getGpuCount() + " GPU(s)");
+        // DJL parses a bare "gpu" (what the GPU image and overlays set) as device id -1, "the current one": it needs a
+        // GPU as much as gpu:0 does.
+        if (device.isGpu() && Math.max(device.getDeviceId(), 0) >= engine().getGpuCount()) {
+            int count = engine().getGpuCount();
+            throw new IllegalArgumentException("device '" + name + "' is not available: DJL counts " + count
+                    + " GPU(s)" + (count == 0 ? ": " + whyNoGpu() : ""));
         }
         return device;
+    }
+
+    /** The two CUDA runtime calls that tell a missing library from a missing device; neither needs a GPU. */
+    interface CudaRuntime extends Library {
+        int cudaRuntimeGetVersion(int[] version);
+
+        int cudaGetDeviceCount(int[] count);
+
+        String cudaGetErrorString(int error);
+    }
+
+    /**
+     * Why DJL sees no GPU, in the terms of a deployment: DJL counts GPUs through CUDA's runtime library, opened by
+     * name as JNA does it ("cudart"), and logs nothing when that fails. So: is the library found, and if it is, what
+     * does CUDA answer? The Dockerfile.gpu build checks for "libcudart loads (CUDA runtime 12.8)".
+     */
+    static String whyNoGpu() {
+        String libtorch = "; libtorch from " + libtorchPath() + " (PYTORCH_LIBRARY_PATH="
+                + System.getenv("PYTORCH_LIBRARY_PATH") + ", PYTORCH_FLAVOR=" + System.getenv("PYTORCH_FLAVOR") + ")";
+        CudaRuntime cuda;
+        try {
+            cuda = Native.load("cudart", CudaRuntime.class);
+        } catch (UnsatisfiedLinkError e) {
+            return "libcudart.so.12 not found on the library path (ldconfig -p, LD_LIBRARY_PATH="
+                    + System.getenv("LD_LIBRARY_PATH") + "): the CUDA runtime is missing or not registered with the"
+                    + " dynamic linker (" + e.getMessage().lines().findFirst().orElse("") + ")" + libtorch;
+        }
+        int[] version = new int[1];
+        int[] count = new int[1];
+        String runtime = cuda.cudaRuntimeGetVersion(version) == 0
+                ? (version[0] / 1000) + "." + (version[0] % 1000) / 10 : "of unknown version";
+        int status = cuda.cudaGetDeviceCount(count);
+        String answer = status == 0 ? count[0] + " device(s)" : cuda.cudaGetErrorString(status) + " (" + status + ")";
+        return "libcudart loads (CUDA runtime " + runtime + "), but cudaGetDeviceCount answers " + answer
+                + ": no GPU or NVIDIA driver is visible to this process (docker run --gpus, an nvidia.com/gpu limit,"
+                + " NVIDIA_VISIBLE_DEVICES=" + System.getenv("NVIDIA_VISIBLE_DEVICES") + ", CUDA_VISIBLE_DEVICES="
+                + System.getenv("CUDA_VISIBLE_DEVICES") + ")" + libtorch;
+    }
+
+    private static String libtorchPath() {
+        try {
+            return LibUtils.getLibtorchPath();
+        } catch (RuntimeException e) {
+            return "an unknown folder";
+        }
     }
 
     /**

@@ -53,8 +53,15 @@ final class DeployFiles {
             "PYTORCH_LIBRARY_PATH", "ai/djl/pytorch/jni/LibUtils.class",
             "PYTORCH_VERSION", "ai/djl/pytorch/jni/LibUtils.class",
             "PYTORCH_FLAVOR", "ai/djl/pytorch/jni/LibUtils.class");
-    /** Read by the JVM itself (JAVA_TOOL_OPTIONS) or the base image's shell (JAVA_HOME, PATH). */
-    static final Set<String> PLATFORM_VARIABLES = Set.of("JAVA_TOOL_OPTIONS", "JAVA_HOME", "PATH");
+    /**
+     * Read by the JVM itself (JAVA_TOOL_OPTIONS), the base image's shell (JAVA_HOME, PATH) or the OpenMP runtime
+     * inside libtorch (OMP_NUM_THREADS, the size of its thread pool).
+     */
+    static final Set<String> PLATFORM_VARIABLES = Set.of("JAVA_TOOL_OPTIONS", "JAVA_HOME", "PATH", "OMP_NUM_THREADS");
+    /** Set only to be referenced as $(NAME) by the container's other variables (Kubernetes expands those). */
+    static final Set<String> KUBERNETES_REFERENCED_VARIABLES = Set.of("WORKER_CPUS");
+    /** The environment prefix of the request channel's attributes (mp.messaging.incoming.generation-requests.*). */
+    static final String REQUEST_CHANNEL_PREFIX = "MP_MESSAGING_INCOMING_GENERATION_REQUESTS_";
 
     private DeployFiles() {}
 
@@ -234,11 +241,84 @@ final class DeployFiles {
             return kafkaClientSettings().contains(setting) ? Optional.of("Kafka client setting " + setting)
                     : Optional.empty();
         }
+        if (variable.startsWith(REQUEST_CHANNEL_PREFIX)) {
+            String attribute = variable.substring(REQUEST_CHANNEL_PREFIX.length());
+            Optional<String> connector = incomingConnectorAttributes().stream()
+                    .filter(a -> environmentName(a).equals(attribute)).findFirst();
+            if (connector.isPresent()) {
+                return Optional.of("Kafka connector attribute " + connector.get() + " of the request channel");
+            }
+        }
+        if (KUBERNETES_REFERENCED_VARIABLES.contains(variable)) {
+            return Optional.of("referenced by the container's other variables");
+        }
         if (RUNTIME_VARIABLES.containsKey(variable)) {
             return readers(variable, RUNTIME_VARIABLES.get(variable)) ? Optional.of("read by DJL")
                     : Optional.empty();
         }
         return PLATFORM_VARIABLES.contains(variable) ? Optional.of("read by the JVM or the shell") : Optional.empty();
+    }
+
+    /**
+     * The attributes SmallRye's Kafka connector accepts on an incoming channel, from its own
+     * {@code @ConnectorAttribute} declarations (health-*, commit-strategy, ...; Kafka client settings are separate).
+     */
+    static Set<String> incomingConnectorAttributes() {
+        Set<String> names = new TreeSet<>();
+        for (io.smallrye.reactive.messaging.annotations.ConnectorAttribute a
+                : io.smallrye.reactive.messaging.kafka.KafkaConnector.class.getAnnotationsByType(
+                        io.smallrye.reactive.messaging.annotations.ConnectorAttribute.class)) {
+            if (a.direction() != io.smallrye.reactive.messaging.annotations.ConnectorAttribute.Direction.OUTGOING) {
+                names.add(a.name());
+            }
+        }
+        return names;
+    }
+
+    /**
+     * The regions of a file between a {@code [snippet:NAME]} and an {@code [end]} comment line ({@code //} or
+     * {@code #}), by name, with their common indentation removed.
+     */
+    static Map<String, String> snippets(Path file) {
+        Map<String, String> regions = new LinkedHashMap<>();
+        Pattern start = Pattern.compile("^\\s*(?://|#) \\[snippet:([a-z0-9-]+)]\\s*$");
+        Pattern end = Pattern.compile("^\\s*(?://|#) \\[end]\\s*$");
+        String name = null;
+        List<String> lines = new ArrayList<>();
+        for (String line : read(file).split("\n", -1)) {
+            Matcher m = start.matcher(line);
+            if (m.matches()) {
+                name = m.group(1);
+                lines = new ArrayList<>();
+            } else if (name != null && end.matcher(line).matches()) {
+                regions.put(name, dedent(lines));
+                name = null;
+            } else if (name != null) {
+                lines.add(line);
+            }
+        }
+        return regions;
+    }
+
+    /** Lines joined with their common leading spaces removed and trailing spaces dropped. */
+    static String dedent(List<String> lines) {
+        int indent = lines.stream().filter(l -> !l.isBlank()).mapToInt(l -> l.length() - l.stripLeading().length())
+                .min().orElse(0);
+        List<String> out = new ArrayList<>();
+        for (String l : lines) {
+            out.add(l.isBlank() ? "" : l.substring(indent).stripTrailing());
+        }
+        return String.join("\n", out).strip();
+    }
+
+    /** The fenced code blocks of a Markdown file: language and text. */
+    static List<Map.Entry<String, String>> codeBlocks(Path markdown) {
+        List<Map.Entry<String, String>> blocks = new ArrayList<>();
+        Matcher m = Pattern.compile("(?ms)^```([a-z]*)\\n(.*?)^```\\s*$").matcher(read(markdown));
+        while (m.find()) {
+            blocks.add(Map.entry(m.group(1), dedent(List.of(m.group(2).split("\n", -1)))));
+        }
+        return blocks;
     }
 
     /** Whether the compiled class on the class path contains the string (a constant it reads). */
@@ -403,6 +483,22 @@ final class DeployFiles {
     static Set<String> kafkaExporterMetrics() {
         Set<String> names = new LinkedHashSet<>();
         try (InputStream in = DeployFiles.class.getResourceAsStream("/deploy/kafka-exporter-metrics.txt")) {
+            for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
+                String l = line.strip();
+                if (!l.isEmpty() && !l.startsWith("#")) {
+                    names.add(l);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return names;
+    }
+
+    /** Metric names kube-state-metrics documents, of those the alerts use (deploy/kube-state-metrics-metrics.txt). */
+    static Set<String> kubeStateMetrics() {
+        Set<String> names = new LinkedHashSet<>();
+        try (InputStream in = DeployFiles.class.getResourceAsStream("/deploy/kube-state-metrics-metrics.txt")) {
             for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
                 String l = line.strip();
                 if (!l.isEmpty() && !l.startsWith("#")) {

@@ -109,7 +109,8 @@ class DeployedWorkerTest {
                 exposed.add(line.split("[{ ]", 2)[0]);
             }
         }
-        Set<String> exporter = DeployFiles.kafkaExporterMetrics();
+        Set<String> exporter = new java.util.HashSet<>(DeployFiles.kafkaExporterMetrics());
+        exporter.addAll(DeployFiles.kubeStateMetrics());
         List<String> missing = new ArrayList<>();
         Set<String> checked = new TreeSet<>();
         DeployFiles.allQueries().forEach((where, expr) -> {
@@ -189,6 +190,32 @@ class DeployedWorkerTest {
         assertCompleted(id, runExample(List.of("node", nodeDir.resolve("kafkajs-client.js").toString(),
                 "--bootstrap-servers", bootstrapServers, "--request-id", id, "--label", "bag", "--count", "2",
                 "--steps", "3", "--timeout", "90"), Map.of("KAFKAJS_NO_PARTITIONER_WARNING", "1")));
+    }
+
+    @Test
+    void consoleScriptStopsAtTheAnswerAndSaysHowItEnded() throws Exception {
+        String python = pythonWith("kafka").orElse(null);
+        assumeTrue(python != null, "no python3 with kafka-python (Debian: apt-get install -y python3-kafka): the"
+                + " stand-ins for kafka-console-producer/-consumer cannot run; docs/examples/console/send-request.sh"
+                + " not run");
+        Path shims = DeployFiles.ROOT.resolve("src/test/resources/deploy/console-shims");
+        String timeout = "90";
+        for (String label : List.of("bag", "unicorn")) {
+            String id = "console-" + label + "-" + UUID.randomUUID().toString().substring(0, 8);
+            long start = System.nanoTime();
+            Run run = runExample(List.of("bash", EXAMPLES.resolve("console/send-request.sh").toString(),
+                    bootstrapServers, label, "2"), Map.of("KAFKA_BIN", shims.toString(), "REQUEST_ID", id,
+                    "TIMEOUT_S", timeout));
+            Duration took = Duration.ofNanos(System.nanoTime() - start);
+            String output = "stdout:\n" + run.stdout() + "\nstderr:\n" + run.stderr();
+            // COMPLETED exits 0, FAILED (unknown label) exits 3; the answer line is printed either way.
+            assertEquals(label.equals("bag") ? 0 : 3, run.exitCode(), label + "\n" + output);
+            assertTrue(run.stdout().contains("| " + id + " | {") && run.stdout().contains(
+                    label.equals("bag") ? "\"status\":\"COMPLETED\"" : "\"status\":\"FAILED\""), output);
+            assertTrue(run.stdout().contains("ce_type:org.diffusionworker.generation."), "headers printed: " + output);
+            // The consumer's own timeout (90 s without a record) never came: the script stopped it at the answer.
+            assertTrue(took.toSeconds() < Long.parseLong(timeout) - 20, "took " + took + "\n" + output);
+        }
     }
 
     @Test

@@ -46,6 +46,10 @@ class DeploymentManifestsTest {
     private static final String CONTROL = APP.getProperty("diffusionworker.kafka.control-topic");
     private static final Set<String> PROBE_PATHS = Set.of("/q/health/started", "/q/health/ready", "/q/health/live");
     private static final Path K8S = DeployFiles.K8S;
+    /** Before the warm-up starts: the JVM, Quarkus, DJL's natives and the model (about a minute on a busy node). */
+    private static final Duration JVM_START_AND_MODEL_LOAD = Duration.ofMinutes(1);
+    private static final String READINESS_WITHOUT_ASSIGNMENT =
+            "MP_MESSAGING_INCOMING_GENERATION_REQUESTS_HEALTH_TOPIC_VERIFICATION_READINESS_DISABLED";
 
     private static Map<String, Object> baseDeployment() {
         return DeployFiles.yamlFile(K8S.resolve("base/deployment.yaml"));
@@ -119,8 +123,9 @@ class DeploymentManifestsTest {
         Duration warmUp = DeployFiles.duration(overlayEnvironment(null).getOrDefault(
                 "DIFFUSIONWORKER_WORKER_WARM_UP_TIMEOUT",
                 DeployFiles.workerConfigKeys().get("diffusionworker.worker.warm-up-timeout")));
-        assertTrue(startupSeconds >= warmUp.toSeconds(), "startup probe allows " + startupSeconds
-                + " s, the warm-up may take " + warmUp);
+        assertTrue(startupSeconds >= warmUp.plus(JVM_START_AND_MODEL_LOAD).toSeconds(), "startup probe allows "
+                + startupSeconds + " s; JVM start and model load (" + JVM_START_AND_MODEL_LOAD + ") and the warm-up ("
+                + warmUp + ") may take longer");
         assertEquals(List.of("serve"), list(c.get("args")), "the container runs `serve`");
 
         Map<String, Object> service = DeployFiles.yamlFile(K8S.resolve("base/service.yaml"));
@@ -162,14 +167,23 @@ class DeploymentManifestsTest {
                 + " or library reads");
 
         // The system properties passed in JAVA_TOOL_OPTIONS must be DJL's.
-        for (String overlay : List.of("cpu", "gpu")) {
-            String options = overlayEnvironment(overlay).getOrDefault("JAVA_TOOL_OPTIONS", "");
+        List<String> javaToolOptions = new ArrayList<>();
+        list(container(baseDeployment()).get("env")).stream().filter(e -> "JAVA_TOOL_OPTIONS".equals(text(e, "name")))
+                .forEach(e -> javaToolOptions.add(text(e, "value")));
+        for (String service : List.of("worker", "worker-gpu")) {
+            javaToolOptions.add(text(compose, "services", service, "environment", "JAVA_TOOL_OPTIONS"));
+        }
+        assertEquals(3, javaToolOptions.stream().filter(o -> o != null && o.contains("num_threads")).count(),
+                "JAVA_TOOL_OPTIONS sets libtorch's threads in k8s and both compose workers: " + javaToolOptions);
+        for (String options : javaToolOptions) {
             Matcher m = Pattern.compile("-D([^=\\s]+)=").matcher(options);
             while (m.find()) {
                 assertTrue(DeployFiles.readers(m.group(1), "ai/djl/pytorch/engine/PtEngine.class"),
                         m.group(1) + " is not read by DJL's PyTorch engine");
             }
         }
+        assertTrue(DeployFiles.meaningOf(READINESS_WITHOUT_ASSIGNMENT).isPresent(), "a connector attribute");
+        assertTrue(DeployFiles.meaningOf("MP_MESSAGING_INCOMING_GENERATION_REQUESTS_NO_SUCH_ATTRIBUTE").isEmpty());
     }
 
     @Test
@@ -252,7 +266,8 @@ class DeploymentManifestsTest {
         for (String dockerfile : List.of("deploy/Dockerfile", "deploy/Dockerfile.gpu")) {
             Set<String> stages = new TreeSet<>();
             for (String line : DeployFiles.read(DeployFiles.ROOT.resolve(dockerfile)).split("\n")) {
-                Matcher m = Pattern.compile("^FROM\\s+(\\S+)(?:\\s+AS\\s+(\\S+))?", Pattern.CASE_INSENSITIVE).matcher(line);
+                Matcher m = Pattern.compile("^FROM\\s+(?:--platform=\\S+\\s+)?(\\S+)(?:\\s+AS\\s+(\\S+))?",
+                        Pattern.CASE_INSENSITIVE).matcher(line);
                 if (m.find()) {
                     if (!stages.contains(m.group(1)) && !pinned(m.group(1))) {
                         unpinned.add(dockerfile + ": " + m.group(1));
@@ -396,7 +411,8 @@ class DeploymentManifestsTest {
 
     @Test
     void metricsNotFromTheWorkerAreKafkaExportersOrPrometheusOwn() {
-        Set<String> exporter = DeployFiles.kafkaExporterMetrics();
+        Set<String> exporter = new java.util.HashSet<>(DeployFiles.kafkaExporterMetrics());
+        exporter.addAll(DeployFiles.kubeStateMetrics());
         List<String> unknown = new ArrayList<>();
         DeployFiles.allQueries().forEach((where, expr) -> {
             Set<String> names = DeployFiles.metricNames(expr);
@@ -409,7 +425,8 @@ class DeploymentManifestsTest {
                 }
             }
         });
-        assertEquals(List.of(), unknown, "metric names that neither the worker, kafka-exporter nor Prometheus make");
+        assertEquals(List.of(), unknown,
+                "metric names that neither the worker, kafka-exporter, kube-state-metrics nor Prometheus make");
     }
 
     @Test
@@ -477,7 +494,7 @@ class DeploymentManifestsTest {
             List<Map<String, Object>> objects = rendered.get(k);
             Map<String, Object> deployment = theWorkers(objects, "Deployment");
             Map<String, Object> c = container(deployment);
-            Map<String, Object> configMap = onlyOfKind(objects, "ConfigMap");
+            Map<String, Object> configMap = workerConfig(objects);
             Map<String, String> env = new LinkedHashMap<>();
             map(configMap.get("data")).forEach((key, value) -> env.put(key, String.valueOf(value)));
             assertTrue(list(at(c, "envFrom")).stream().anyMatch(e -> text(configMap, "metadata", "name")
@@ -511,16 +528,18 @@ class DeploymentManifestsTest {
         assertEquals("1", text(gpuContainer, "resources", "limits", "nvidia.com/gpu"));
         assertTrue(list(at(gpu, "spec", "template", "spec", "tolerations")).stream()
                 .anyMatch(t -> "nvidia.com/gpu".equals(text(t, "key"))), "GPU toleration");
-        assertNotNull(at(gpu, "spec", "template", "spec", "nodeSelector"), "GPU node selector");
-        Map<String, Object> gpuConfig = map(onlyOfKind(rendered.get("k8s/overlays/gpu"), "ConfigMap").get("data"));
+        // The nvidia.com/gpu limit places the pod; a label only GPU Feature Discovery sets would leave it Pending.
+        assertEquals(Map.of("kubernetes.io/arch", "amd64"), at(gpu, "spec", "template", "spec", "nodeSelector"),
+                "GPU node selector: the architecture only");
+        Map<String, Object> gpuConfig = map(workerConfig(rendered.get("k8s/overlays/gpu")).get("data"));
         assertEquals("gpu", gpuConfig.get("DIFFUSIONWORKER_MODEL_DEVICE"));
         assertEquals("1", String.valueOf(gpuConfig.get("DIFFUSIONWORKER_WORKER_REPLICAS")), "one model replica per GPU");
         assertTrue(text(gpuContainer, "image").endsWith("-cu128"), "the GPU image: " + text(gpuContainer, "image"));
-        Map<String, Object> cpuConfig = map(onlyOfKind(rendered.get("k8s/overlays/cpu"), "ConfigMap").get("data"));
+        Map<String, Object> cpuConfig = map(workerConfig(rendered.get("k8s/overlays/cpu")).get("data"));
         assertEquals("cpu", cpuConfig.get("DIFFUSIONWORKER_MODEL_DEVICE"));
         // Monitoring brings the trace backend, and the workers export to its Service.
         for (String k : List.of("k8s/overlays/cpu", "k8s/overlays/gpu")) {
-            Map<String, Object> config = map(onlyOfKind(rendered.get(k), "ConfigMap").get("data"));
+            Map<String, Object> config = map(workerConfig(rendered.get(k)).get("data"));
             assertEquals("otlp", config.get("DIFFUSIONWORKER_TRACING_EXPORTER"), k);
             URI endpoint = URI.create(String.valueOf(config.get("QUARKUS_OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")));
             assertTrue(ofKind(rendered.get(k), "Service").stream().anyMatch(s -> endpoint.getHost().equals(
@@ -532,6 +551,28 @@ class DeploymentManifestsTest {
         assertEquals(4, ofKind(strimzi, "KafkaTopic").size());
         assertEquals(2, ofKind(strimzi, "KafkaUser").size());
         strimzi.forEach(o -> assertEquals("my-cluster", text(o, "metadata", "labels", "strimzi.io/cluster")));
+    }
+
+    /** The worker's generated ConfigMap (the dashboard's ConfigMap may sit beside it). */
+    private static Map<String, Object> workerConfig(List<Map<String, Object>> objects) {
+        List<Map<String, Object>> found = ofKind(objects, "ConfigMap").stream()
+                .filter(c -> text(c, "metadata", "name").startsWith("diffusion-worker-config")).toList();
+        assertEquals(1, found.size(), "one worker ConfigMap");
+        return found.get(0);
+    }
+
+    /** The rendered overlays (kubectl kustomize), or a skipped test where kubectl is missing. */
+    private static Map<String, List<Map<String, Object>>> renderOverlays() {
+        assumeTrue(DeployFiles.installed("kubectl"), "kubectl is not installed: rendered overlays not checked");
+        Map<String, List<Map<String, Object>>> rendered = new LinkedHashMap<>();
+        for (String k : List.of("k8s/overlays/cpu", "k8s/overlays/gpu", "src/test/resources/deploy/kustomize/cpu-secured",
+                "src/test/resources/deploy/kustomize/cpu-hpa")) {
+            DeployFiles.Result r = DeployFiles.run(DeployFiles.ROOT, List.of("kubectl", "kustomize", k));
+            assertNotNull(r);
+            assertEquals(0, r.exitCode(), "kubectl kustomize " + k + "\n" + r.output());
+            rendered.put(k, DeployFiles.yamlDocuments(r.output()));
+        }
+        return rendered;
     }
 
     /** The one object of {@code kind} that belongs to the worker (the monitoring component adds a Jaeger beside it). */
@@ -559,5 +600,270 @@ class DeploymentManifestsTest {
         Map<String, Object> jaegerDeployment = DeployFiles.yamlDocuments(DeployFiles.read(
                 K8S.resolve("components/monitoring/jaeger.yaml"))).get(0);
         assertTrue(pinned(text(container(jaegerDeployment), "image")));
+    }
+
+    // --- issue 27: what a platform team checks -------------------------------------------------------------------
+
+    @Test
+    void rolloutsDoNotWaitForAPartition() {
+        // A surge pod at the partition count gets no partition: it must become ready anyway, or not surge at all.
+        Map<String, List<Map<String, Object>>> rendered = renderOverlays();
+        rendered.forEach((k, objects) -> {
+            Map<String, Object> deployment = theWorkers(objects, "Deployment");
+            int surge = Integer.parseInt(text(deployment, "spec", "strategy", "rollingUpdate", "maxSurge"));
+            String decoupled = String.valueOf(map(workerConfig(objects).get("data")).get(READINESS_WITHOUT_ASSIGNMENT));
+            assertTrue(surge == 0 || "true".equals(decoupled), k + ": maxSurge " + surge
+                    + " with readiness waiting for a partition stalls at the partition count");
+            assertEquals("1", text(onlyOfKind(objects, "PodDisruptionBudget"), "spec", "maxUnavailable"), k);
+        });
+        Map<String, Object> gpu = theWorkers(rendered.get("k8s/overlays/gpu"), "Deployment");
+        assertEquals("0", text(gpu, "spec", "strategy", "rollingUpdate", "maxSurge"), "a surge pod needs a spare GPU");
+        assertEquals("1", text(container(gpu), "resources", "limits", "nvidia.com/gpu"));
+        Map<String, Object> compose = DeployFiles.yamlFile(DeployFiles.COMPOSE);
+        for (String service : List.of("worker", "worker-gpu")) {
+            assertEquals("true", text(compose, "services", service, "environment", READINESS_WITHOUT_ASSIGNMENT),
+                    service);
+        }
+        // The application's own default still waits for an assignment (the local run and the tests keep it).
+        assertEquals("true", APP.getProperty(
+                "mp.messaging.incoming.generation-requests.health-topic-verification-enabled"));
+    }
+
+    @Test
+    void gpuOverlayScalesOnItsOwnFigures() {
+        Map<String, List<Map<String, Object>>> rendered = renderOverlays();
+        Map<String, Object> cpu = onlyOfKind(rendered.get("k8s/overlays/cpu"), "ScaledObject");
+        Map<String, Object> gpu = onlyOfKind(rendered.get("k8s/overlays/gpu"), "ScaledObject");
+        int cpuThreshold = Integer.parseInt(text(kafkaTrigger(cpu), "metadata", "lagThreshold"));
+        int gpuThreshold = Integer.parseInt(text(kafkaTrigger(gpu), "metadata", "lagThreshold"));
+        assertTrue(gpuThreshold > cpuThreshold, "a GPU worker drains faster: " + gpuThreshold + " vs " + cpuThreshold);
+        assertEquals("1", text(cpu, "spec", "minReplicaCount"), "CPU: never to zero");
+        assertEquals("0", text(gpu, "spec", "minReplicaCount"), "GPU: scales to zero when idle");
+        String readme = DeployFiles.read(K8S.resolve("README.md"));
+        assertTrue(readme.contains("lagThreshold: \"" + gpuThreshold + "\"") || readme.contains("**" + gpuThreshold
+                + "**"), "k8s/README.md derives the GPU threshold " + gpuThreshold);
+    }
+
+    @Test
+    void imagesAreLinuxAmd64Everywhere() {
+        for (String dockerfile : List.of("deploy/Dockerfile", "deploy/Dockerfile.gpu")) {
+            List<String> froms = DeployFiles.read(DeployFiles.ROOT.resolve(dockerfile)).lines()
+                    .filter(l -> l.startsWith("FROM ")).toList();
+            assertTrue(froms.get(froms.size() - 1).startsWith("FROM --platform=linux/amd64 "),
+                    dockerfile + ": the runtime stage is linux/amd64: " + froms);
+            froms.forEach(f -> assertTrue(f.startsWith("FROM --platform="), dockerfile + ": " + f));
+        }
+        Map<String, Object> compose = DeployFiles.yamlFile(DeployFiles.COMPOSE);
+        for (String service : List.of("worker", "worker-gpu")) {
+            assertEquals("linux/amd64", text(compose, "services", service, "platform"), service);
+        }
+        assertEquals(Map.of("kubernetes.io/arch", "amd64"),
+                at(baseDeployment(), "spec", "template", "spec", "nodeSelector"));
+        // The root .dockerignore (builders without BuildKit) keeps the same context as the CPU image's own file.
+        assertEquals(ignorePatterns("deploy/Dockerfile.dockerignore"), ignorePatterns(".dockerignore"));
+    }
+
+    private static List<String> ignorePatterns(String file) {
+        return DeployFiles.read(DeployFiles.ROOT.resolve(file)).lines().map(String::strip)
+                .filter(l -> !l.isEmpty() && !l.startsWith("#")).toList();
+    }
+
+    @Test
+    void threadsFollowTheContainersCpus() {
+        Map<String, Object> c = container(baseDeployment());
+        Map<String, Object> env = new LinkedHashMap<>();
+        list(c.get("env")).forEach(e -> env.put(text(e, "name"), e));
+        assertEquals("requests.cpu", text(env.get("WORKER_CPUS"), "valueFrom", "resourceFieldRef", "resource"));
+        assertEquals(text(c, "name"), text(env.get("WORKER_CPUS"), "valueFrom", "resourceFieldRef", "containerName"));
+        String options = text(env.get("JAVA_TOOL_OPTIONS"), "value");
+        assertTrue(options.contains("-XX:ActiveProcessorCount=$(WORKER_CPUS)")
+                && options.contains("-Dai.djl.pytorch.num_threads=$(WORKER_CPUS)"), options);
+        assertEquals("$(WORKER_CPUS)", text(env.get("OMP_NUM_THREADS"), "value"));
+        // Kubernetes expands $(VAR) only from variables defined earlier in the list.
+        List<String> order = new ArrayList<>(env.keySet());
+        assertTrue(order.indexOf("WORKER_CPUS") < order.indexOf("JAVA_TOOL_OPTIONS"), order.toString());
+
+        // Compose: a CPU limit per worker, and the same number in the JVM's and libtorch's settings.
+        Map<String, Object> compose = DeployFiles.yamlFile(DeployFiles.COMPOSE);
+        for (String service : List.of("worker", "worker-gpu")) {
+            String cpus = String.valueOf(at(compose, "services", service, "cpus")).replace("${WORKER_CPUS:-2}", "2");
+            String java = text(compose, "services", service, "environment", "JAVA_TOOL_OPTIONS")
+                    .replace("${WORKER_CPUS:-2}", "2");
+            String omp = text(compose, "services", service, "environment", "OMP_NUM_THREADS")
+                    .replace("${WORKER_CPUS:-2}", "2");
+            int n = (int) Double.parseDouble(cpus);
+            assertTrue(java.contains("-XX:ActiveProcessorCount=" + n) && java.contains("num_threads=" + n)
+                    && omp.equals(String.valueOf(n)), service + ": cpus " + cpus + ", " + java + ", OMP " + omp);
+        }
+    }
+
+    @Test
+    void alertsWaitLongerThanAStartOrADrainAndTheProbesAllowAStart() {
+        Duration warmUp = DeployFiles.duration(
+                DeployFiles.workerConfigKeys().get("diffusionworker.worker.warm-up-timeout"));
+        Duration grace = shutdownGrace(overlayEnvironment("cpu"));
+        for (Object group : list(DeployFiles.yamlFile(DeployFiles.ALERT_RULES).get("groups"))) {
+            for (Object rule : list(map(group).get("rules"))) {
+                String alert = text(rule, "alert");
+                if (alert.equals("DiffusionWorkerNotReady") || alert.equals("DiffusionWorkerDown")) {
+                    Duration wait = DeployFiles.duration(text(rule, "for"));
+                    assertTrue(wait.compareTo(warmUp.plus(JVM_START_AND_MODEL_LOAD)) > 0 && wait.compareTo(grace) > 0,
+                            alert + " for " + wait + " must exceed a start (" + warmUp + " + "
+                                    + JVM_START_AND_MODEL_LOAD + ") and a drain (" + grace + ")");
+                }
+            }
+        }
+        Map<String, Object> gpuPatch = DeployFiles.yamlFile(K8S.resolve("overlays/gpu/deployment-gpu.yaml"));
+        long gpuStartup = 5L * Long.parseLong(text(gpuPatch, "spec", "template", "spec", "containers", 0,
+                "startupProbe", "failureThreshold"));
+        assertTrue(gpuStartup >= warmUp.plus(JVM_START_AND_MODEL_LOAD).toSeconds(), "GPU startup " + gpuStartup);
+    }
+
+    @Test
+    void everyAlertHasARunbookInTheRepository() {
+        Path runbooks = DeployFiles.ROOT.resolve("docs/runbooks/diffusion-worker-alerts.md");
+        Set<String> anchors = new TreeSet<>();
+        DeployFiles.read(runbooks).lines().filter(l -> l.startsWith("## "))
+                .forEach(l -> anchors.add(l.substring(3).strip().toLowerCase(java.util.Locale.ROOT)));
+        List<String> missing = new ArrayList<>();
+        for (Object group : list(DeployFiles.yamlFile(DeployFiles.ALERT_RULES).get("groups"))) {
+            for (Object rule : list(map(group).get("rules"))) {
+                String alert = text(rule, "alert");
+                String anchor = alert.toLowerCase(java.util.Locale.ROOT);
+                String url = text(rule, "annotations", "runbook_url");
+                if (!(DeployFiles.ROOT.relativize(runbooks) + "#" + anchor).equals(url) || !anchors.contains(anchor)) {
+                    missing.add(alert + " -> " + url);
+                }
+            }
+        }
+        assertEquals(List.of(), missing, "alerts without a runbook section in " + runbooks);
+        assertTrue(anchors.size() >= 11, anchors.toString());
+    }
+
+    @Test
+    void networkPolicyLetsThroughWhatTheWorkerUsesAndNothingElse() {
+        Map<String, List<Map<String, Object>>> rendered = renderOverlays();
+        for (String k : List.of("k8s/overlays/cpu", "k8s/overlays/gpu")) {
+            List<Map<String, Object>> objects = rendered.get(k);
+            Map<String, Object> policy = onlyOfKind(objects, "NetworkPolicy");
+            Map<String, Object> pods = map(at(theWorkers(objects, "Deployment"), "spec", "template", "metadata",
+                    "labels"));
+            map(at(policy, "spec", "podSelector", "matchLabels")).forEach((key, value) ->
+                    assertEquals(value, pods.get(key), k + ": the policy selects the workers"));
+            assertEquals(List.of("Ingress", "Egress"), list(at(policy, "spec", "policyTypes")));
+            // Ingress: the metrics port only, from the monitoring namespace.
+            List<Object> ingress = list(at(policy, "spec", "ingress"));
+            assertEquals(1, ingress.size());
+            assertEquals("http", text(ingress.get(0), "ports", 0, "port"));
+            // Egress: where worker.env points (service.namespace.svc:port), DNS, the trace endpoint.
+            Map<String, Object> env = map(workerConfig(objects).get("data"));
+            Map<String, Set<String>> allowed = new LinkedHashMap<>();
+            for (Object rule : list(at(policy, "spec", "egress"))) {
+                String ns = text(rule, "to", 0, "namespaceSelector", "matchLabels", "kubernetes.io/metadata.name");
+                String pod = text(rule, "to", 0, "podSelector", "matchLabels", "app.kubernetes.io/name");
+                String target = ns != null ? "namespace " + ns : "pod " + pod;
+                for (Object port : list(map(rule).get("ports"))) {
+                    allowed.computeIfAbsent(target, x -> new TreeSet<>()).add(text(port, "port"));
+                }
+            }
+            URI kafka = URI.create("kafka://" + env.get("KAFKA_BOOTSTRAP_SERVERS"));
+            URI s3 = URI.create(String.valueOf(env.get("DIFFUSIONWORKER_STORAGE_ENDPOINT")));
+            URI otlp = URI.create(String.valueOf(env.get("QUARKUS_OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")));
+            assertTrue(allowed.getOrDefault("namespace " + kafka.getHost().split("\\.")[1], Set.of())
+                    .containsAll(Set.of(String.valueOf(kafka.getPort()), "9093")), k + " Kafka: " + allowed);
+            assertTrue(allowed.getOrDefault("namespace " + s3.getHost().split("\\.")[1], Set.of())
+                    .contains(String.valueOf(s3.getPort())), k + " S3: " + allowed);
+            assertTrue(allowed.getOrDefault("pod " + otlp.getHost(), Set.of()).contains(String.valueOf(otlp.getPort())),
+                    k + " OTLP: " + allowed);
+            assertEquals(Set.of("53"), allowed.get("namespace kube-system"), k + " DNS");
+            assertEquals(4, allowed.size(), k + ": nothing else: " + allowed);
+        }
+    }
+
+    @Test
+    void dashboardShipsAsASidecarConfigMapFromItsOneCopy() throws IOException {
+        Map<String, List<Map<String, Object>>> rendered = renderOverlays();
+        for (String k : List.of("k8s/overlays/cpu", "k8s/overlays/gpu")) {
+            List<Map<String, Object>> dashboards = ofKind(rendered.get(k), "ConfigMap").stream()
+                    .filter(c -> "1".equals(text(c, "metadata", "labels", "grafana_dashboard"))).toList();
+            assertEquals(1, dashboards.size(), k);
+            assertEquals(DeployFiles.read(DeployFiles.DASHBOARD),
+                    text(dashboards.get(0), "data", "diffusion-worker.json"), k + ": the ConfigMap holds the file as is");
+        }
+        JsonNode dashboard = new ObjectMapper().readTree(DeployFiles.DASHBOARD.toFile());
+        Set<String> variables = new TreeSet<>();
+        dashboard.path("templating").path("list").forEach(v -> variables.add(v.path("name").asText()));
+        assertEquals(Set.of("cluster", "namespace"), variables);
+        DeployFiles.dashboardQueries().forEach((where, expr) -> {
+            if (expr.contains("job=\"diffusion-worker\"")) {
+                assertTrue(expr.contains("cluster=~\"$cluster\", namespace=~\"$namespace\""), where + ": " + expr);
+            }
+        });
+    }
+
+    @Test
+    void monitoringProfileDoesNotWaitForKafkaExporter() {
+        Map<String, Object> services = map(DeployFiles.yamlFile(DeployFiles.COMPOSE).get("services"));
+        services.forEach((name, service) -> {
+            Object dependsOn = map(service).get("depends_on");
+            if (dependsOn instanceof Map<?, ?> m) {
+                assertFalse(m.containsKey("kafka-exporter"), name + " waits for kafka-exporter");
+            } else {
+                assertFalse(list(dependsOn).contains("kafka-exporter"), name + " waits for kafka-exporter");
+            }
+        });
+        assertFalse(list(at(services, "prometheus", "depends_on")).contains("kafka-exporter"));
+    }
+
+    @Test
+    void everyCodeBlockOfProducingMdIsCutFromATestedExample() {
+        // The files DeployedWorkerTest runs (the console script with stand-ins for the Kafka scripts).
+        Map<String, String> regions = new LinkedHashMap<>();
+        for (String example : List.of("console/send-request.sh", "java/GenerationClient.java",
+                "python/kafka_python_client.py", "python/confluent_kafka_client.py", "node/kafkajs-client.js")) {
+            DeployFiles.snippets(DeployFiles.ROOT.resolve("docs/examples/" + example))
+                    .forEach((name, text) -> regions.put(example + " [" + name + "]", text));
+        }
+        List<String> loose = new ArrayList<>();
+        int checked = 0;
+        for (Map.Entry<String, String> block : DeployFiles.codeBlocks(DeployFiles.ROOT.resolve("docs/producing.md"))) {
+            String lang = block.getKey();
+            boolean code = Set.of("java", "python", "js").contains(lang)
+                    || ("bash".equals(lang) && block.getValue().contains("kafka-console-"));
+            if (!code) {
+                continue; // JSON documents and command lines that run the example files
+            }
+            checked++;
+            if (!regions.containsValue(block.getValue())) {
+                loose.add(lang + ":\n" + block.getValue());
+            }
+        }
+        assertTrue(checked >= 8, "code blocks found: " + checked);
+        assertEquals(List.of(), loose, "code blocks of docs/producing.md that no tested example contains; regions: "
+                + regions.keySet());
+    }
+
+    @Test
+    void gpuImageRegistersCudaWithTheLinkerAndChecksWhatItCanWithoutAGpu() {
+        String gpu = DeployFiles.read(DeployFiles.ROOT.resolve("deploy/Dockerfile.gpu"));
+        assertEquals("/opt/libtorch", DeployFiles.dockerfileEnv(DeployFiles.ROOT.resolve("deploy/Dockerfile.gpu"))
+                .get("PYTORCH_LIBRARY_PATH"));
+        // A real folder (DJL's Files.walk does not enter a link), with the link pointing the other way.
+        assertTrue(gpu.contains("mv \"$site/torch/lib\" /opt/libtorch") && gpu.contains("test ! -L /opt/libtorch"), gpu);
+        assertFalse(Pattern.compile("ln -s .* /opt/libtorch\\s*(\\\\|&&|$)", Pattern.MULTILINE).matcher(gpu).find(),
+                "no link at PYTORCH_LIBRARY_PATH");
+        // The wheel's CUDA folders in the linker's cache, cudart under the name DJL's JNA asks for, checked.
+        for (String step : List.of("\"$site\"/nvidia/*/lib > /etc/ld.so.conf.d/", "/usr/local/lib/libcudart.so",
+                "ldconfig -p | grep -q 'libcudart\\.so\\.12 '", "ldconfig -p | grep -q 'libcudart\\.so '",
+                "ldd \"$lib\" | grep 'not found'", "2.7.1-cu128-linux-x86_64/*libdjl_torch.so", "--device gpu")) {
+            assertTrue(gpu.contains(step), "Dockerfile.gpu: " + step);
+        }
+        // The build expects the refusal that names a loaded cudart: the worker must word it so.
+        Matcher expected = Pattern.compile("grep -F '(libcudart loads \\(CUDA runtime [0-9.]+\\))'").matcher(gpu);
+        assertTrue(expected.find(), "the build greps the refusal");
+        assertTrue(DeployFiles.readers("libcudart loads (CUDA runtime ", "org/diffusionworker/model/DjlRuntime.class"),
+                "DjlRuntime words the refusal as the build expects");
+        assertTrue(DeployFiles.readers("not found on the library path (ldconfig -p, LD_LIBRARY_PATH=",
+                "org/diffusionworker/model/DjlRuntime.class"));
     }
 }
