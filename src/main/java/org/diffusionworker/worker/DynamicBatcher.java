@@ -7,7 +7,6 @@ import java.util.IdentityHashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -20,12 +19,9 @@ import java.util.function.LongSupplier;
  *
  * <p>Who is first in line: the highest {@link Priority} waiting (a request that waited
  * {@link WorkerSettings.Fairness#maxStarvation()} goes before every class), and within a class the tenants share the
- * images by weight, by start-time fair queueing (Goyal et al. 1996): a request's tag is the later of the class's
- * virtual time and its tenant's previous finish tag, its finish tag that plus its images over the tenant's weight, and
- * the class's virtual time is the tag last dispatched. So a tenant with a flood queued does not delay another's
- * request by more than about one batch, an idle tenant saves no credit, and weights divide the images. Compatible
- * requests of any class and tenant still share a batch: a batch is filled, in line order, from the group of the first
- * request in line (or any group of its class that can fill a batch at once).
+ * images by weight ({@link FairShares}). Compatible requests of any class and tenant still share a batch: a batch is
+ * filled, in line order, from the group of the first request in line (or any group of its class that can fill a
+ * batch at once).
  *
  * <p>Admission: a batch is formed only while fewer than {@code maxAdmittedImages} images are admitted (dispatched in
  * batches and not yet answered: sampled, encoded, uploaded), and a tenant's capped images in flight
@@ -40,8 +36,7 @@ final class DynamicBatcher {
     private final long maxDelayNanos;
     private final BatchingPolicy policy;
     private final int maxAdmittedImages;
-    private final WorkerSettings.Fairness fairness;
-    private final long maxStarvationNanos;
+    private final FairShares shares;
     private final LongSupplier clock;
 
     private final ReentrantLock lock = new ReentrantLock();
@@ -53,19 +48,12 @@ final class DynamicBatcher {
     /** Stopping: every waiting image of a started request goes out at once, and takers get null once none is left. */
     private boolean draining;
     private long sequence;
-    /** Per class: the virtual time (the tag last dispatched) and each tenant's last finish tag. */
-    private final double[] virtualTime = new double[Priority.values().length];
-    private final List<Map<String, Double>> lastFinish = new ArrayList<>();
     /** Each job's tag, kept while it is in flight (a retried slice keeps its place). */
     private final Map<Job, Double> tags = new IdentityHashMap<>();
     /** Images dispatched and not yet answered: in all, per tenant, per job. */
-    private int admitted;
-    private final Map<String, Integer> admittedByTenant = new HashMap<>();
-    private final Map<Job, Integer> admittedByJob = new IdentityHashMap<>();
+    private final AdmittedImages admitted;
     /** The tags of the last line put in order ({@link #sortInLine}). */
     private Map<Pending, Double> lineTags = Map.of();
-    /** Jobs with images dispatched at least once, until they end. */
-    private final Set<Job> started = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
 
     private static final class Pending {
         final Job job;
@@ -108,12 +96,9 @@ final class DynamicBatcher {
         this.maxDelayNanos = maxQueueDelay.toNanos();
         this.policy = policy;
         this.maxAdmittedImages = maxAdmittedImages;
-        this.fairness = fairness;
-        this.maxStarvationNanos = fairness.maxStarvation().toNanos();
+        this.shares = new FairShares(fairness);
+        this.admitted = new AdmittedImages(maxAdmittedImages, shares);
         this.clock = clock;
-        for (int i = 0; i < Priority.values().length; i++) {
-            lastFinish.add(new HashMap<>());
-        }
     }
 
     /**
@@ -140,11 +125,11 @@ final class DynamicBatcher {
             }
             Double tag = tags.get(job);
             if (tag == null) {
-                tag = tag(job);
+                tag = shares.tag(job.request().scheduling(), job.count());
                 tags.put(job, tag);
             }
             if (again) {
-                unadmit(job, to - from);
+                admitted.release(job, to - from);
             }
             queue.add(new Pending(job, BatchKey.of(job, policy), job.receivedNanos(), from, to, tag, sequence++));
             queuedImages += to - from;
@@ -152,20 +137,6 @@ final class DynamicBatcher {
         } finally {
             lock.unlock();
         }
-    }
-
-    /** Start-time fair queueing: the job's start tag, its tenant's finish tag moved past it. */
-    private double tag(Job job) {
-        Scheduling scheduling = job.request().scheduling();
-        int c = scheduling.priority().ordinal();
-        Map<String, Double> finishes = lastFinish.get(c);
-        double start = Math.max(virtualTime[c], finishes.getOrDefault(scheduling.tenant(), 0.0));
-        finishes.put(scheduling.tenant(), start + (double) job.count() / fairness.share(scheduling.tenant()).weight());
-        if (finishes.size() > 4096) {
-            // A tenant whose finish tag the virtual time has passed is as if new: forget it (bounded by tenants active).
-            finishes.values().removeIf(finish -> finish <= virtualTime[c]);
-        }
-        return start;
     }
 
     /** Images waiting for a batch. */
@@ -182,7 +153,7 @@ final class DynamicBatcher {
     int admittedImages() {
         lock.lock();
         try {
-            return admitted;
+            return admitted.total();
         } finally {
             lock.unlock();
         }
@@ -270,7 +241,7 @@ final class DynamicBatcher {
             List<Job> notStarted = new ArrayList<>();
             for (Iterator<Pending> it = queue.iterator(); it.hasNext(); ) {
                 Pending p = it.next();
-                if (!started.contains(p.job)) {
+                if (!admitted.started(p.job)) {
                     notStarted.add(p.job);
                     queuedImages -= p.remaining();
                     it.remove();
@@ -300,12 +271,8 @@ final class DynamicBatcher {
         lock.lock();
         try {
             removeQueued(job);
-            Integer images = admittedByJob.get(job);
-            if (images != null) {
-                unadmit(job, images);
-            }
+            admitted.finished(job);
             tags.remove(job);
-            started.remove(job);
             changed.signalAll();
         } finally {
             lock.unlock();
@@ -322,25 +289,13 @@ final class DynamicBatcher {
         }
     }
 
-    private void unadmit(Job job, int images) {
-        Integer had = admittedByJob.get(job);
-        int n = had == null ? 0 : Math.min(had, images);
-        if (n == 0) {
-            return;
-        }
-        admittedByJob.computeIfPresent(job, (j, a) -> a - n > 0 ? a - n : null);
-        admitted -= n;
-        admittedByTenant.computeIfPresent(job.request().scheduling().tenant(), (t, a) -> a - n > 0 ? a - n : null);
-    }
-
     private boolean admissionFull() {
-        return !draining && admitted > 0 && admitted >= maxAdmittedImages;
+        return !draining && admitted.full();
     }
 
-    /** Images of {@code tenant} that may still be dispatched under its cap. */
+    /** Images of {@code tenant} that may still be dispatched (stopping: all of a started request's). */
     private int tenantRoom(String tenant) {
-        int cap = fairness.share(tenant).maxImagesInFlight();
-        return cap == 0 || draining ? Integer.MAX_VALUE : cap - admittedByTenant.getOrDefault(tenant, 0);
+        return draining ? Integer.MAX_VALUE : admitted.tenantRoom(tenant);
     }
 
     /**
@@ -362,15 +317,14 @@ final class DynamicBatcher {
             }
         }
         waiting.sort(Comparator.<Pending>comparingInt(p -> rank(p, now))
-                .thenComparingDouble(p -> rank(p, now) < 0 ? p.enqueuedNanos : lineTag.get(p))
+                .thenComparingDouble(p -> rank(p, now) == FairShares.STARVED ? p.enqueuedNanos : lineTag.get(p))
                 .thenComparingLong(p -> p.enqueuedNanos)
                 .thenComparingLong(p -> p.sequence));
         lineTags = lineTag;
     }
 
     private int rank(Pending p, long now) {
-        boolean starved = p.priority != Priority.HIGH && now - p.enqueuedNanos >= maxStarvationNanos;
-        return starved ? -1 : p.priority.ordinal();
+        return shares.rank(p.priority, now - p.enqueuedNanos);
     }
 
     private Batch pollLocked(long now) {
@@ -435,12 +389,8 @@ final class DynamicBatcher {
             p.next += n;
             filled += n;
             queuedImages -= n;
-            admitted += n;
-            admittedByTenant.merge(p.tenant, n, Integer::sum);
-            admittedByJob.merge(p.job, n, Integer::sum);
-            started.add(p.job);
-            int c = p.priority.ordinal();
-            virtualTime[c] = Math.max(virtualTime[c], lineTags.getOrDefault(p, p.tag));
+            admitted.admit(p.job, p.tenant, n);
+            shares.dispatched(p.priority, lineTags.getOrDefault(p, p.tag));
             if (p.remaining() == 0) {
                 queue.remove(p);
             }

@@ -108,6 +108,31 @@ class LoadPlanTest {
     }
 
     @Test
+    void tenantAndPriorityMixesAreDrawnAndSentOnlyWhenAsked() throws Exception {
+        LoadPlan.Pacing pacing = LoadPlan.Pacing.burst(400);
+        LoadPlan mixed = new LoadPlan(LoadPlan.labelList(List.of("bag"), LABELS), LoadPlan.counts("4"),
+                LoadPlan.samplers("ddim"), 5, null, null, 9, pacing, LoadPlan.tenants("a=3,b=1"),
+                LoadPlan.priorities("high=1,low=1"));
+        List<LoadRequest> requests = mixed.requests("r");
+        long a = requests.stream().filter(r -> r.tenant().equals("a")).count();
+        long high = requests.stream().filter(r -> r.priority().equals("high")).count();
+        assertTrue(a > 260 && a < 340, "about 3 in 4 of 400 are a's: " + a);
+        assertTrue(high > 160 && high < 240, "about half are high: " + high);
+        JsonNode json = new ObjectMapper().readTree(requests.get(0).json(new ObjectMapper(), "r", Instant.EPOCH));
+        assertEquals(requests.get(0).tenant(), json.path("tenant").asText());
+        assertEquals(requests.get(0).priority(), json.path("priority").asText());
+
+        LoadPlan plain = new LoadPlan(LoadPlan.labelList(List.of("bag"), LABELS), LoadPlan.counts("4"),
+                LoadPlan.samplers("ddim"), 5, null, null, 9, pacing);
+        JsonNode none = new ObjectMapper().readTree(plain.requests("r").get(0).json(new ObjectMapper(), "r",
+                Instant.EPOCH));
+        assertTrue(none.path("tenant").isMissingNode() && none.path("priority").isMissingNode());
+        assertMessage("--priorities: 'urgent' is not a priority; use \"high\", \"normal\" or \"low\"",
+                () -> LoadPlan.priorities("urgent=1"));
+        assertThrows(IllegalArgumentException.class, () -> LoadPlan.tenants("a b=1"));
+    }
+
+    @Test
     void theStarSpreadsOverTheLabelsNotNamed() {
         Map<String, Double> shares = LoadPlan.labelMix("sneaker=3,bag=1,*=0", LABELS).shares();
         assertEquals(0.75, shares.get("sneaker"), 1e-12);
