@@ -52,6 +52,8 @@ final class DynamicBatcher {
     private final Map<Job, Double> tags = new IdentityHashMap<>();
     /** Images dispatched and not yet answered: in all, per tenant, per job. */
     private final AdmittedImages admitted;
+    /** Set by each poll: how long until the first in line is due (Long.MAX_VALUE when none may go now). */
+    private long firstDueNanos;
     /** The tags of the last line put in order ({@link #sortInLine}). */
     private Map<Pending, Double> lineTags = Map.of();
 
@@ -177,26 +179,19 @@ final class DynamicBatcher {
                     changed.signalAll();
                     return null;
                 }
-                if (queue.isEmpty() || admissionFull()) {
-                    changed.await(); // an arrival, an answer (room), a close
+                if (queue.isEmpty()) {
+                    changed.await(); // an arrival, a close
                 } else {
-                    // Woken early by an arrival (which may fill a batch) or a close; else when the first is due, or
-                    // a request crosses into starvation (the line changes), or a deadline may have passed.
-                    changed.awaitNanos(Math.max(1, Math.min(nextDueNanos(now), 1_000_000_000L)));
+                    // Woken early by an arrival (which may fill a batch), an answer (room) or a close; else when the
+                    // first in line is due, and at least once a second: a request may cross into starvation (the
+                    // line changes) or past its deadline while none of that happens.
+                    changed.awaitNanos(Math.max(1, Math.min(firstDueNanos, 1_000_000_000L)));
                 }
             }
             return null;
         } finally {
             lock.unlock();
         }
-    }
-
-    private long nextDueNanos(long now) {
-        long due = Long.MAX_VALUE;
-        for (Pending p : queue) {
-            due = Math.min(due, p.enqueuedNanos + maxDelayNanos - now);
-        }
-        return due;
     }
 
     /** The batch due at {@code nowNanos}, or null when none is (for tests that drive the clock). */
@@ -328,6 +323,7 @@ final class DynamicBatcher {
     }
 
     private Batch pollLocked(long now) {
+        firstDueNanos = Long.MAX_VALUE; // none in line (nothing, or nothing admissible)
         List<Job> expired = removeExpired(now);
         List<Pending> line = new ArrayList<>();
         if (!admissionFull()) {
@@ -367,6 +363,7 @@ final class DynamicBatcher {
             }
         }
         if (key == null) {
+            firstDueNanos = first.enqueuedNanos + maxDelayNanos - now;
             return expired.isEmpty() ? null : new Batch(null, List.of(), expired, 0);
         }
         return dispatch(key, line, now, expired);

@@ -322,4 +322,32 @@ class DynamicBatcherTest {
         b.finished(one);
         assertEquals(List.of("three:4"), ids(b.poll(now.get())));
     }
+
+    @Test
+    void aTakerWaitingOnlyForCappedTenantsSleepsUntilRoomComes() throws Exception {
+        AtomicLong realClock = new AtomicLong();
+        DynamicBatcher b = new DynamicBatcher(8, Duration.ZERO, BatchingPolicy.MIXED, 1000, new WorkerSettings.Fairness(
+                1000, Duration.ofSeconds(60), Map.of("capped", new WorkerSettings.TenantShare(1, 2))), System::nanoTime);
+        Job first = job("capped-1", 2, Priority.NORMAL, "capped");
+        b.add(first);
+        b.add(job("capped-2", 2, Priority.NORMAL, "capped"));
+        assertEquals("capped-1", b.take().slices().get(0).job().requestId());
+
+        java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+        java.util.concurrent.CompletableFuture<Batch> next = new java.util.concurrent.CompletableFuture<>();
+        Thread taker = new Thread(() -> {
+            try {
+                next.complete(b.take());
+            } catch (InterruptedException e) {
+                next.completeExceptionally(e);
+            }
+        });
+        taker.start();
+        Thread.sleep(500);
+        realClock.set(threads.getThreadCpuTime(taker.getId()));
+        assertTrue(!next.isDone(), "capped-2 waits for room");
+        assertTrue(realClock.get() < 200_000_000L, "the taker slept, not spun: " + realClock.get() / 1_000_000 + " ms CPU");
+        b.finished(first);
+        assertEquals("capped-2", next.get(10, java.util.concurrent.TimeUnit.SECONDS).slices().get(0).job().requestId());
+    }
 }
