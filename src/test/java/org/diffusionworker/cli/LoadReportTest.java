@@ -142,10 +142,11 @@ class LoadReportTest {
 
         List<String> events = Files.readAllLines(temp.resolve(LoadReport.EVENTS_CSV));
         assertEquals(11, events.size());
-        assertEquals("loadgen-t-1,sneaker,2,ddim,5,1700000000000,1700000001100,1100.0,COMPLETED,,10,200,30,260,8,4,1",
-                events.get(1));
+        assertTrue(events.get(0).endsWith(",events,tenant,priority,batches"), events.get(0));
+        assertEquals("loadgen-t-1,sneaker,2,ddim,5,1700000000000,1700000001100,1100.0,COMPLETED,,10,200,30,260,8,4,1,,,1",
+                events.get(1), "no tenant or priority named; one batch");
         assertTrue(events.get(7).contains(",FAILED,UNKNOWN_LABEL,"), events.get(7));
-        assertTrue(events.get(8).endsWith(",2"), "two events: " + events.get(8));
+        assertTrue(events.get(8).contains(",2,,,"), "two events: " + events.get(8));
         assertTrue(events.get(9).contains(",MISSING,"), events.get(9));
         assertTrue(events.get(10).contains(",SEND_ERROR,"), events.get(10));
 
