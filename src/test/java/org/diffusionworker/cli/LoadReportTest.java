@@ -160,4 +160,28 @@ class LoadReportTest {
             assertEquals(ChartFrame.HEIGHT, image.getHeight(), png);
         }
     }
+
+    @Test
+    void latencyIsReportedPerTenantAndPriorityWhenTheRequestsNamedThem() {
+        List<LoadResults.Entry> entries = new ArrayList<>();
+        for (int n = 1; n <= 20; n++) {
+            String tenant = n <= 10 ? "a" : "b";
+            LoadRequest r = new LoadRequest(n, "loadgen-t-" + n, "bag", 2, "ddim", 5, null, null, n, tenant,
+                    n == 20 ? "high" : null);
+            // a's latencies 1100..2000 ms, b's 100..1000 ms (the high one 1000 ms).
+            double latency = n <= 10 ? 1000 + 100 * n : 100 * (n - 10);
+            entries.add(new LoadResults.Entry(r, 0, null,
+                    List.of(new LoadResults.Arrival(latency, completed(2, 4, 2, 10)))));
+        }
+        LoadPlan plan = new LoadPlan(LoadPlan.labelList(List.of("bag"), LoadgenCommand.FASHION_MNIST_LABELS),
+                LoadPlan.counts("2"), LoadPlan.samplers("ddim"), 5, null, null, 1, LoadPlan.Pacing.burst(20),
+                LoadPlan.tenants("a=1,b=1"), null);
+        LoadRun.Settings settings = new LoadRun.Settings("127.0.0.1:9092", "generation-requests", "generation-events",
+                "diffusion-worker", Duration.ofSeconds(5), Duration.ofSeconds(1));
+        String md = new LoadReport(new LoadResults("t", 1_700_000_000_000L, entries, List.of(), "done"), plan,
+                settings, "loadgen").markdown();
+        assertTrue(md.contains("| a | (none) | 10 | 1500 | 2000 | 2000 |"), md);
+        assertTrue(md.contains("| b | (none) | 9 | 500 | 900 | 900 |"), md);
+        assertTrue(md.contains("| b | high | 1 | 1000 | 1000 | 1000 |"), md);
+    }
 }
