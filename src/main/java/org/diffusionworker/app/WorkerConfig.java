@@ -56,7 +56,6 @@ public interface WorkerConfig {
      * Tenants with a weight or a cap of their own ({@code diffusionworker.tenants."name".weight}); any other tenant has
      * weight 1 and no cap.
      */
-    @Valid
     Map<@Pattern(regexp = "[A-Za-z0-9._-]{1,64}", message = "must be a tenant name (1..64 of [A-Za-z0-9._-])") String,
             @Valid Tenant> tenants();
 
