@@ -130,11 +130,15 @@ abstract class RequestLifecycleContract {
     @Test
     void cancelsReachAWorkerWhoseRequestPartitionIsPausedByBackPressure() throws Exception {
         List<String> ids = new ArrayList<>();
-        for (int i = 0; i < 6; i++) {
+        // The first fills the batches for a long run (its images are all the worker admits); the short ones after it
+        // wait taken until the worker holds as many requests as it takes and the partition pauses; the last is not
+        // fetched.
+        int requests = WorkerTestConfig.MAX_TAKEN + 2;
+        for (int i = 0; i < requests; i++) {
             String id = id("paused-" + i);
             ids.add(id);
-            // The first fills the worker for a long run (the partition pauses behind it); the rest are short.
-            kafka.send(id, following(request(id, WorkerTestConfig.MAX_COUNT, i == 0 ? 500 : 20)).toString());
+            kafka.send(id, following(i == 0 ? request(id, WorkerTestConfig.MAX_COUNT, 500) : request(id, 1, 2))
+                    .toString());
         }
         String running = ids.get(0);
         kafka.awaitStatus(running, "STARTED");
@@ -145,7 +149,7 @@ abstract class RequestLifecycleContract {
                     .isEmpty();
         }
         assertTrue(paused, "the request partition is paused while the worker is full");
-        String notFetched = ids.get(5);
+        String notFetched = ids.get(requests - 1);
         kafka.cancel(running);
         kafka.cancel(notFetched);
 
@@ -158,7 +162,7 @@ abstract class RequestLifecycleContract {
         assertEquals("CANCELED", early.status());
         assertEquals("before-arrival", early.body().path("canceledWhile").asText());
         assertEquals(1, kafka.eventsOf(notFetched).size(), "nothing sampled: no STARTED");
-        for (String id : ids.subList(1, 5)) {
+        for (String id : ids.subList(1, requests - 1)) {
             assertEquals("COMPLETED", kafka.awaitTerminal(id).status());
         }
         kafka.pollForLateDuplicates();
