@@ -133,7 +133,8 @@ abstract class RequestLifecycleContract {
         // The first fills the batches for a long run (its images are all the worker admits); the short ones after it
         // wait taken until the worker holds as many requests as it takes and the partition pauses; the last is not
         // fetched.
-        int requests = WorkerTestConfig.MAX_TAKEN + 2;
+        // Beyond what it takes, SmallRye buffers max.poll.records x 2 (4 here) before it pauses the partition.
+        int requests = WorkerTestConfig.MAX_TAKEN + 8;
         for (int i = 0; i < requests; i++) {
             String id = id("paused-" + i);
             ids.add(id);
