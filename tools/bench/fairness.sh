@@ -21,7 +21,8 @@ loadgen_app=${arms[0]#*=}; loadgen_app=${loadgen_app%:*}
 one_run() { # name app mode
   local name=$1 app=$2 mode=$3 data log port pid ta tb th
   data=$(mktemp -d "$out/$name-data.XXXX"); log="$data/demo.log"
-  java -jar "$app/quarkus-run.jar" demo --data "$data" --out "$data/grids" > "$log" 2>&1 &
+  # shellcheck disable=SC2086 # DEMO_JAVA_OPTS: extra JVM options of the demo (e.g. -Ddiffusionworker.worker.replicas=2)
+  java ${DEMO_JAVA_OPTS:-} -jar "$app/quarkus-run.jar" demo --data "$data" --out "$data/grids" > "$log" 2>&1 &
   pid=$!
   for _ in $(seq 1 600); do
     grep -q "serving:" "$log" 2>/dev/null && break
