@@ -10,19 +10,20 @@
 # send to last event), B's p50/p95 latency, one full batch's sampling time (the median sampling time of the flood's
 # requests sampled in one batch of 64 images, in the same run),
 # and how many flood requests not started when H was sent completed before H (outside H's own batch).
-# Usage: tools/bench/fairness.sh ROUNDS NAME=APP_DIR:MODE...   (from the repository root; copy the app dirs first)
+# Usage: tools/bench/fairness.sh ROUNDS NAME=APP_DIR:MODE[:JVM_OPTIONS]...   (from the repository root; copy the app
+# dirs first). JVM_OPTIONS go to that arm's demo, e.g. fair32=/tmp/app:fair:-Ddiffusionworker.batching.max-images=32
 set -euo pipefail
 rounds=$1; shift
 arms=("$@")
 out=$(mktemp -d /tmp/fairness.XXXXXX)
 echo "results in $out" >&2
-loadgen_app=${arms[0]#*=}; loadgen_app=${loadgen_app%:*}
+loadgen_app=${arms[0]#*=}; loadgen_app=${loadgen_app%%:*}
 
-one_run() { # name app mode
-  local name=$1 app=$2 mode=$3 data log port pid ta tb th
+one_run() { # name app mode jvm-options
+  local name=$1 app=$2 mode=$3 opts=$4 data log port pid ta tb th
   data=$(mktemp -d "$out/$name-data.XXXX"); log="$data/demo.log"
-  # shellcheck disable=SC2086 # DEMO_JAVA_OPTS: extra JVM options of the demo (e.g. -Ddiffusionworker.worker.replicas=2)
-  java ${DEMO_JAVA_OPTS:-} -jar "$app/quarkus-run.jar" demo --data "$data" --out "$data/grids" > "$log" 2>&1 &
+  # shellcheck disable=SC2086 # DEMO_JAVA_OPTS (all arms) and the arm's own: JVM options of the demo
+  java ${DEMO_JAVA_OPTS:-} $opts -jar "$app/quarkus-run.jar" demo --data "$data" --out "$data/grids" > "$log" 2>&1 &
   pid=$!
   for _ in $(seq 1 600); do
     grep -q "serving:" "$log" 2>/dev/null && break
@@ -81,7 +82,9 @@ PY
 for r in $(seq 1 "$rounds"); do
   echo "round $r" >&2
   for arm in "${arms[@]}"; do
-    name=${arm%%=*}; rest=${arm#*=}; one_run "$name" "${rest%:*}" "${rest##*:}"
+    name=${arm%%=*}; rest=${arm#*=}; app=${rest%%:*}; rest=${rest#*:}; mode=${rest%%:*}
+    opts=""; [ "$rest" != "$mode" ] && opts=${rest#*:}
+    one_run "$name" "$app" "$mode" "$opts"
   done
 done
 for arm in "${arms[@]}"; do
