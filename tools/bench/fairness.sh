@@ -8,7 +8,7 @@
 # Arms: NAME=APP_DIR:MODE, MODE "plain" (no tenant or priority named) or "fair" (tenants a and b, H high). An old build
 # as a plain arm shows the worker before the scheduler. Per run it prints: images/s over all three loadgens (first
 # send to last event), B's p50/p95 latency, one full batch's sampling time (the median sampling time of the flood's
-# requests sampled in one batch of 64 images, in the same run),
+# requests sampled in one full batch, in the same run),
 # and how many flood requests not started when H was sent completed before H (outside H's own batch).
 # Usage: tools/bench/fairness.sh ROUNDS NAME=APP_DIR:MODE[:JVM_OPTIONS]...   (from the repository root; copy the app
 # dirs first). JVM_OPTIONS go to that arm's demo, e.g. fair32=/tmp/app:fair:-Ddiffusionworker.batching.max-images=32
@@ -43,11 +43,11 @@ one_run() { # name app mode jvm-options
   lg --burst 1 --counts 16=1 --seed 7 "${th[@]}" --out "$data/h" > "$data/h.txt" 2>"$data/h.err" || true
   wait $a_pid $b_pid || true
   kill $pid; wait $pid 2>/dev/null || true
-  step_ms=$(grep -o "one step of a full batch (64 images) takes [0-9]* ms" "$log" | head -1 | grep -o "[0-9]* ms" \
-      | cut -d' ' -f1)
+  step_ms=$(grep -o "one step of a full batch ([0-9]* images) takes [0-9]* ms" "$log" | head -1 \
+      | grep -o "[0-9]* ms" | cut -d' ' -f1)
   python3 - "$data" "$name" "$step_ms" "$out" <<'PY'
 import csv, sys
-data, name, step_ms, out = sys.argv[1], sys.argv[2], float(sys.argv[3]), sys.argv[4]
+data, name, step_ms, out = sys.argv[1], sys.argv[2], float(sys.argv[3] or "nan"), sys.argv[4]
 rows = {k: list(csv.DictReader(open(f"{data}/{k}/events.csv"))) for k in "abh"}
 done = [r for k in "abh" for r in rows[k] if r["status"] == "COMPLETED"]
 first = min(float(r["sent_ms"]) for k in "abh" for r in rows[k] if r["sent_ms"])
@@ -59,8 +59,9 @@ b = sorted(float(r["latency_ms"]) for r in rows["b"]
            if r["status"] == "COMPLETED" and float(r["sent_ms"]) < flood_last_start)
 rank = lambda v, p: v[max(0, min(len(v) - 1, -(-len(v) * p // 100) - 1))]
 b50, b95 = rank(b, 50), rank(b, 95)
+full = max(int(r["batch_images"]) for r in rows["a"] if r["status"] == "COMPLETED")
 one = sorted(float(r["sampling_ms"]) for r in rows["a"]
-             if r["status"] == "COMPLETED" and r["batches"] == "1" and r["batch_images"] == "64")
+             if r["status"] == "COMPLETED" and r["batches"] == "1" and int(r["batch_images"]) == full)
 batch_ms = one[len(one) // 2] if one else 25 * step_ms
 h = rows["h"][0]
 h_sent, h_done = float(h["sent_ms"]), float(h["event_ms"])
