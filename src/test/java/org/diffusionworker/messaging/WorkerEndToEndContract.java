@@ -376,7 +376,7 @@ abstract class WorkerEndToEndContract {
     }
 
     /** Steps of the floods' requests: a batch long enough that the consumer reads past the flood meanwhile. */
-    static final int FLOOD_STEPS = 8;
+    static final int FLOOD_STEPS = 5;
 
     /** Sends a flood of {@code n} full-batch requests of {@code tenant} (normal class), slow enough to queue up. */
     private List<String> flood(String name, String tenant, int n) {
@@ -398,7 +398,7 @@ abstract class WorkerEndToEndContract {
      */
     @Test
     void aRequestBehindAnotherTenantsFloodLeadsTheNextBatch() throws Exception {
-        List<String> flood = flood("flood-a", "tenant-a", 5);
+        List<String> flood = flood("flood-a", "tenant-a", 4);
         String lone = id("lone-b");
         ObjectNode r = request(lone).put("label", "coat").put("count", 2).put("steps", FLOOD_STEPS);
         r.putArray("events").add("started");
@@ -406,14 +406,14 @@ abstract class WorkerEndToEndContract {
         kafka.await(flood, 2);
         Instant loneStarted = startedAt(lone);
         long before = flood.stream().filter(id -> startedAt(id).isBefore(loneStarted)).count();
-        assertTrue(before <= 2, before + " of the flood's 5 requests started before the lone request");
+        assertTrue(before <= 2, before + " of the flood's 4 requests started before the lone request");
         assertEquals("COMPLETED", kafka.awaitTerminal(lone).status());
     }
 
     /** A high request sent after a flood of normal ones starts before every one of them that had not started. */
     @Test
     void aHighRequestSentAfterAFloodGoesBeforeTheNormalRequestsWaiting() throws Exception {
-        List<String> flood = flood("flood-n", "tenant-a", 5);
+        List<String> flood = flood("flood-n", "tenant-a", 4);
         String high = id("high");
         ObjectNode r = request(high).put("label", "coat").put("count", 2).put("steps", FLOOD_STEPS).put("priority", "high")
                 .put("tenant", "tenant-a");
@@ -422,7 +422,7 @@ abstract class WorkerEndToEndContract {
         kafka.await(flood, 2);
         Instant highStarted = startedAt(high);
         long before = flood.stream().filter(id -> startedAt(id).isBefore(highStarted)).count();
-        assertTrue(before <= 2, before + " of the 5 normal requests started before the high request");
+        assertTrue(before <= 2, before + " of the 4 normal requests started before the high request");
         TestKafka.Event done = kafka.awaitTerminal(high);
         assertEquals("COMPLETED", done.status());
         long finishedBefore = flood.stream().filter(id -> Instant.parse(kafka.awaitTerminal(id).body()
