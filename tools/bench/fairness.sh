@@ -13,6 +13,8 @@
 # Usage: tools/bench/fairness.sh ROUNDS NAME=APP_DIR:MODE[:JVM_OPTIONS]...   (from the repository root; copy the app
 # dirs first). JVM_OPTIONS go to that arm's demo, e.g. fair32=/tmp/app:fair:-Ddiffusionworker.batching.max-images=32
 set -euo pipefail
+# shellcheck source=tools/bench/demo_lib.sh
+. "$(dirname "$0")/demo_lib.sh"
 rounds=$1; shift
 arms=("$@")
 out=$(mktemp -d /tmp/fairness.XXXXXX)
@@ -20,17 +22,11 @@ echo "results in $out" >&2
 loadgen_app=${arms[0]#*=}; loadgen_app=${loadgen_app%%:*}
 
 one_run() { # name app mode jvm-options
-  local name=$1 app=$2 mode=$3 opts=$4 data log port pid ta tb th
+  local name=$1 app=$2 mode=$3 opts=$4 data log port ta tb th
   data=$(mktemp -d "$out/$name-data.XXXX"); log="$data/demo.log"
   # shellcheck disable=SC2086 # DEMO_JAVA_OPTS (all arms) and the arm's own: JVM options of the demo
-  java ${DEMO_JAVA_OPTS:-} $opts -jar "$app/quarkus-run.jar" demo --data "$data" --out "$data/grids" > "$log" 2>&1 &
-  pid=$!
-  for _ in $(seq 1 600); do
-    grep -q "serving:" "$log" 2>/dev/null && break
-    kill -0 $pid 2>/dev/null || { echo "demo of $name exited:" >&2; tail -20 "$log" >&2; return 1; }
-    sleep 1
-  done
-  port=$(grep -o "Kafka broker on 127.0.0.1:[0-9]*" "$log" | head -1 | sed 's/.*://')
+  start_demo "$app" "$data" ${DEMO_JAVA_OPTS:-} $opts || return 1
+  port=$DEMO_PORT
   ta=(); tb=(); th=()
   if [ "$mode" = fair ]; then ta=(--tenants a=1); tb=(--tenants b=1); th=(--tenants a=1 --priorities high=1); fi
   lg() { java -jar "$loadgen_app/quarkus-run.jar" loadgen --bootstrap-servers "127.0.0.1:$port" --timeout 10m \
@@ -42,7 +38,7 @@ one_run() { # name app mode jvm-options
   sleep 2
   lg --burst 1 --counts 16=1 --seed 7 "${th[@]}" --out "$data/h" > "$data/h.txt" 2>"$data/h.err" || true
   wait $a_pid $b_pid || true
-  kill $pid; wait $pid 2>/dev/null || true
+  stop_demo
   step_ms=$(grep -o "one step of a full batch ([0-9]* images) takes [0-9]* ms" "$log" | head -1 \
       | grep -o "[0-9]* ms" | cut -d' ' -f1)
   python3 - "$data" "$name" "$step_ms" "$out" <<'PY'

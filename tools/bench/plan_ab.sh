@@ -6,24 +6,20 @@
 #   e.g. tools/bench/plan_ab.sh 3 /tmp/app "--burst 40 --counts 16=1 --samplers ddim=1 --steps 25 --seed 5" \
 #            "--burst 40 --counts 16=1 --samplers unipc=1 --steps 5 --seed 5"
 set -euo pipefail
+# shellcheck source=tools/bench/demo_lib.sh
+. "$(dirname "$0")/demo_lib.sh"
 rounds=$1; app=$2; plan_a=$3; plan_b=$4
 out=$(mktemp -d /tmp/plan-ab.XXXXXX)
 echo "results in $out" >&2
 one_run() { # name plan
-  local name=$1 plan=$2 data log port pid
+  local name=$1 plan=$2 data log port
   data=$(mktemp -d "$out/$name-data.XXXX"); log="$data/demo.log"
-  java -jar "$app/quarkus-run.jar" demo --data "$data" --out "$data/grids" > "$log" 2>&1 &
-  pid=$!
-  for _ in $(seq 1 600); do
-    grep -q "serving:" "$log" 2>/dev/null && break
-    kill -0 $pid 2>/dev/null || { echo "demo of $name exited:" >&2; tail -20 "$log" >&2; return 1; }
-    sleep 1
-  done
-  port=$(grep -o "Kafka broker on 127.0.0.1:[0-9]*" "$log" | head -1 | sed 's/.*://')
+  start_demo "$app" "$data" || return 1
+  port=$DEMO_PORT
   # shellcheck disable=SC2086 # the plan is a list of options
   java -jar "$app/quarkus-run.jar" loadgen --bootstrap-servers "127.0.0.1:$port" $plan --timeout 10m \
       --out "$data/loadgen" > "$data/loadgen.txt" 2>"$data/loadgen.err" || true
-  kill $pid; wait $pid 2>/dev/null || true
+  stop_demo
   ips=$(grep -o "[0-9.]* images/s" "$data/loadgen.txt" | head -1 | cut -d' ' -f1)
   lat=$(grep -o "produce to event (completed): p50 [0-9.]* ms, p90 [0-9.]* ms, p99 [0-9.]* ms" "$data/loadgen.txt" \
       | head -1 | sed 's/.*(completed): //' || true)

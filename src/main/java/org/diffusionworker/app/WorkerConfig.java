@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.Optional;
 import org.diffusionworker.diffusion.SamplerKind;
 import org.diffusionworker.worker.BatchingPolicy;
+import org.diffusionworker.worker.Scheduling;
 import org.hibernate.validator.constraints.time.DurationMax;
 import org.hibernate.validator.constraints.time.DurationMin;
 
@@ -56,7 +57,7 @@ public interface WorkerConfig {
      * Tenants with a weight or a cap of their own ({@code diffusionworker.tenants."name".weight}); any other tenant has
      * weight 1 and no cap.
      */
-    Map<@Pattern(regexp = "[A-Za-z0-9._-]{1,64}", message = "must be a tenant name (1..64 of [A-Za-z0-9._-])") String,
+    Map<@Pattern(regexp = Scheduling.TENANT_REGEX, message = "must be a tenant name (1..64 of [A-Za-z0-9._-])") String,
             @Valid Tenant> tenants();
 
     interface Tenant {

@@ -299,9 +299,25 @@ final class AnswerLedger {
         }
     }
 
-    /** Whether an answer may leave now. */
+    /**
+     * Whether an answer may leave now: one before its partition's first unanswered record, or within
+     * {@link AnsweredAhead#MAX_SPAN} of it (what {@link #drain} would take, without building the drain).
+     */
     synchronized boolean hasAnswersToCommit() {
-        return answersHeld > 0 && !drain(1).isEmpty();
+        if (answersHeld == 0) {
+            return false;
+        }
+        for (PartitionRecords records : partitions.values()) {
+            long firstLeft = -1;
+            for (Map.Entry<Long, Held> record : records.held.entrySet()) {
+                if (record.getValue().answer == null) {
+                    firstLeft = firstLeft < 0 ? record.getKey() : firstLeft;
+                } else if (firstLeft < 0 || AnsweredAhead.fits(firstLeft, record.getKey())) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     /** Records held (answered or not), for the dashboard. */

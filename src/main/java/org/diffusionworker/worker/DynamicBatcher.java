@@ -54,8 +54,6 @@ final class DynamicBatcher {
     private final AdmittedImages admitted;
     /** Set by each poll: how long until the first in line is due (Long.MAX_VALUE when none may go now). */
     private long firstDueNanos;
-    /** The tags of the last line put in order ({@link #sortInLine}). */
-    private Map<Pending, Double> lineTags = Map.of();
 
     private static final class Pending {
         final Job job;
@@ -296,9 +294,10 @@ final class DynamicBatcher {
     /**
      * Puts {@code waiting} in line: starved requests first (oldest first), then by class, then by tag, then by arrival.
      * Within a tenant and class the tags are handed out again in the order the requests were received (look-ups may
-     * finish out of order), so a tenant's own requests are served first come, first served.
+     * finish out of order), so a tenant's own requests are served first come, first served. Returns each one's tag in
+     * line.
      */
-    private void sortInLine(List<Pending> waiting, long now) {
+    private Map<Pending, Double> sortInLine(List<Pending> waiting, long now) {
         Map<Pending, Double> lineTag = new IdentityHashMap<>();
         Map<String, List<Pending>> byTenant = new HashMap<>();
         for (Pending p : waiting) {
@@ -315,7 +314,7 @@ final class DynamicBatcher {
                 .thenComparingDouble(p -> rank(p, now) == FairShares.STARVED ? p.enqueuedNanos : lineTag.get(p))
                 .thenComparingLong(p -> p.enqueuedNanos)
                 .thenComparingLong(p -> p.sequence));
-        lineTags = lineTag;
+        return lineTag;
     }
 
     private int rank(Pending p, long now) {
@@ -336,7 +335,7 @@ final class DynamicBatcher {
         if (line.isEmpty()) {
             return expired.isEmpty() ? null : new Batch(null, List.of(), expired, 0);
         }
-        sortInLine(line, now);
+        Map<Pending, Double> lineTags = sortInLine(line, now);
         Pending first = line.get(0);
         BatchKey key = null;
         if (draining || now - first.enqueuedNanos >= maxDelayNanos) {
@@ -366,10 +365,11 @@ final class DynamicBatcher {
             firstDueNanos = first.enqueuedNanos + maxDelayNanos - now;
             return expired.isEmpty() ? null : new Batch(null, List.of(), expired, 0);
         }
-        return dispatch(key, line, now, expired);
+        return dispatch(key, line, lineTags, now, expired);
     }
 
-    private Batch dispatch(BatchKey key, List<Pending> line, long now, List<Job> expired) {
+    private Batch dispatch(BatchKey key, List<Pending> line, Map<Pending, Double> lineTags, long now,
+            List<Job> expired) {
         List<Batch.Slice> slices = new ArrayList<>();
         int filled = 0;
         long oldestWait = 0;
@@ -387,7 +387,7 @@ final class DynamicBatcher {
             filled += n;
             queuedImages -= n;
             admitted.admit(p.job, p.tenant, n);
-            shares.dispatched(p.priority, lineTags.getOrDefault(p, p.tag));
+            shares.dispatched(p.priority, lineTags.get(p));
             if (p.remaining() == 0) {
                 queue.remove(p);
             }

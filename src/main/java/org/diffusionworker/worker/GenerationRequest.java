@@ -143,11 +143,6 @@ public record GenerationRequest(
                 columns, trajectory, deadline, attributes, submittedAt, events, newLayout, scheduling);
     }
 
-    public GenerationRequest withScheduling(Scheduling newScheduling) {
-        return new GenerationRequest(requestId, conditioning, count, sampler, steps, preset, eta, guidance, seed,
-                columns, trajectory, deadline, attributes, submittedAt, events, layout, newScheduling);
-    }
-
     private static RequestRejectedException invalid(String message) {
         return new RequestRejectedException(ErrorCode.INVALID_REQUEST, message);
     }

@@ -13,7 +13,9 @@ import java.util.regex.Pattern;
  */
 public record Scheduling(Priority priority, String tenant) {
 
-    private static final Pattern TENANT = Pattern.compile("[A-Za-z0-9._-]{1,64}");
+    /** What a tenant name is; also the configuration's check of {@code diffusionworker.tenants."name"}. */
+    public static final String TENANT_REGEX = "[A-Za-z0-9._-]{1,64}";
+    private static final Pattern TENANT = Pattern.compile(TENANT_REGEX);
     public static final String DEFAULT_TENANT = "default";
     public static final Scheduling DEFAULT = new Scheduling(Priority.NORMAL, DEFAULT_TENANT);
 
