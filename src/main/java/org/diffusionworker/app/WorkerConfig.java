@@ -171,6 +171,16 @@ public interface WorkerConfig {
         @DurationMin(millis = 0)
         @DurationMax(hours = 24)
         Duration maxStarvation();
+
+        /**
+         * Images a batch in progress may hold beyond max-images for requests that go before its rows (a higher
+         * class, or a tenant below its weighted share of them): they join at the next step instead of waiting for
+         * the batch to finish. 0: a batch never holds more than max-images.
+         */
+        @WithDefault("16")
+        @Min(0)
+        @Max(4096)
+        int overtakeImages();
     }
 
     interface Limits {

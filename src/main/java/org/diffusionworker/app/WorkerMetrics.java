@@ -24,6 +24,7 @@ final class WorkerMetrics implements WorkerListener {
     private final MeterRegistry registry;
     private final Counter images;
     private final DistributionSummary batchImages;
+    private final Counter joinedBatches;
     private final DistributionSummary batchRequests;
     private final Timer queueDelay;
     private final Timer samplingStep;
@@ -35,8 +36,11 @@ final class WorkerMetrics implements WorkerListener {
         this.registry = registry;
         this.images = Counter.builder("diffusion.images.generated").description("Images sampled (not counting"
                 + " results answered from the store)").register(registry);
-        this.batchImages = DistributionSummary.builder("diffusion.batch.images").description("Images per forward pass")
+        this.batchImages = DistributionSummary.builder("diffusion.batch.images")
+                .description("Images per batch (started together; a batch may join another's forward passes)")
                 .serviceLevelObjectives(BATCH_BUCKETS).register(registry);
+        this.joinedBatches = Counter.builder("diffusion.batches.joined")
+                .description("Batches that joined a batch in progress between two of its steps").register(registry);
         this.batchRequests = DistributionSummary.builder("diffusion.batch.requests")
                 .description("Requests sharing a batch").serviceLevelObjectives(BATCH_BUCKETS).register(registry);
         this.queueDelay = Timer.builder("diffusion.queue.delay").description("Wait of the oldest image of a batch")
@@ -89,7 +93,10 @@ final class WorkerMetrics implements WorkerListener {
     }
 
     @Override
-    public void batchStarted(int imageCount, int requests, long oldestWaitNanos) {
+    public void batchStarted(int imageCount, int requests, long oldestWaitNanos, boolean joined) {
+        if (joined) {
+            joinedBatches.increment();
+        }
         batchImages.record(imageCount);
         batchRequests.record(requests);
         queueDelay.record(oldestWaitNanos, TimeUnit.NANOSECONDS);

@@ -170,7 +170,7 @@ public class WorkerRuntime {
                     new WorkerSettings.Lifecycle(c.events().progressInterval(), c.kafka().cancelRetention(),
                             c.kafka().cancelCapacity()),
                     new WorkerSettings.Fairness(c.batching().maxTakenRequests(), c.batching().maxStarvation(),
-                            tenantShares(c)));
+                            c.batching().overtakeImages(), tenantShares(c)));
         } catch (IllegalArgumentException e) {
             // What the mapping's per-field bounds cannot see: e.g. max-pending-images below limits.max-count.
             throw new IllegalStateException("invalid worker configuration (diffusionworker.*): " + e.getMessage(), e);

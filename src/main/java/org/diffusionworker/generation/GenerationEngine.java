@@ -1,15 +1,11 @@
 package org.diffusionworker.generation;
 
 import ai.djl.ndarray.NDManager;
-import java.util.ArrayList;
-import java.util.BitSet;
 import java.util.List;
 import org.diffusionworker.diffusion.ClassifierFreeGuidance;
+import org.diffusionworker.diffusion.ContinuousBatch;
 import org.diffusionworker.diffusion.Denoiser;
-import org.diffusionworker.diffusion.ImageNoise;
 import org.diffusionworker.diffusion.NoiseSchedule;
-import org.diffusionworker.diffusion.Sampler;
-import org.diffusionworker.diffusion.SamplingLoop;
 import org.diffusionworker.diffusion.SamplerSettings;
 import org.diffusionworker.model.LoadedModel;
 import org.diffusionworker.model.ModelSpec;
@@ -19,8 +15,8 @@ import org.diffusionworker.model.DjlRuntime;
  * Owns a loaded model on one device and turns batch plans into images.
  *
  * <p>Every batch runs inside its own NDManager sub-manager, and every step inside a sub-manager
- * of that ({@link SamplingLoop}): DJL frees native memory only when a manager closes.
- * Not thread-safe: one inference thread calls {@link #generate}.
+ * of that ({@link ContinuousBatch}): DJL frees native memory only when a manager closes.
+ * Not thread-safe: one inference thread calls {@link #generate} and drives the batches it {@link #open}s.
  */
 public final class GenerationEngine implements AutoCloseable {
 
@@ -61,86 +57,42 @@ public final class GenerationEngine implements AutoCloseable {
                 List.of(new ImageSlot(none, 0, 0))), SamplingProgress.NONE);
     }
 
+    /**
+     * Samples {@code plan} alone: a {@link BatchInProgress} that nothing else joins. {@code progress} is told of every
+     * step and asked which images leave.
+     */
     public GeneratedImages generate(BatchPlan plan, SamplingProgress progress) {
+        try (BatchInProgress batch = open(plan.sampler(), plan.guidance())) {
+            BatchInProgress.Member member = batch.join(plan, progress);
+            while (!batch.isEmpty()) {
+                batch.step();
+            }
+            return member.images();
+        }
+    }
+
+    /**
+     * An empty batch of {@code sampler} with {@code guidance}, for plans to join and leave while it runs (on the
+     * calling thread, which must be the engine's one inference thread).
+     */
+    public BatchInProgress open(SamplerSettings sampler, ClassifierFreeGuidance guidance) {
         DjlRuntime.disableGradientsOnThisThread();
-        long start = System.nanoTime();
-        Sampler sampler = plan.sampler().create(schedule);
-        int batch = plan.size();
-        int channels = spec.config().inChannels();
-        int size = spec.config().height();
-        int contextWidth = spec.config().nCfeat();
-        float[] contexts = contexts(plan, contextWidth);
-        ImageNoise noise = new ImageNoise(
-                plan.images().stream().map(i -> new ImageNoise.ImageSeed(i.seed(), i.index())).toList(),
-                channels, size, size);
-        List<float[]> trajectory = new ArrayList<>();
-        int every = plan.trajectoryEvery();
-        int perImage = channels * size * size;
-        // Rows of the running sample, by plan index: fewer than the plan's once images have left the batch.
-        int[][] rows = {identity(batch)};
-        SamplingLoop.StepListener keepFrame = (done, total, sample, nanos) -> {
-            if (every > 0 && (done % every == 0 || done == total)) {
-                trajectory.add(scatter(toPixelRange(sample.toFloatArray()), rows[0], batch, perImage));
-            }
-        };
-        BitSet[] left = {new BitSet()};
-        SamplingLoop.RowFilter filter = (done, total) -> {
-            BitSet leaving = progress.leaving();
-            if (leaving == null || !intersects(leaving, rows[0])) {
-                return null;
-            }
-            boolean[] keep = new boolean[rows[0].length];
-            int kept = 0;
-            for (int r = 0; r < keep.length; r++) {
-                keep[r] = !leaving.get(rows[0][r]);
-                if (keep[r]) {
-                    rows[0][kept++] = rows[0][r];
-                } else {
-                    left[0].set(rows[0][r]);
-                }
-            }
-            rows[0] = java.util.Arrays.copyOf(rows[0], kept);
-            return keep;
-        };
-        try (NDManager batchManager = model.manager().newSubManager()) {
-            SamplingLoop.Result result = SamplingLoop.run(denoiser, schedule, sampler, plan.guidance(), noise, contexts,
-                    contextWidth, batchManager, every > 0 ? keepFrame : null, (done, total, sample, nanos) -> {
-                        keepFrame.afterStep(done, total, sample, nanos);
-                        progress.onStep(done, total, nanos);
-                    }, filter);
-            float[] pixels = scatter(toPixelRange(result.samples()), result.rows(), batch, perImage);
-            return new GeneratedImages(batch, channels, size, size, pixels, List.copyOf(trajectory),
-                    System.nanoTime() - start, left[0]);
+        NDManager manager = model.manager().newSubManager();
+        try {
+            return new BatchInProgress(this, sampler, guidance, manager, new ContinuousBatch(denoiser, schedule,
+                    sampler.create(schedule), guidance, spec.config().nCfeat(), manager));
+        } catch (RuntimeException e) {
+            manager.close();
+            throw e;
         }
     }
 
-    private static int[] identity(int n) {
-        int[] rows = new int[n];
-        for (int i = 0; i < n; i++) {
-            rows[i] = i;
-        }
-        return rows;
+    BatchInProgress.ModelShape shape() {
+        return new BatchInProgress.ModelShape(spec.config().inChannels(), spec.config().height());
     }
 
-    private static boolean intersects(BitSet set, int[] rows) {
-        for (int row : rows) {
-            if (set.get(row)) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    /** The rows of {@code values} put back at their plan positions; images that left stay zeros. */
-    private static float[] scatter(float[] values, int[] rows, int batch, int perImage) {
-        if (rows.length == batch) {
-            return values;
-        }
-        float[] all = new float[batch * perImage];
-        for (int r = 0; r < rows.length; r++) {
-            System.arraycopy(values, r * perImage, all, rows[r] * perImage, perImage);
-        }
-        return all;
+    float[] contexts(BatchPlan plan) {
+        return contexts(plan, spec.config().nCfeat());
     }
 
     private static float[] contexts(BatchPlan plan, int width) {
@@ -157,7 +109,7 @@ public final class GenerationEngine implements AutoCloseable {
     }
 
     /** Maps the model's pixel range onto [-1, 1], which imaging renders. */
-    private float[] toPixelRange(float[] values) {
+    float[] toPixelRange(float[] values) {
         double low = spec.pixelRange().get(0);
         double high = spec.pixelRange().get(1);
         if (low == -1 && high == 1) {

@@ -9,7 +9,7 @@ import org.diffusionworker.generation.SamplingProgress;
 
 /**
  * The sample stage's per-step hook for one batch: after each step it counts the step for every request in the batch
- * (their PROGRESS events), tells the listener, and stops the batch at shutdown; before each step it names the images
+ * (their PROGRESS events) and stops the batch at shutdown; before each step it names the images
  * of requests that ended meanwhile (canceled, or failed elsewhere), which then leave the batch.
  *
  * <p>It runs between two forward passes on the inference thread, so the common case costs a few reads per request.
@@ -45,7 +45,6 @@ final class BatchStepHook implements SamplingProgress {
     public void onStep(int done, int total, long stepNanos) {
         long start = clock.getAsLong();
         stepsDone = done;
-        listener.samplingStep(stepNanos);
         if (abort.get()) {
             throw new Aborted();
         }

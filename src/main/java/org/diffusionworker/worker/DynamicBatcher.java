@@ -368,6 +368,105 @@ final class DynamicBatcher {
         return dispatch(key, line, lineTags, now, expired);
     }
 
+    /**
+     * Images that may join a batch in progress of {@code key} at its next step, or null when none may (then the batch
+     * finishes what it holds, and the next one is formed by {@link #take()}). They join only while the first in line
+     * belongs to the batch's group, so a batch in progress never keeps a request of another group waiting; they are
+     * taken in line order up to the largest batch, and beyond it by up to {@link FairShares#overtakeImages()} for a
+     * request that goes before the batch's rows: a higher class than all of them, or a tenant below its weighted share
+     * of the rows of that class. The returned batch may hold only expired requests.
+     *
+     * @param inProgress the slices being sampled in that batch now
+     */
+    Batch join(BatchKey key, List<Batch.Slice> inProgress) {
+        lock.lock();
+        try {
+            if (closed || draining) {
+                return null;
+            }
+            long now = clock.getAsLong();
+            List<Job> expired = removeExpired(now);
+            List<Pending> line = new ArrayList<>();
+            if (!admissionFull()) {
+                for (Pending p : queue) {
+                    if (tenantRoom(p.tenant) > 0) {
+                        line.add(p);
+                    }
+                }
+            }
+            Batch none = expired.isEmpty() ? null : new Batch(null, List.of(), expired, 0);
+            if (line.isEmpty()) {
+                return none;
+            }
+            Map<Pending, Double> lineTags = sortInLine(line, now);
+            if (!line.get(0).key.equals(key)) {
+                return none;
+            }
+            RowsInProgress rows = new RowsInProgress(inProgress, now);
+            List<Batch.Slice> slices = new ArrayList<>();
+            long oldestWait = 0;
+            for (Pending p : line) {
+                if (!p.key.equals(key)) {
+                    continue;
+                }
+                int room = maxBatchImages - rows.total;
+                if (rows.goesBefore(p, now)) {
+                    room = Math.max(room, maxBatchImages + shares.overtakeImages() - rows.total);
+                }
+                int n = Math.min(Math.min(p.remaining(), room), tenantRoom(p.tenant));
+                if (n <= 0) {
+                    continue;
+                }
+                slices.add(new Batch.Slice(p.job, p.next, p.next + n));
+                oldestWait = Math.max(oldestWait, now - p.enqueuedNanos);
+                rows.add(rank(p, now), p.tenant, n);
+                take(p, n, lineTags);
+            }
+            return slices.isEmpty() ? none : new Batch(key, slices, expired, oldestWait);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The rows of a batch in progress, as the scheduler weighs them: by class, and by tenant within the first class. */
+    private final class RowsInProgress {
+        private int total;
+        private int firstRank = Integer.MAX_VALUE;
+        private final Map<Integer, Map<String, Integer>> byRank = new HashMap<>();
+
+        RowsInProgress(List<Batch.Slice> slices, long now) {
+            for (Batch.Slice s : slices) {
+                Scheduling scheduling = s.job().request().scheduling();
+                add(shares.rank(scheduling.priority(), now - s.job().receivedNanos()), scheduling.tenant(), s.size());
+            }
+        }
+
+        void add(int rank, String tenant, int images) {
+            total += images;
+            firstRank = Math.min(firstRank, rank);
+            byRank.computeIfAbsent(rank, r -> new HashMap<>()).merge(tenant, images, Integer::sum);
+        }
+
+        /** Whether {@code p} goes before these rows: a higher class than all, or below its share of the first class. */
+        boolean goesBefore(Pending p, long now) {
+            int rank = rank(p, now);
+            if (total == 0 || rank > firstRank) {
+                return false;
+            }
+            if (rank < firstRank) {
+                return true;
+            }
+            Map<String, Integer> tenants = byRank.get(rank);
+            int rows = 0;
+            double weights = tenants.containsKey(p.tenant) ? 0 : shares.weight(p.tenant);
+            for (Map.Entry<String, Integer> e : tenants.entrySet()) {
+                rows += e.getValue();
+                weights += shares.weight(e.getKey());
+            }
+            return tenants.getOrDefault(p.tenant, 0) < rows * shares.weight(p.tenant) / weights;
+        }
+    }
+
     private Batch dispatch(BatchKey key, List<Pending> line, Map<Pending, Double> lineTags, long now,
             List<Job> expired) {
         List<Batch.Slice> slices = new ArrayList<>();
@@ -383,16 +482,21 @@ final class DynamicBatcher {
             }
             slices.add(new Batch.Slice(p.job, p.next, p.next + n));
             oldestWait = Math.max(oldestWait, now - p.enqueuedNanos);
-            p.next += n;
             filled += n;
-            queuedImages -= n;
-            admitted.admit(p.job, p.tenant, n);
-            shares.dispatched(p.priority, lineTags.get(p));
-            if (p.remaining() == 0) {
-                queue.remove(p);
-            }
+            take(p, n, lineTags);
         }
         return new Batch(key, slices, expired, oldestWait);
+    }
+
+    /** {@code n} images of {@code p} leave the queue for a batch: admitted, and the class's virtual time follows. */
+    private void take(Pending p, int n, Map<Pending, Double> lineTags) {
+        p.next += n;
+        queuedImages -= n;
+        admitted.admit(p.job, p.tenant, n);
+        shares.dispatched(p.priority, lineTags.get(p));
+        if (p.remaining() == 0) {
+            queue.remove(p);
+        }
     }
 
     /** Requests not yet started whose deadline passed: answered, never run. */

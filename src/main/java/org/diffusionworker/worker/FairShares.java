@@ -59,6 +59,16 @@ final class FairShares {
         return priority != Priority.HIGH && waitedNanos >= maxStarvationNanos ? STARVED : priority.ordinal();
     }
 
+    /** {@code tenant}'s weight within its class. */
+    int weight(String tenant) {
+        return fairness.share(tenant).weight();
+    }
+
+    /** Images a batch in progress may hold beyond the largest batch for requests that go before its rows. */
+    int overtakeImages() {
+        return fairness.overtakeImages();
+    }
+
     /** Images of {@code tenant} allowed in flight at once; 0 for no cap. */
     int cap(String tenant) {
         return fairness.share(tenant).maxImagesInFlight();

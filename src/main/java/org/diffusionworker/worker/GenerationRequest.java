@@ -133,6 +133,11 @@ public record GenerationRequest(
                 columns, trajectory, newDeadline, attributes, submittedAt, events, layout, scheduling);
     }
 
+    public GenerationRequest withScheduling(Scheduling newScheduling) {
+        return new GenerationRequest(requestId, conditioning, count, sampler, steps, preset, eta, guidance, seed,
+                columns, trajectory, deadline, attributes, submittedAt, events, layout, newScheduling);
+    }
+
     public GenerationRequest withEvents(Set<RequestEvent> newEvents) {
         return new GenerationRequest(requestId, conditioning, count, sampler, steps, preset, eta, guidance, seed,
                 columns, trajectory, deadline, attributes, submittedAt, newEvents, layout, scheduling);

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.LongSupplier;
+import org.diffusionworker.generation.BatchInProgress;
 import org.diffusionworker.generation.BatchPlan;
 import org.diffusionworker.generation.GeneratedImages;
 import org.diffusionworker.generation.GenerationEngine;
@@ -14,7 +15,8 @@ import org.jboss.logging.Logger;
 
 /**
  * One model replica and the one thread that owns it: warms the model up, then takes batches from the batcher and
- * samples them until the batcher closes. Finished images go to the {@link Sink} at once; encoding and uploading
+ * samples them until the batcher closes. Between two steps of a batch, waiting images of its group may join it
+ * (continuous batching, {@link DynamicBatcher#join}): one forward pass serves every batch in progress. Finished images go to the {@link Sink} at once; encoding and uploading
  * happen on other threads, so the model never waits for the store.
  */
 final class InferenceReplica implements Runnable {
@@ -132,13 +134,72 @@ final class InferenceReplica implements Runnable {
         return imagesInHand;
     }
 
+    /**
+     * Samples {@code batch} and every batch that joins it while it runs ({@link DynamicBatcher#join}), one forward
+     * pass per step over all of them, until none is left.
+     */
     private void process(Batch batch) {
         batch.expired().forEach(sink::expired);
-        // Requests that ended while their slice waited (canceled, failed in another batch) are not sampled at all.
-        List<Batch.Slice> slices = batch.slices().stream().filter(s -> !s.job().isEnded()).toList();
+        List<Batch.Slice> slices = live(batch);
         if (slices.isEmpty()) {
             return;
         }
+        List<Group> groups = new ArrayList<>();
+        try (BatchInProgress running = engine.open(batch.key().sampler(), batch.key().guidance())) {
+            groups.add(start(running, batch, slices, false));
+            imagesInHand = running.rows();
+            while (!running.isEmpty()) {
+                List<BatchInProgress.Member> finished;
+                long passStart = clock.getAsLong();
+                try {
+                    finished = running.step();
+                } catch (BatchStepHook.Aborted e) {
+                    LOG.warnf("Model replica %d abandoned %d image(s) at shutdown; their requests stay uncommitted"
+                            + " and are redelivered", index, running.rows());
+                    groups.forEach(Group::abandon);
+                    return;
+                } catch (RuntimeException e) {
+                    groups.forEach(g -> g.fail(e));
+                    return;
+                }
+                long end = clock.getAsLong();
+                listener.samplingStep(end - passStart);
+                for (BatchInProgress.Member member : finished) {
+                    Group group = groups.stream().filter(g -> g.member == member).findFirst().orElseThrow();
+                    groups.remove(group);
+                    group.finish(end);
+                }
+                if (!running.isEmpty()) {
+                    joinWaiting(running, batch.key(), groups);
+                }
+                imagesInHand = running.rows();
+            }
+        } finally {
+            imagesInHand = 0;
+        }
+    }
+
+    /** Lets the batcher's waiting images of the same group join the batch in progress, when the scheduler says so. */
+    private void joinWaiting(BatchInProgress running, BatchKey key, List<Group> groups) {
+        List<Batch.Slice> inProgress = new ArrayList<>();
+        groups.forEach(g -> inProgress.addAll(g.slices));
+        Batch joining = batcher.join(key, inProgress);
+        if (joining == null) {
+            return;
+        }
+        joining.expired().forEach(sink::expired);
+        List<Batch.Slice> slices = live(joining);
+        if (!slices.isEmpty()) {
+            groups.add(start(running, joining, slices, true));
+        }
+    }
+
+    /** Requests that ended while their slice waited (canceled, failed in another batch) are not sampled at all. */
+    private static List<Batch.Slice> live(Batch batch) {
+        return batch.slices().stream().filter(s -> !s.job().isEnded()).toList();
+    }
+
+    private Group start(BatchInProgress running, Batch batch, List<Batch.Slice> slices, boolean joined) {
         List<ImageSlot> slots = new ArrayList<>();
         boolean trajectory = false;
         for (Batch.Slice slice : slices) {
@@ -155,48 +216,66 @@ final class InferenceReplica implements Runnable {
         for (Batch.Slice slice : slices) {
             slice.job().batchStarted(start, plan.size(), requests);
         }
-        listener.batchStarted(plan.size(), requests, batch.oldestWaitNanos());
+        listener.batchStarted(plan.size(), requests, batch.oldestWaitNanos(), joined);
         Span batchSpan = spans.batch(batch, slices, plan.size(), requests, index);
         List<Span> shares = new ArrayList<>(slices.size());
         for (Batch.Slice slice : slices) {
             shares.add(spans.sampling(slice, batchSpan, plan.size(), requests));
         }
-        imagesInHand = plan.size();
         BatchStepHook hook = new BatchStepHook(slices, listener, abort, clock);
-        GeneratedImages images;
-        try {
-            images = engine.generate(plan, hook);
-        } catch (BatchStepHook.Aborted e) {
-            LOG.warnf("Model replica %d abandoned a batch of %d image(s) at shutdown; its requests stay uncommitted"
-                    + " and are redelivered", index, plan.size());
-            shares.forEach(share -> StageSpans.end(share, new Job.Abandoned()));
-            StageSpans.end(batchSpan, new Job.Abandoned());
-            return;
-        } catch (RuntimeException e) {
+        return new Group(slices, requests, hook, batchSpan, shares, running.join(plan, hook));
+    }
+
+    /** One batch taken from the batcher, sampled within a batch in progress: its slices, spans and step hook. */
+    private final class Group {
+        final List<Batch.Slice> slices;
+        final int requests;
+        final BatchStepHook hook;
+        final Span batchSpan;
+        final List<Span> shares;
+        final BatchInProgress.Member member;
+
+        Group(List<Batch.Slice> slices, int requests, BatchStepHook hook, Span batchSpan, List<Span> shares,
+                BatchInProgress.Member member) {
+            this.slices = slices;
+            this.requests = requests;
+            this.hook = hook;
+            this.batchSpan = batchSpan;
+            this.shares = shares;
+            this.member = member;
+        }
+
+        void finish(long end) {
+            GeneratedImages images = member.images();
+            int size = member.plan().size();
+            sink.batchSucceeded();
+            listener.batchFinished(size, images.samplingNanos());
+            listener.stepHookCost(hook.hookNanos(), images.samplingNanos());
+            java.util.BitSet left = images.left();
+            int offset = 0;
+            for (int i = 0; i < slices.size(); i++) {
+                Batch.Slice slice = slices.get(i);
+                if (!hook.left(i) && !left.get(offset)) {
+                    Outcome.BatchShare share = new Outcome.BatchShare(size, requests, slice.size());
+                    slice.job().accept(slice.from(), slice.to(), images, offset, share, end);
+                } else {
+                    shares.get(i).setAttribute(StageSpans.LEFT, true);
+                }
+                StageSpans.end(shares.get(i), null);
+                offset += slice.size();
+            }
+            StageSpans.end(batchSpan, null);
+        }
+
+        void fail(RuntimeException e) {
             shares.forEach(share -> StageSpans.end(share, e));
             StageSpans.end(batchSpan, e);
             sink.batchFailed(slices, hook.stepsDone(), e);
-            return;
-        } finally {
-            imagesInHand = 0;
         }
-        long end = clock.getAsLong();
-        sink.batchSucceeded();
-        listener.batchFinished(plan.size(), images.samplingNanos());
-        listener.stepHookCost(hook.hookNanos(), images.samplingNanos());
-        java.util.BitSet left = images.left();
-        int offset = 0;
-        for (int i = 0; i < slices.size(); i++) {
-            Batch.Slice slice = slices.get(i);
-            if (!hook.left(i) && !left.get(offset)) {
-                Outcome.BatchShare share = new Outcome.BatchShare(plan.size(), requests, slice.size());
-                slice.job().accept(slice.from(), slice.to(), images, offset, share, end);
-            } else {
-                shares.get(i).setAttribute(StageSpans.LEFT, true);
-            }
-            StageSpans.end(shares.get(i), null);
-            offset += slice.size();
+
+        void abandon() {
+            shares.forEach(share -> StageSpans.end(share, new Job.Abandoned()));
+            StageSpans.end(batchSpan, new Job.Abandoned());
         }
-        StageSpans.end(batchSpan, null);
     }
 }

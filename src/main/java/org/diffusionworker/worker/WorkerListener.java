@@ -11,10 +11,13 @@ public interface WorkerListener {
     /** A request ended (completed, deduplicated or failed). */
     default void requestFinished(Outcome outcome, long endToEndNanos) {}
 
-    /** A batch started: its size, how many requests share it and how long its oldest image waited. */
-    default void batchStarted(int images, int requests, long oldestWaitNanos) {}
+    /**
+     * A batch started: its size, how many requests share it, how long its oldest image waited, and whether it joined
+     * a batch in progress (sharing its forward passes) rather than starting a new one.
+     */
+    default void batchStarted(int images, int requests, long oldestWaitNanos, boolean joined) {}
 
-    /** One sampling step of a batch took this long. */
+    /** One forward pass (a step of every batch in progress on a replica) took this long. */
     default void samplingStep(long nanos) {}
 
     /** A batch finished sampling. */

@@ -57,12 +57,17 @@ public record WorkerSettings(
      *                         {@link GenerationWorker#submit} stops granting room, so the caller stops fetching: so
      *                         many are seen, and can be scheduled, behind a flood of another tenant's
      * @param maxStarvation    how long a request waits at most behind higher classes before it goes first
+     * @param overtakeImages   images a batch in progress may hold beyond the largest batch for requests that go before
+     *                         its rows (a higher class, or a tenant below its share of them): they join it at the next
+     *                         step instead of waiting for it to finish; 0: never beyond the largest batch
      * @param tenants          the tenants with a weight or a cap of their own; any other has {@link TenantShare#DEFAULT}
      */
-    public record Fairness(int maxTakenRequests, Duration maxStarvation, Map<String, TenantShare> tenants) {
+    public record Fairness(int maxTakenRequests, Duration maxStarvation, int overtakeImages,
+            Map<String, TenantShare> tenants) {
 
         public Fairness {
             requireRange("maxTakenRequests", maxTakenRequests, 1, 100_000);
+            requireRange("overtakeImages", overtakeImages, 0, 4096);
             Objects.requireNonNull(maxStarvation, "maxStarvation");
             if (maxStarvation.isNegative()) {
                 throw new IllegalArgumentException("maxStarvation must not be negative, got " + maxStarvation);
@@ -72,7 +77,7 @@ public record WorkerSettings(
         }
 
         public static Fairness defaults() {
-            return new Fairness(1000, Duration.ofSeconds(60), Map.of());
+            return new Fairness(1000, Duration.ofSeconds(60), 16, Map.of());
         }
 
         TenantShare share(String tenant) {

@@ -35,13 +35,25 @@ final class StandInDenoiser implements Denoiser {
         return c.matMul(pattern).reshape(like);
     }
 
+    /** Each row at its own timestep (t is per row), as the network takes them. */
     @Override
     public NDArray predictNoise(NDArray x, NDArray t, NDArray c) {
-        int step = Math.round(t.toFloatArray()[0] * schedule.timesteps());
-        double alpha = Math.sqrt(schedule.alphaBar(step));
-        double sigma = Math.sqrt(1 - schedule.alphaBar(step));
-        NDArray eps = x.sub(mean(c, x.getShape()).mul((float) alpha))
-                .muli((float) (sigma / (alpha * alpha * s * s + sigma * sigma)));
+        float[] times = t.toFloatArray();
+        float[] alphas = new float[times.length];
+        float[] scales = new float[times.length];
+        for (int i = 0; i < times.length; i++) {
+            int step = Math.round(times[i] * schedule.timesteps());
+            double alpha = Math.sqrt(schedule.alphaBar(step));
+            double sigma = Math.sqrt(1 - schedule.alphaBar(step));
+            alphas[i] = (float) alpha;
+            scales[i] = (float) (sigma / (alpha * alpha * s * s + sigma * sigma));
+        }
+        long[] column = new long[x.getShape().dimension()];
+        java.util.Arrays.fill(column, 1);
+        column[0] = times.length;
+        NDArray alpha = x.getManager().create(alphas, new Shape(column));
+        NDArray scale = x.getManager().create(scales, new Shape(column));
+        NDArray eps = x.sub(mean(c, x.getShape()).mul(alpha)).muli(scale);
         return nonlinear == 0 ? eps : eps.addi(x.tanh().muli((float) nonlinear));
     }
 }

@@ -78,7 +78,7 @@ class BatchingPolicyBenchmark {
         List<Integer> batchSizes = Collections.synchronizedList(new ArrayList<>());
         WorkerListener listener = new WorkerListener() {
             @Override
-            public void batchStarted(int images, int requests, long oldestWaitNanos) {
+            public void batchStarted(int images, int requests, long oldestWaitNanos, boolean joined) {
                 batchSizes.add(images);
             }
         };

@@ -257,7 +257,7 @@ class DynamicBatcherTest {
     @Test
     void weightsDivideTheImagesBetweenBusyTenants() {
         DynamicBatcher b = fair(4, BatchingPolicy.MIXED, 1000, new WorkerSettings.Fairness(1000,
-                Duration.ofSeconds(60), Map.of("heavy", new WorkerSettings.TenantShare(3, 0))));
+                Duration.ofSeconds(60), 16, Map.of("heavy", new WorkerSettings.TenantShare(3, 0))));
         for (int i = 0; i < 60; i++) {
             b.add(job("heavy-" + i, 1, Priority.NORMAL, "heavy"));
             b.add(job("light-" + i, 1, Priority.NORMAL, "light"));
@@ -280,7 +280,7 @@ class DynamicBatcherTest {
     @Test
     void aRequestWaitsAtMostTheStarvationLimitBehindHigherClasses() {
         DynamicBatcher b = fair(4, BatchingPolicy.MIXED, 1000,
-                new WorkerSettings.Fairness(1000, Duration.ofSeconds(60), Map.of()));
+                new WorkerSettings.Fairness(1000, Duration.ofSeconds(60), 16, Map.of()));
         b.add(job("low", 4, Priority.LOW, "t"));
         for (int i = 0; i < 30; i++) {
             now.addAndGet(1_000 * MS);
@@ -295,7 +295,7 @@ class DynamicBatcherTest {
     @Test
     void aTenantsCapBoundsItsImagesInFlightUntilTheyAreAnswered() {
         DynamicBatcher b = fair(8, BatchingPolicy.MIXED, 1000, new WorkerSettings.Fairness(1000,
-                Duration.ofSeconds(60), Map.of("capped", new WorkerSettings.TenantShare(1, 4))));
+                Duration.ofSeconds(60), 16, Map.of("capped", new WorkerSettings.TenantShare(1, 4))));
         Job first = job("capped-1", 3, Priority.NORMAL, "capped");
         b.add(first);
         b.add(job("capped-2", 3, Priority.NORMAL, "capped"));
@@ -327,7 +327,7 @@ class DynamicBatcherTest {
     void aTakerWaitingOnlyForCappedTenantsSleepsUntilRoomComes() throws Exception {
         AtomicLong realClock = new AtomicLong();
         DynamicBatcher b = new DynamicBatcher(8, Duration.ZERO, BatchingPolicy.MIXED, 1000, new WorkerSettings.Fairness(
-                1000, Duration.ofSeconds(60), Map.of("capped", new WorkerSettings.TenantShare(1, 2))), System::nanoTime);
+                1000, Duration.ofSeconds(60), 16, Map.of("capped", new WorkerSettings.TenantShare(1, 2))), System::nanoTime);
         Job first = job("capped-1", 2, Priority.NORMAL, "capped");
         b.add(first);
         b.add(job("capped-2", 2, Priority.NORMAL, "capped"));
@@ -349,5 +349,83 @@ class DynamicBatcherTest {
         assertTrue(realClock.get() < 200_000_000L, "the taker slept, not spun: " + realClock.get() / 1_000_000 + " ms CPU");
         b.finished(first);
         assertEquals("capped-2", next.get(10, java.util.concurrent.TimeUnit.SECONDS).slices().get(0).job().requestId());
+    }
+
+    // Joining a batch in progress (continuous batching): the replica asks between two steps.
+
+    private static BatchKey keyOf(Batch batch) {
+        return batch.key();
+    }
+
+    @Test
+    void waitingImagesOfTheSameGroupJoinABatchInProgressUpToTheLargestBatch() {
+        DynamicBatcher b = fair(8, BatchingPolicy.MIXED, 1000, WorkerSettings.Fairness.defaults());
+        b.add(job("first", 6, Priority.NORMAL, "t"));
+        Batch running = b.poll(now.get() + 100 * MS);
+        b.add(job("second", 4, Priority.NORMAL, "t"));
+        b.add(job("other-steps", "a", 2, 20, null, new Scheduling(Priority.NORMAL, "t")));
+
+        Batch joining = b.join(keyOf(running), running.slices());
+
+        assertEquals(List.of("second:2"), ids(joining), "2 of 8 rows free; the other group does not join");
+        assertEquals(2, b.queuedImages() - 2, "second's other 2 images wait, beside the other group's 2");
+    }
+
+    @Test
+    void nothingJoinsWhileTheFirstInLineBelongsToAnotherGroup() {
+        DynamicBatcher b = fair(8, BatchingPolicy.MIXED, 1000, WorkerSettings.Fairness.defaults());
+        b.add(job("first", 2, Priority.NORMAL, "t"));
+        Batch running = b.poll(now.get() + 100 * MS);
+        b.add(job("high-other-steps", "a", 2, 20, null, new Scheduling(Priority.HIGH, "t")));
+        b.add(job("same-group", 2, Priority.NORMAL, "t"));
+
+        assertNull(b.join(keyOf(running), running.slices()), "the batch ends; the high request's batch is next");
+    }
+
+    @Test
+    void anotherTenantOvertakesAFullBatchInProgressUpToItsShareAndTheOvertakeRoom() {
+        DynamicBatcher b = fair(8, BatchingPolicy.MIXED, 1000, new WorkerSettings.Fairness(1000,
+                Duration.ofSeconds(60), 4, Map.of()));
+        for (int i = 0; i < 4; i++) {
+            b.add(job("flood-" + i, 4, Priority.NORMAL, "a"));
+        }
+        Batch running = b.poll(now.get());
+        assertEquals(List.of("flood-0:4", "flood-1:4"), ids(running));
+        b.add(job("b-1", 3, Priority.NORMAL, "b"));
+        b.add(job("b-2", 3, Priority.NORMAL, "b"));
+
+        Batch joining = b.join(keyOf(running), running.slices());
+
+        assertEquals(List.of("b-1:3", "b-2:1"), ids(joining), "tenant b is below half the rows: 4 more rows at most");
+        java.util.List<Batch.Slice> rows = new java.util.ArrayList<>(running.slices());
+        rows.addAll(joining.slices());
+        assertNull(b.join(keyOf(running), rows), "full and over by the overtake room: the flood waits its turn");
+    }
+
+    @Test
+    void theFloodingTenantDoesNotOvertakeItsOwnFullBatch() {
+        DynamicBatcher b = fair(8, BatchingPolicy.MIXED, 1000, WorkerSettings.Fairness.defaults());
+        for (int i = 0; i < 4; i++) {
+            b.add(job("flood-" + i, 4, Priority.NORMAL, "a"));
+        }
+        Batch running = b.poll(now.get());
+        assertNull(b.join(keyOf(running), running.slices()), "a full batch takes no more of the same tenant");
+    }
+
+    @Test
+    void aHigherClassOvertakesAFullBatchInProgressButNotWithoutOvertakeRoom() {
+        for (int room : new int[] {16, 0}) {
+            DynamicBatcher b = fair(8, BatchingPolicy.MIXED, 1000, new WorkerSettings.Fairness(1000,
+                    Duration.ofSeconds(60), room, Map.of()));
+            b.add(job("normal-" + room, 8, Priority.NORMAL, "a"));
+            Batch running = b.poll(now.get());
+            b.add(job("high-" + room, 2, Priority.HIGH, "a"));
+            Batch joining = b.join(keyOf(running), running.slices());
+            if (room == 0) {
+                assertNull(joining, "no room beyond the largest batch");
+            } else {
+                assertEquals(List.of("high-16:2"), ids(joining));
+            }
+        }
     }
 }

@@ -133,6 +133,62 @@ class GenerationWorkerTest {
         }
     }
 
+    /**
+     * Another tenant's request arriving while a full batch is being sampled joins it at the next step (continuous
+     * batching, overtaking by up to diffusionworker.batching.overtake-images) instead of waiting for it to finish, and
+     * both requests get exactly the images they get alone.
+     */
+    @Test
+    void anotherTenantsRequestJoinsAFullBatchInProgressAndNeitherResultChanges() throws Exception {
+        WorkerSettings settings = WorkerSettings.defaults().withBatching(4, Duration.ofMillis(10), BatchingPolicy.MIXED);
+        try (MinioObjectStore store = new MinioObjectStore(storeSettings(s3, "join"));
+             GenerationWorker worker = worker(settings, store)) {
+            assertTrue(worker.awaitWarm(WAIT));
+            GenerationRequest first = request("bag", 4).withSampler(SamplerKind.DDIM, 40)
+                    .withScheduling(new Scheduling(Priority.NORMAL, "a"));
+            GenerationRequest joining = request("coat", 2).withSampler(SamplerKind.DDIM, 40)
+                    .withScheduling(new Scheduling(Priority.NORMAL, "b"));
+            Answers answers = new Answers();
+            worker.submit(first, answers);
+            long deadline = System.nanoTime() + WAIT.toNanos();
+            while (worker.status().imagesInHand() == 0 && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            worker.submit(joining, answers);
+            List<Outcome> outcomes = answers.await(2);
+            Outcome.Completed a = completed(outcomes, first.requestId());
+            Outcome.Completed b = completed(outcomes, joining.requestId());
+            assertEquals(List.of(new Outcome.BatchShare(2, 1, 2)), b.batches(), "its own batch, in the same passes");
+            assertTrue(b.timings().queuedMs() < a.timings().samplingMs() / 2, "joined after " + b.timings().queuedMs()
+                    + " ms, not after the batch in progress (" + a.timings().samplingMs() + " ms)");
+
+            Answers alone = new Answers();
+            GenerationRequest firstAlone = GenerationRequest.of("r-" + UUID.randomUUID(), first.conditioning())
+                    .withCount(4).withSampler(SamplerKind.DDIM, 40).withSeed(7L);
+            GenerationRequest joiningAlone = GenerationRequest.of("r-" + UUID.randomUUID(), joining.conditioning())
+                    .withCount(2).withSampler(SamplerKind.DDIM, 40).withSeed(7L);
+            worker.submit(firstAlone, alone);
+            assertSameImages(store, a, (Outcome.Completed) alone.one());
+            worker.submit(joiningAlone, alone);
+            assertSameImages(store, b, (Outcome.Completed) alone.one());
+        }
+    }
+
+    /** Same grid pixels, to one 8-bit level (a row's float rounding may differ with the pass's size). */
+    private static void assertSameImages(MinioObjectStore store, Outcome.Completed expected, Outcome.Completed actual)
+            throws Exception {
+        BufferedImage e = ImageIO.read(new ByteArrayInputStream(store.get(expected.grid().orElseThrow().key())));
+        BufferedImage a = ImageIO.read(new ByteArrayInputStream(store.get(actual.grid().orElseThrow().key())));
+        assertEquals(e.getWidth(), a.getWidth());
+        int worst = 0;
+        for (int y = 0; y < e.getHeight(); y++) {
+            for (int x = 0; x < e.getWidth(); x++) {
+                worst = Math.max(worst, Math.abs((e.getRGB(x, y) & 0xff) - (a.getRGB(x, y) & 0xff)));
+            }
+        }
+        assertTrue(worst <= 1, "grids differ by " + worst + " levels");
+    }
+
     @Test
     void requestLargerThanABatchIsSplitAndReassembledInOrder() throws Exception {
         WorkerSettings settings = WorkerSettings.defaults().withBatching(4, Duration.ofMillis(10), BatchingPolicy.MIXED);
