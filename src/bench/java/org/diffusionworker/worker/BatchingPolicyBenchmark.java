@@ -29,7 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * MIXED versus BY_CONTEXT batching on a skewed label mix, through the whole worker (batcher, inference thread,
  * PNG encoding, upload to a real S3 server). Reports figures (docs/batching.md), asserts nothing. Run with
- * {@code ./mvnw -B test -Dtest=BatchingPolicyBenchmark -DexcludedGroups=none}.
+ * {@code ./mvnw -B -Pbench test -Dtest=BatchingPolicyBenchmark}.
  */
 @Tag("benchmark")
 class BatchingPolicyBenchmark {

@@ -28,7 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
  * batch's sampling time, through the whole worker, in its most expensive use: every request of a full batch asks for
  * STARTED and PROGRESS, at the shortest interval (100 ms). The hook is timed where it runs ({@link BatchStepHook}),
  * so the figure is its own, not the noise of two runs. Reports figures (docs/reliability.md), asserts nothing. Run with
- * {@code ./mvnw -B test -Dtest=StepHookCostBenchmark -DexcludedGroups=none} (models: the small test model, and the
+ * {@code ./mvnw -B -Pbench test -Dtest=StepHookCostBenchmark} (models: the small test model, and the
  * shipped one when present: a slower step makes the share smaller).
  */
 @Tag("benchmark")

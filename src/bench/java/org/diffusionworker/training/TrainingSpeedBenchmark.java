@@ -21,7 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Training throughput on Debian's Fashion-MNIST (28 x 28 x 1) for a few dozen batches per
  * configuration. Not a test: run on demand with
- * {@code ./mvnw test -Dtest=TrainingSpeedBenchmark -DexcludedGroups=none}; configurations from the
+ * {@code ./mvnw -Pbench test -Dtest=TrainingSpeedBenchmark}; configurations from the
  * environment, {@code BENCH_CONFIGS="32x64,32x128,64x64,64x128"} (n_feat x batch) and
  * {@code BENCH_BATCHES=30}. Prints the median images/s over the batches after the first three.
  */

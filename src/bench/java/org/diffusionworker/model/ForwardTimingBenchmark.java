@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
  * One forward pass of the 28x28x1 n_feat 64 network, with each BatchNorm folded into its convolution (the inference
  * path) and without, side by side: the native operator calls per pass (counted by libtorch's profiler) and the time,
  * as medians of interleaved rounds with their spread. A benchmark, not a test:
- * {@code ./mvnw test -Dtest=ForwardTimingBenchmark -DexcludedGroups=none} (BENCH_BATCHES=1,16,64, BENCH_ROUNDS=7).
+ * {@code ./mvnw -Pbench test -Dtest=ForwardTimingBenchmark} (BENCH_BATCHES=1,16,64, BENCH_ROUNDS=7).
  */
 @Tag("benchmark")
 class ForwardTimingBenchmark {

@@ -23,7 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
  * default limits allow) put one after the other, against the same puts spread over 2, 4 and 8 threads, on the
  * embedded S3 server (S3Proxy), rounds interleaved, medians reported. It decided that ResultStore puts them side by
  * side, {@link ResultStore#PARALLEL_PUTS} at a time (docs/worker.md). Reports figures, asserts nothing. Run with
- * {@code ./mvnw -B -o test -Dtest=ImageUploadBenchmark -DexcludedGroups=none}.
+ * {@code ./mvnw -B -o -Pbench test -Dtest=ImageUploadBenchmark}.
  */
 @Tag("benchmark")
 class ImageUploadBenchmark {

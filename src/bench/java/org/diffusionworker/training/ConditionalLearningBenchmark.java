@@ -27,7 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Does the trainer teach the network its labels? Trains a small ContextUnet on the synthetic
  * shapes for a couple of thousand steps, samples DDIM-25 at w = 0 and 2, and scores the samples
  * with a classifier trained on the real shapes. A few minutes on two cores; run on demand with
- * {@code ./mvnw test -Dtest=ConditionalLearningBenchmark -DexcludedGroups=none}.
+ * {@code ./mvnw -Pbench test -Dtest=ConditionalLearningBenchmark}.
  */
 @Tag("benchmark")
 class ConditionalLearningBenchmark {

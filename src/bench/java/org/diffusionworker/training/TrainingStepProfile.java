@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
  * Where a training step's time goes: times steps of the trainer's {@link TrainingStep} at batch 64 on 28 x 28 x 1,
  * n_feat 64 (environment: PROFILE_BATCH, PROFILE_NFEAT, PROFILE_STEPS), then records three steps with libtorch's
  * profiler into {@code target/training-step-trace.json} (chrome://tracing format). Not a test:
- * {@code ./mvnw test -Dtest=TrainingStepProfile -DexcludedGroups=none}.
+ * {@code ./mvnw -Pbench test -Dtest=TrainingStepProfile}.
  */
 @Tag("diagnostic")
 class TrainingStepProfile {

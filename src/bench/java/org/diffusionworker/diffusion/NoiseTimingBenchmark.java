@@ -5,7 +5,7 @@ import java.util.List;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
-/** Cost of drawing per-image noise for one sampling step. Run with -DexcludedGroups=none. */
+/** Cost of drawing per-image noise for one sampling step. Run with {@code ./mvnw -Pbench test -Dtest=NoiseTimingBenchmark}. */
 @Tag("benchmark")
 class NoiseTimingBenchmark {
 

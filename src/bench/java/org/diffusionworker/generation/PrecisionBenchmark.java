@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
  * The shipped model as the Java blocks (fp32), as its packed fp32 TorchScript export (what the CPU image serves) and as
  * its bf16 export, through the generation engine as the worker runs it: DDIM-25 with guidance 1 (the doubled batch),
  * interleaved rounds, medians with their range; the ratios are medians of the ratios of rounds run side by side.
- * A benchmark, not a test: {@code ./mvnw test -Dtest=PrecisionBenchmark -DexcludedGroups=none}
+ * A benchmark, not a test: {@code ./mvnw -Pbench test -Dtest=PrecisionBenchmark}
  * (BENCH_BATCHES=1,16,64, BENCH_ROUNDS=5).
  */
 @Tag("benchmark")
