@@ -1,4 +1,4 @@
-package org.diffusionworker.cli;
+package org.diffusionworker.loadgen;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;

@@ -1,4 +1,4 @@
-package org.diffusionworker.cli;
+package org.diffusionworker.loadgen;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -72,7 +72,7 @@ class LoadReportTest {
     }
 
     private static LoadReport report() {
-        LoadPlan plan = new LoadPlan(LoadPlan.labelList(List.of("sneaker", "bag"), LoadgenCommand.FASHION_MNIST_LABELS),
+        LoadPlan plan = new LoadPlan(LoadPlan.labelList(List.of("sneaker", "bag"), LoadPlan.FASHION_MNIST_LABELS),
                 LoadPlan.counts("2"), LoadPlan.samplers("ddim"), 5, null, null, 1, LoadPlan.Pacing.steady(10, 10));
         LoadRun.Settings settings = new LoadRun.Settings("127.0.0.1:9092", "generation-requests", "generation-events",
                 "diffusion-worker", Duration.ofSeconds(5), Duration.ofSeconds(1));
@@ -173,7 +173,7 @@ class LoadReportTest {
             entries.add(new LoadResults.Entry(r, 0, null,
                     List.of(new LoadResults.Arrival(latency, completed(2, 4, 2, 10)))));
         }
-        LoadPlan plan = new LoadPlan(LoadPlan.labelList(List.of("bag"), LoadgenCommand.FASHION_MNIST_LABELS),
+        LoadPlan plan = new LoadPlan(LoadPlan.labelList(List.of("bag"), LoadPlan.FASHION_MNIST_LABELS),
                 LoadPlan.counts("2"), LoadPlan.samplers("ddim"), 5, null, null, 1, LoadPlan.Pacing.burst(20),
                 LoadPlan.tenants("a=1,b=1"), null);
         LoadRun.Settings settings = new LoadRun.Settings("127.0.0.1:9092", "generation-requests", "generation-events",

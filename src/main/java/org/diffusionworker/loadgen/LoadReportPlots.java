@@ -1,4 +1,4 @@
-package org.diffusionworker.cli;
+package org.diffusionworker.loadgen;
 
 import static org.diffusionworker.imaging.ChartFrame.BOTTOM;
 import static org.diffusionworker.imaging.ChartFrame.GRID;

@@ -1,4 +1,4 @@
-package org.diffusionworker.cli;
+package org.diffusionworker.loadgen;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -14,7 +14,7 @@ import java.util.function.Function;
  * to the weights. Weights need not sum to 1 (they are normalised), but each must be finite and non-negative and their
  * total positive; a value without {@code =weight} weighs 1.
  */
-final class Proportions<T> {
+public final class Proportions<T> {
 
     private final List<T> values;
     private final double[] cumulative;

@@ -1,4 +1,4 @@
-package org.diffusionworker.cli;
+package org.diffusionworker.loadgen;
 
 import java.math.BigDecimal;
 import java.math.MathContext;
@@ -32,22 +32,25 @@ import org.diffusionworker.worker.Scheduling;
  * @param tenants  the tenant of each request; null to name none
  * @param priorities the priority of each request; null to name none
  */
-record LoadPlan(Proportions<String> labels, Proportions<Integer> counts, Proportions<String> samplers, int steps,
+public record LoadPlan(Proportions<String> labels, Proportions<Integer> counts, Proportions<String> samplers, int steps,
         Double guidance, String layout, long seed, Pacing pacing, Proportions<String> tenants,
         Proportions<String> priorities) {
 
-    LoadPlan(Proportions<String> labels, Proportions<Integer> counts, Proportions<String> samplers, int steps,
+    public LoadPlan(Proportions<String> labels, Proportions<Integer> counts, Proportions<String> samplers, int steps,
             Double guidance, String layout, long seed, Pacing pacing) {
         this(labels, counts, samplers, steps, guidance, layout, seed, pacing, null, null);
     }
 
-    static final int MAX_REQUESTS = 100_000;
-    static final Duration MAX_SPAN = Duration.ofHours(1);
+    /** The Fashion-MNIST ten, in the shipped model's order: the labels drawn from unless told others. */
+    public static final List<String> FASHION_MNIST_LABELS = List.of("t-shirt/top", "trouser", "pullover", "dress",
+            "coat", "sandal", "shirt", "sneaker", "bag", "ankle-boot");
+    public static final int MAX_REQUESTS = 100_000;
+    public static final Duration MAX_SPAN = Duration.ofHours(1);
     static final int MAX_COUNT = 4096;
     static final int MAX_STEPS = 10_000;
     static final List<String> SAMPLERS = Arrays.stream(SamplerKind.values()).map(SamplerKind::id).toList();
 
-    LoadPlan {
+    public LoadPlan {
         Objects.requireNonNull(labels, "labels");
         Objects.requireNonNull(counts, "counts");
         Objects.requireNonNull(samplers, "samplers");
@@ -67,9 +70,9 @@ record LoadPlan(Proportions<String> labels, Proportions<Integer> counts, Proport
      * When requests go out: {@code requests} of them, the n-th at {@code n * intervalNanos} after the first (all at
      * once for a burst, interval 0).
      */
-    record Pacing(int requests, long intervalNanos) {
+    public record Pacing(int requests, long intervalNanos) {
 
-        Pacing {
+        public Pacing {
             if (requests < 1 || requests > MAX_REQUESTS) {
                 throw new IllegalArgumentException("a run sends 1.." + MAX_REQUESTS + " requests; this one would send "
                         + requests);
@@ -86,12 +89,12 @@ record LoadPlan(Proportions<String> labels, Proportions<Integer> counts, Proport
         }
 
         /** All {@code requests} at once. */
-        static Pacing burst(int requests) {
+        public static Pacing burst(int requests) {
             return new Pacing(requests, 0);
         }
 
         /** {@code rate} requests per second for {@code duration}: rate x seconds of them (at least one). */
-        static Pacing steady(double rate, Duration duration) {
+        public static Pacing steady(double rate, Duration duration) {
             checkRate(rate);
             if (duration.isNegative() || duration.isZero()) {
                 throw new IllegalArgumentException("--duration must be positive, got " + human(duration));
@@ -110,7 +113,7 @@ record LoadPlan(Proportions<String> labels, Proportions<Integer> counts, Proport
         }
 
         /** {@code requests} of them at {@code rate} per second. */
-        static Pacing steady(double rate, int requests) {
+        public static Pacing steady(double rate, int requests) {
             checkRate(rate);
             return new Pacing(requests, Math.max(1, Math.round(1e9 / rate)));
         }
@@ -144,7 +147,7 @@ record LoadPlan(Proportions<String> labels, Proportions<Integer> counts, Proport
      * evenly over the labels of {@code allLabels} that the mix does not name. Every named label must be one of
      * {@code allLabels}.
      */
-    static Proportions<String> labelMix(String text, List<String> allLabels) {
+    public static Proportions<String> labelMix(String text, List<String> allLabels) {
         Map<String, Double> given = Proportions.parseWeights("--label-mix", text);
         Map<String, Double> weights = new LinkedHashMap<>();
         Double rest = given.remove("*");
@@ -161,12 +164,12 @@ record LoadPlan(Proportions<String> labels, Proportions<Integer> counts, Proport
     }
 
     /** Equal shares of the labels listed (each one of {@code allLabels}). */
-    static Proportions<String> labelList(List<String> labels, List<String> allLabels) {
+    public static Proportions<String> labelList(List<String> labels, List<String> allLabels) {
         return Proportions.uniform("--labels", labels.stream().map(l -> knownLabel("--labels", l, allLabels)).toList());
     }
 
     /** {@code "1=0.5,4=0.3,16=0.2"}: image counts 1..{@value #MAX_COUNT}. */
-    static Proportions<Integer> counts(String text) {
+    public static Proportions<Integer> counts(String text) {
         return Proportions.parse("--counts", text, name -> {
             int count;
             try {
@@ -183,7 +186,7 @@ record LoadPlan(Proportions<String> labels, Proportions<Integer> counts, Proport
     }
 
     /** {@code "ddim=0.9,ddpm=0.1"}. */
-    static Proportions<String> samplers(String text) {
+    public static Proportions<String> samplers(String text) {
         return Proportions.parse("--samplers", text, name -> {
             String sampler = name.toLowerCase(Locale.ROOT);
             if (!SAMPLERS.contains(sampler)) {
@@ -203,7 +206,7 @@ record LoadPlan(Proportions<String> labels, Proportions<Integer> counts, Proport
     }
 
     /** The tenant proportions of {@code --tenants}, e.g. {@code a=3,b=1}. */
-    static Proportions<String> tenants(String text) {
+    public static Proportions<String> tenants(String text) {
         return Proportions.parse("--tenants", text, name -> {
             try {
                 return Scheduling.requireValidTenant(name);
@@ -214,7 +217,7 @@ record LoadPlan(Proportions<String> labels, Proportions<Integer> counts, Proport
     }
 
     /** The priority proportions of {@code --priorities}, e.g. {@code high=1,normal=8,low=1}. */
-    static Proportions<String> priorities(String text) {
+    public static Proportions<String> priorities(String text) {
         return Proportions.parse("--priorities", text, name -> {
             if (Priority.byId(name) == null) {
                 throw new IllegalArgumentException("--priorities: '" + name + "' is not a priority; use "

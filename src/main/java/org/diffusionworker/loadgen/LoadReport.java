@@ -1,4 +1,4 @@
-package org.diffusionworker.cli;
+package org.diffusionworker.loadgen;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
@@ -198,8 +198,8 @@ final class LoadReport {
     void write(Path directory) throws IOException {
         Files.createDirectories(directory);
         Files.writeString(directory.resolve(REPORT), markdown(), StandardCharsets.UTF_8);
-        Files.writeString(directory.resolve(EVENTS_CSV), eventsCsv(), StandardCharsets.UTF_8);
-        Files.writeString(directory.resolve(LAG_CSV), lagCsv(), StandardCharsets.UTF_8);
+        Files.writeString(directory.resolve(EVENTS_CSV), LoadCsv.events(results), StandardCharsets.UTF_8);
+        Files.writeString(directory.resolve(LAG_CSV), LoadCsv.lag(results), StandardCharsets.UTF_8);
         LoadReportPlots.write(directory, results, LATENCY_PLOT, LAG_PLOT, HISTOGRAM_PLOT);
     }
 
@@ -372,60 +372,6 @@ final class LoadReport {
             md.append("| ").append(String.join(" | ", row)).append(" |\n");
         }
         md.append('\n');
-    }
-
-    String eventsCsv() {
-        StringBuilder csv = new StringBuilder("id,label,count,sampler,steps,sent_ms,event_ms,latency_ms,status,"
-                + "error_code,queued_ms,sampling_ms,upload_ms,end_to_end_ms,batch_images,batch_requests,events,"
-                + "tenant,priority,batches\n");
-        for (LoadResults.Entry e : results.entries()) {
-            LoadRequest r = e.request();
-            LoadResults.Arrival a = e.answer();
-            JsonNode event = a == null ? null : a.event();
-            String status = e.sendError() != null ? "SEND_ERROR" : !e.sent() ? "NOT_SENT" : a == null ? "MISSING"
-                    : a.status();
-            JsonNode steps = event == null ? null : event.path("parameters").path("steps");
-            JsonNode batch = event == null ? null : event.path("batches").path(0);
-            List<String> cells = List.of(r.id(), r.label(), Integer.toString(r.count()), r.sampler(),
-                    steps != null && steps.isNumber() ? steps.asText() : r.steps() == null ? "" : r.steps().toString(),
-                    e.sent() ? Long.toString(epoch(e.sentMs())) : "",
-                    a == null ? "" : Long.toString(epoch(a.atMs())),
-                    Double.isNaN(e.latencyMs()) ? "" : fixed(e.latencyMs(), 1),
-                    status,
-                    a == null || a.completed() ? "" : a.errorCode(),
-                    timing(a, "queuedMs"), timing(a, "samplingMs"), timing(a, "uploadMs"), timing(a, "endToEndMs"),
-                    batch == null || batch.isMissingNode() ? "" : batch.path("images").asText(),
-                    batch == null || batch.isMissingNode() ? "" : batch.path("requests").asText(),
-                    Integer.toString(e.events().size()),
-                    r.tenant() == null ? "" : r.tenant(), r.priority() == null ? "" : r.priority(),
-                    event == null || !event.path("batches").isArray() ? "" : Integer.toString(event.path("batches").size()));
-            csv.append(String.join(",", cells.stream().map(LoadReport::csvCell).toList())).append('\n');
-        }
-        return csv.toString();
-    }
-
-    String lagCsv() {
-        StringBuilder csv = new StringBuilder("seconds,epoch_ms,lag,sent,answered\n");
-        for (LoadResults.LagSample s : results.lag()) {
-            csv.append(fixed(s.atMs() / 1000, 3)).append(',').append(epoch(s.atMs())).append(',')
-                    .append(s.lag() < 0 ? "" : Long.toString(s.lag())).append(',').append(s.sent()).append(',')
-                    .append(s.answered()).append('\n');
-        }
-        return csv.toString();
-    }
-
-    private long epoch(double ms) {
-        return results.startEpochMs() + Math.round(ms);
-    }
-
-    private static String timing(LoadResults.Arrival a, String name) {
-        double v = a == null ? Double.NaN : a.timing(name);
-        return Double.isNaN(v) ? "" : Long.toString((long) v);
-    }
-
-    private static String csvCell(String value) {
-        return value.contains(",") || value.contains("\"") || value.contains("\n")
-                ? "\"" + value.replace("\"", "\"\"") + "\"" : value;
     }
 
     static String ms(double v) {

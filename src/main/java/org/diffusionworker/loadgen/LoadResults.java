@@ -1,4 +1,4 @@
-package org.diffusionworker.cli;
+package org.diffusionworker.loadgen;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.List;

@@ -1,4 +1,4 @@
-package org.diffusionworker.cli;
+package org.diffusionworker.loadgen;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 
 class LoadPlanTest {
 
-    private static final List<String> LABELS = LoadgenCommand.FASHION_MNIST_LABELS;
+    private static final List<String> LABELS = LoadPlan.FASHION_MNIST_LABELS;
     private static final int DRAWS = 10_000;
 
     private static LoadPlan plan(Proportions<String> labels, String counts, String samplers, long seed, int n) {
@@ -189,16 +189,16 @@ class LoadPlanTest {
 
     @Test
     void onlyLoopbackBrokersUnlessAllowed() {
-        LoadgenCommand.requireLoopback("localhost:9092,127.0.0.1:9093,[::1]:9094,127.1.2.3:1", false);
+        Loopback.require("localhost:9092,127.0.0.1:9093,[::1]:9094,127.1.2.3:1", false);
         assertMessage("loadgen sends to loopback brokers only (localhost, 127.0.0.0/8, ::1); not loopback:"
                 + " kafka:9092, 10.0.0.7:9092. Add --allow-remote to load a remote cluster on purpose",
-                () -> LoadgenCommand.requireLoopback("127.0.0.1:9092,kafka:9092,10.0.0.7:9092", false));
+                () -> Loopback.require("127.0.0.1:9092,kafka:9092,10.0.0.7:9092", false));
         assertMessage("loadgen sends to loopback brokers only (localhost, 127.0.0.0/8, ::1); not loopback:"
                 + " 128.0.0.1:9092. Add --allow-remote to load a remote cluster on purpose",
-                () -> LoadgenCommand.requireLoopback("128.0.0.1:9092", false));
-        LoadgenCommand.requireLoopback("kafka:9092", true);
-        assertEquals("::1", LoadgenCommand.host("[::1]:9092"));
-        assertEquals("localhost", LoadgenCommand.host("SASL_SSL://localhost:9093"));
+                () -> Loopback.require("128.0.0.1:9092", false));
+        Loopback.require("kafka:9092", true);
+        assertEquals("::1", Loopback.host("[::1]:9092"));
+        assertEquals("localhost", Loopback.host("SASL_SSL://localhost:9093"));
     }
 
     private static void assertMessage(String expected, Runnable call) {

@@ -1,4 +1,4 @@
-package org.diffusionworker.cli;
+package org.diffusionworker.loadgen;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -25,6 +25,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.TimeoutException;
+import org.diffusionworker.client.KafkaClients;
 
 /**
  * Sends a plan's requests and collects their events. The events consumer is assigned every partition of the events
@@ -34,10 +35,10 @@ import org.apache.kafka.common.errors.TimeoutException;
  * every sent request is answered (then {@code linger} longer, to see duplicates) or {@code timeout} after the last
  * send.
  */
-final class LoadRun {
+public final class LoadRun {
 
     /** Where to send and read, and how long to wait. */
-    record Settings(String bootstrapServers, String requestsTopic, String eventsTopic, String group,
+    public record Settings(String bootstrapServers, String requestsTopic, String eventsTopic, String group,
             Duration timeout, Duration linger) {}
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -99,8 +100,8 @@ final class LoadRun {
     }
 
     LoadResults run(String run, List<LoadRequest> requests, LoadPlan.Pacing pacing) throws InterruptedException {
-        try (KafkaConsumer<String, String> events = SubmitCommand.consumer(settings.bootstrapServers());
-             KafkaProducer<String, String> producer = SubmitCommand.producer(settings.bootstrapServers())) {
+        try (KafkaConsumer<String, String> events = KafkaClients.consumer(settings.bootstrapServers());
+             KafkaProducer<String, String> producer = KafkaClients.producer(settings.bootstrapServers())) {
             List<TopicPartition> eventPartitions = partitions(events, settings.eventsTopic());
             List<TopicPartition> requestPartitions = partitions(events, settings.requestsTopic());
             events.assign(eventPartitions);
