@@ -1,4 +1,4 @@
-package org.diffusionworker.cli;
+package org.diffusionworker.benchmark;
 
 import ai.djl.Device;
 import com.fasterxml.jackson.databind.JsonNode;

@@ -1,4 +1,4 @@
-package org.diffusionworker.cli;
+package org.diffusionworker.benchmark;
 
 import java.io.IOException;
 import java.io.PrintWriter;

@@ -1,4 +1,4 @@
-package org.diffusionworker.cli;
+package org.diffusionworker.benchmark;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -1,4 +1,4 @@
-package org.diffusionworker.cli;
+package org.diffusionworker.benchmark;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
