@@ -1,7 +1,6 @@
 package org.diffusionworker.loadgen;
 
 import static org.diffusionworker.imaging.ChartFrame.BOTTOM;
-import static org.diffusionworker.imaging.ChartFrame.GRID;
 import static org.diffusionworker.imaging.ChartFrame.HEIGHT;
 import static org.diffusionworker.imaging.ChartFrame.LEFT;
 import static org.diffusionworker.imaging.ChartFrame.RIGHT;
@@ -10,8 +9,6 @@ import static org.diffusionworker.imaging.ChartFrame.WIDTH;
 
 import java.awt.BasicStroke;
 import java.awt.Color;
-import java.awt.Font;
-import java.awt.FontMetrics;
 import java.awt.Graphics2D;
 import java.awt.geom.Path2D;
 import java.awt.image.BufferedImage;
@@ -72,9 +69,9 @@ final class LoadReportPlots {
             for (double[] p : bad) {
                 dot(g, axes, p, FAILED);
             }
-            frame(g, "Latency, produce to event, by send time (run " + results.run() + ")", "sent at (s since start)",
+            ChartFrame.frame(g, "Latency, produce to event, by send time (run " + results.run() + ")", "sent at (s since start)",
                     "latency (ms)");
-            legend(g, new String[] {"completed (" + ok.size() + ")", "failed (" + bad.size() + ")",
+            ChartFrame.legendRow(g, new String[] {"completed (" + ok.size() + ")", "failed (" + bad.size() + ")",
                     "no event (" + missing + ", not shown)"}, new Color[] {COMPLETED, FAILED, Color.LIGHT_GRAY});
         } finally {
             g.dispose();
@@ -111,7 +108,7 @@ final class LoadReportPlots {
             for (double[] p : points) {
                 dot(g, axes, p, COMPLETED);
             }
-            frame(g, "Consumer-group lag on the requests topic (run " + results.run() + ")", "time (s since start)",
+            ChartFrame.frame(g, "Consumer-group lag on the requests topic (run " + results.run() + ")", "time (s since start)",
                     "lag (records)");
         } finally {
             g.dispose();
@@ -159,9 +156,9 @@ final class LoadReportPlots {
                     names.add(String.format(Locale.ROOT, "p%.0f %s ms", p, LoadReport.ms(v)));
                 }
             }
-            frame(g, "Latency, produce to event: " + latencies.length + " answered requests (run " + results.run()
+            ChartFrame.frame(g, "Latency, produce to event: " + latencies.length + " answered requests (run " + results.run()
                     + ")", "latency (ms)", "requests");
-            legend(g, names.toArray(String[]::new), names.stream().map(n -> MARKER).toArray(Color[]::new));
+            ChartFrame.legendRow(g, names.toArray(String[]::new), names.stream().map(n -> MARKER).toArray(Color[]::new));
         } finally {
             g.dispose();
         }
@@ -184,60 +181,8 @@ final class LoadReportPlots {
     }
 
     private static void drawGrid(Graphics2D g, Axes axes) {
-        g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 13));
-        FontMetrics metrics = g.getFontMetrics();
-        g.setStroke(new BasicStroke(1f));
-        for (double value : ticks(axes.yMin, axes.yMax, 8)) {
-            int y = (int) Math.round(axes.y(value));
-            g.setColor(GRID);
-            g.drawLine(LEFT, y, WIDTH - RIGHT, y);
-            g.setColor(Color.DARK_GRAY);
-            g.drawLine(LEFT - 5, y, LEFT, y);
-            String label = tick(value);
-            g.drawString(label, LEFT - 8 - metrics.stringWidth(label), y + metrics.getAscent() / 2 - 1);
-        }
-        for (double value : ticks(axes.xMin, axes.xMax, 10)) {
-            int x = (int) Math.round(axes.x(value));
-            g.setColor(GRID);
-            g.drawLine(x, TOP, x, HEIGHT - BOTTOM);
-            g.setColor(Color.DARK_GRAY);
-            g.drawLine(x, HEIGHT - BOTTOM, x, HEIGHT - BOTTOM + 5);
-            String label = tick(value);
-            g.drawString(label, x - metrics.stringWidth(label) / 2, HEIGHT - BOTTOM + 8 + metrics.getAscent());
-        }
-    }
-
-    private static void frame(Graphics2D g, String title, String xLabel, String yLabel) {
-        g.setColor(Color.BLACK);
-        g.setStroke(new BasicStroke(1.2f));
-        g.drawRect(LEFT, TOP, WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM);
-        g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 16));
-        FontMetrics big = g.getFontMetrics();
-        g.drawString(title, (WIDTH - big.stringWidth(title)) / 2, 24);
-        g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 14));
-        FontMetrics metrics = g.getFontMetrics();
-        g.drawString(xLabel, LEFT + (WIDTH - LEFT - RIGHT - metrics.stringWidth(xLabel)) / 2, HEIGHT - 22);
-        Graphics2D rotated = (Graphics2D) g.create();
-        rotated.rotate(-Math.PI / 2);
-        rotated.drawString(yLabel, -(TOP + (HEIGHT - TOP - BOTTOM + metrics.stringWidth(yLabel)) / 2), 22);
-        rotated.dispose();
-    }
-
-    /** One row between the title and the frame, right-aligned, so that it never covers data. */
-    private static void legend(Graphics2D g, String[] names, Color[] colors) {
-        g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
-        FontMetrics small = g.getFontMetrics();
-        int x = WIDTH - RIGHT;
-        int y = TOP - 12;
-        for (int i = names.length - 1; i >= 0; i--) {
-            x -= small.stringWidth(names[i]);
-            g.setColor(Color.BLACK);
-            g.drawString(names[i], x, y + small.getAscent() / 2 - 1);
-            x -= 14;
-            g.setColor(colors[i]);
-            g.fillOval(x, y - 4, 9, 9);
-            x -= 18;
-        }
+        ChartFrame.grid(g, ticks(axes.xMin, axes.xMax, 10), axes::x, ticks(axes.yMin, axes.yMax, 8), axes::y,
+                LoadReportPlots::tick);
     }
 
     /** Round values (1, 2 or 5 times a power of ten apart) from {@code min} to {@code max}, about {@code target}. */
