@@ -18,7 +18,8 @@ import org.junit.jupiter.api.Test;
  * The house's package rules: packages mirror the path of a request and imports point one way
  * (app, the application shell -> messaging, the Kafka adapter -> worker -> generation -> diffusion,
  * model; imaging, storage, training, cli and
- * embedded beside them; inside training: trainer -> evaluation -> data). The one place these rules
+ * embedded beside them; the engines of two commands, loadgen and benchmark, below cli only, loadgen on the worker's
+ * client side (client); inside training: trainer -> evaluation -> data). The one place these rules
  * are written. Plain {@code @Test}s: ArchUnit's own JUnit engine finds no tests under the JUnit 6
  * platform that Quarkus 3.33 brings.
  */
@@ -156,8 +157,9 @@ class ArchitectureTest {
     }
 
     @Test
-    void onlyMessagingAndTheCommandLineTouchKafka() {
-        noClasses().that().resideOutsideOfPackages(pkg("messaging"), pkg("cli"), pkg("embedded"))
+    void onlyMessagingTheClientsAndTheCommandLineTouchKafka() {
+        noClasses().that().resideOutsideOfPackages(pkg("messaging"), pkg("cli"), pkg("client"), pkg("loadgen"),
+                        pkg("embedded"))
                 .should().dependOnClassesThat().resideInAnyPackage("org.apache.kafka..", "io.smallrye.reactive..")
                 .check(CLASSES);
     }
@@ -167,7 +169,7 @@ class ArchitectureTest {
         noClasses().that().resideInAnyPackage(pkg("model"), pkg("diffusion"), pkg("generation"), pkg("imaging"),
                         pkg("storage"))
                 .should().dependOnClassesThat().resideInAnyPackage(pkg("worker"), pkg("messaging"), pkg("app"),
-                        pkg("cli"), pkg("training"), pkg("embedded"))
+                        pkg("cli"), pkg("training"), pkg("embedded"), pkg("loadgen"), pkg("benchmark"), pkg("client"))
                 .check(CLASSES);
         noClasses().that().resideInAPackage(pkg("model")).should().dependOnClassesThat()
                 .resideInAnyPackage(pkg("diffusion"), pkg("generation"))
@@ -210,6 +212,49 @@ class ArchitectureTest {
     @Test
     void trainingPackagesFormNoCycles() {
         slices().assignedFrom(TRAINING_PARTS).should().beFreeOfCycles()
+                .check(CLASSES);
+    }
+
+    @Test
+    void onlyTheCommandLineImportsTheLoadGeneratorAndTheBenchmark() {
+        // Each is the engine of one command (loadgen, benchmark): option parsing stays in cli, the work is theirs.
+        noClasses().that().resideOutsideOfPackages(pkg("cli"), pkg("loadgen")).should().dependOnClassesThat()
+                .resideInAPackage(pkg("loadgen"))
+                .check(CLASSES);
+        noClasses().that().resideOutsideOfPackages(pkg("cli"), pkg("benchmark")).should().dependOnClassesThat()
+                .resideInAPackage(pkg("benchmark"))
+                .check(CLASSES);
+    }
+
+    @Test
+    void theLoadGeneratorIsAClientOfTheWorker() {
+        // It talks to a running worker through Kafka as any producer would (client), in the worker's vocabulary
+        // (samplers, layouts, priorities, the tenant pattern), and draws its plots in imaging's frame: nothing of the
+        // engine, the model, the adapter or the shell.
+        noClasses().that().resideInAPackage(pkg("loadgen")).should().dependOnClassesThat()
+                .resideInAnyPackage(pkg("benchmark"), pkg("cli"), pkg("messaging"), pkg("app"), pkg("generation"),
+                        pkg("model"), pkg("training"), pkg("storage"), pkg("embedded"), "ai.djl..", "picocli..")
+                .check(CLASSES);
+    }
+
+    @Test
+    void theBenchmarkMeasuresTheEngineNotTheService() {
+        // Below it: generation, model, diffusion, training (the step it times); no worker, no Kafka, no command line.
+        noClasses().that().resideInAPackage(pkg("benchmark")).should().dependOnClassesThat()
+                .resideInAnyPackage(pkg("loadgen"), pkg("cli"), pkg("client"), pkg("worker"), pkg("messaging"),
+                        pkg("app"), pkg("storage"), pkg("embedded"), "org.apache.kafka..", "picocli..")
+                .check(CLASSES);
+    }
+
+    @Test
+    void theClientKnowsKafkaAndTheJdkOnly() {
+        // What a producer in another service would have: Kafka's clients and Jackson, nothing of the worker's inside.
+        classes().that().resideInAPackage(pkg("client")).should().onlyDependOnClassesThat()
+                .resideInAnyPackage("java..", "org.apache.kafka.clients..", "org.apache.kafka.common..",
+                        "com.fasterxml.jackson..", pkg("client"))
+                .check(CLASSES);
+        noClasses().that().resideOutsideOfPackages(pkg("cli"), pkg("loadgen"), pkg("client")).should()
+                .dependOnClassesThat().resideInAPackage(pkg("client"))
                 .check(CLASSES);
     }
 

@@ -25,6 +25,9 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.diffusionworker.client.Downloads;
+import org.diffusionworker.client.Durations;
+import org.diffusionworker.client.KafkaClients;
 import org.diffusionworker.model.ModelCards;
 import org.diffusionworker.model.ModelDirectory;
 import org.diffusionworker.model.ModelSpec;
@@ -111,15 +114,15 @@ public class DemoCommand implements OptionalSubcommand, Callable<Integer> {
             throw new IllegalArgumentException("the demo starts its infrastructure before the application: run it as"
                     + " `java -jar target/quarkus-app/quarkus-run.jar demo`");
         }
-        Duration wait = SubmitCommand.parseDuration(timeout);
+        Duration wait = Durations.parse(timeout);
         progress(err, "worker: model %s, health at http://127.0.0.1:%d/q/health/ready", modelPath, httpPort);
         reportReadiness(err);
 
         ModelSpec card = ModelCards.read(ModelDirectory.cardFile(modelPath));
         List<Entry> entries = demoRequests(card.labels(), "demo-" + UUID.randomUUID().toString().substring(0, 8));
         long start = System.nanoTime();
-        try (KafkaConsumer<String, String> events = SubmitCommand.consumer(bootstrapServers);
-             KafkaProducer<String, String> producer = SubmitCommand.producer(bootstrapServers)) {
+        try (KafkaConsumer<String, String> events = KafkaClients.consumer(bootstrapServers);
+             KafkaProducer<String, String> producer = KafkaClients.producer(bootstrapServers)) {
             List<TopicPartition> partitions = events.partitionsFor(eventsTopic, wait).stream()
                     .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
             events.assign(partitions);
@@ -195,9 +198,9 @@ public class DemoCommand implements OptionalSubcommand, Callable<Integer> {
                 String line;
                 if ("COMPLETED".equals(e.event.path("status").asText())) {
                     Path png = out.resolve(e.name + ".png");
-                    SubmitCommand.downloadTo(e.event.path("image").path("url").asText(), png);
+                    Downloads.download(e.event.path("image").path("url").asText(), png);
                     if (e.event.has("trajectory")) {
-                        SubmitCommand.downloadTo(e.event.path("trajectory").path("url").asText(),
+                        Downloads.download(e.event.path("trajectory").path("url").asText(),
                                 out.resolve(e.name + ".gif"));
                     }
                     line = String.format(Locale.ROOT, "COMPLETED %s (%s)", png, batchOf(e.event));

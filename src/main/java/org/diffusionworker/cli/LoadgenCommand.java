@@ -1,6 +1,5 @@
 package org.diffusionworker.cli;
 
-import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -9,12 +8,15 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.UUID;
 import java.util.concurrent.Callable;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.diffusionworker.client.Durations;
+import org.diffusionworker.loadgen.LoadPlan;
+import org.diffusionworker.loadgen.LoadRun;
+import org.diffusionworker.loadgen.LoadTest;
+import org.diffusionworker.loadgen.Loopback;
+import org.diffusionworker.loadgen.Proportions;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -37,25 +39,15 @@ import picocli.CommandLine.Spec;
 public class LoadgenCommand implements Callable<Integer> {
 
     static final int INCOMPLETE_EXIT_CODE = SubmitCommand.FAILED_EXIT_CODE;
-    static final List<String> FASHION_MNIST_LABELS = List.of("t-shirt/top", "trouser", "pullover", "dress", "coat",
-            "sandal", "shirt", "sneaker", "bag", "ankle-boot");
-    private static final Pattern LOOPBACK_IPV4 = Pattern.compile("127(\\.\\d{1,3}){3}");
 
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT",
-            description = "Kafka bootstrap servers. Default: the kafka.bootstrap.servers setting (localhost:9092).")
-    String bootstrapServers;
+    @Mixin
+    KafkaOptions kafka = new KafkaOptions();
 
     @Option(names = "--allow-remote", description = "Allow bootstrap servers that are not loopback addresses.")
     boolean allowRemote;
-
-    @Option(names = "--requests-topic", defaultValue = "generation-requests", description = "Default: ${DEFAULT-VALUE}.")
-    String requestsTopic;
-
-    @Option(names = "--events-topic", defaultValue = "generation-events", description = "Default: ${DEFAULT-VALUE}.")
-    String eventsTopic;
 
     @Option(names = "--group", defaultValue = "diffusion-worker",
             description = "The workers' consumer group, whose lag is sampled. Default: ${DEFAULT-VALUE}.")
@@ -131,41 +123,25 @@ public class LoadgenCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "DIR", description = "Where the report goes. Default: loadgen-<timestamp>.")
     Path out;
 
-    @ConfigProperty(name = "kafka.bootstrap.servers", defaultValue = "localhost:9092")
-    String configuredBootstrapServers;
-
     @Override
     public Integer call() throws Exception {
-        PrintWriter stdout = spec.commandLine().getOut();
-        PrintWriter err = spec.commandLine().getErr();
-        String servers = bootstrapServers != null ? bootstrapServers
-                : configuredBootstrapServers != null ? configuredBootstrapServers : "localhost:9092";
-        requireLoopback(servers, allowRemote);
+        String servers = kafka.servers();
+        Loopback.require(servers, allowRemote);
         LoadPlan plan = plan();
         Duration wait = bounded("--timeout", timeout);
         Duration lingering = bounded("--linger", linger);
         Path directory = out != null ? out : Path.of("loadgen-"
                 + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss", Locale.ROOT)));
-        String run = UUID.randomUUID().toString().substring(0, 8);
-        LoadRun.Settings settings = new LoadRun.Settings(servers, requestsTopic, eventsTopic, group, wait, lingering);
-
-        err.printf(Locale.ROOT, "loadgen: run %s: %s to '%s' on %s (seed %d); events from '%s', lag of group '%s'%n",
-                run, plan.pacing().describe(), requestsTopic, servers, plan.seed(), eventsTopic, group);
-        err.flush();
-        LoadResults results = new LoadRun(settings, err).run(run, plan.requests(run), plan.pacing());
-        LoadReport report = new LoadReport(results, plan, settings, commandLine());
-        report.write(directory);
-        stdout.print(report.summary());
-        stdout.printf("wrote %s (%s, %s, %s, %s, %s)%n", directory.resolve(LoadReport.REPORT), LoadReport.EVENTS_CSV,
-                LoadReport.LAG_CSV, LoadReport.LATENCY_PLOT, LoadReport.LAG_PLOT, LoadReport.HISTOGRAM_PLOT);
-        stdout.flush();
-        return report.missing == 0 && report.sendErrors == 0 && report.sent == report.planned ? 0
-                : INCOMPLETE_EXIT_CODE;
+        LoadRun.Settings settings = new LoadRun.Settings(servers, kafka.requestsTopic, kafka.eventsTopic, group, wait,
+                lingering);
+        boolean complete = LoadTest.run(plan, settings, commandLine(), directory, spec.commandLine().getOut(),
+                spec.commandLine().getErr());
+        return complete ? 0 : INCOMPLETE_EXIT_CODE;
     }
 
     /** The plan the options describe; every inconsistency is refused with the options named. */
     LoadPlan plan() {
-        List<String> known = allLabels == null || allLabels.isEmpty() ? FASHION_MNIST_LABELS
+        List<String> known = allLabels == null || allLabels.isEmpty() ? LoadPlan.FASHION_MNIST_LABELS
                 : allLabels.stream().map(String::trim).toList();
         if (labels != null && labelMix != null) {
             throw new IllegalArgumentException("give --labels or --label-mix, not both");
@@ -193,56 +169,16 @@ public class LoadgenCommand implements Callable<Integer> {
         if ((duration == null) == (requests == null)) {
             throw new IllegalArgumentException("--rate needs exactly one of --duration D and --requests N");
         }
-        return duration != null ? LoadPlan.Pacing.steady(rate, SubmitCommand.parseDuration(duration))
+        return duration != null ? LoadPlan.Pacing.steady(rate, Durations.parse(duration))
                 : LoadPlan.Pacing.steady(rate, requests);
     }
 
     private static Duration bounded(String option, String text) {
-        Duration d = SubmitCommand.parseDuration(text);
+        Duration d = Durations.parse(text);
         if (d.isNegative() || d.compareTo(LoadPlan.MAX_SPAN) > 0) {
             throw new IllegalArgumentException(option + " must be 0..1h, got " + text);
         }
         return d;
-    }
-
-    /**
-     * Refuses bootstrap servers that are not on this machine: a load test is meant for a local or test worker, and
-     * pointing it at a shared cluster by mistake would flood it. {@code localhost}, 127.0.0.0/8 and ::1 are loopback;
-     * names are not resolved.
-     */
-    static void requireLoopback(String servers, boolean allowRemote) {
-        if (allowRemote) {
-            return;
-        }
-        List<String> remote = new ArrayList<>();
-        for (String server : servers.split(",")) {
-            String s = server.trim();
-            if (!s.isEmpty() && !isLoopback(host(s))) {
-                remote.add(s);
-            }
-        }
-        if (!remote.isEmpty()) {
-            throw new IllegalArgumentException("loadgen sends to loopback brokers only (localhost, 127.0.0.0/8, ::1);"
-                    + " not loopback: " + String.join(", ", remote) + ". Add --allow-remote to load a remote cluster"
-                    + " on purpose");
-        }
-    }
-
-    /** The host of {@code host:port}, {@code [v6]:port} or a bare host; a security-protocol prefix is dropped. */
-    static String host(String server) {
-        String s = server.replaceFirst("^[A-Za-z_]+://", "");
-        if (s.startsWith("[")) {
-            int close = s.indexOf(']');
-            return close > 0 ? s.substring(1, close) : s;
-        }
-        int colon = s.lastIndexOf(':');
-        return colon > 0 && s.indexOf(':') == colon ? s.substring(0, colon) : s;
-    }
-
-    private static boolean isLoopback(String host) {
-        String h = host.toLowerCase(Locale.ROOT);
-        Matcher v4 = LOOPBACK_IPV4.matcher(h);
-        return h.equals("localhost") || h.equals("::1") || h.equals("0:0:0:0:0:0:0:1") || v4.matches();
     }
 
     /** The command line as given, for the report. */

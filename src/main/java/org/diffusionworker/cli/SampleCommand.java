@@ -32,11 +32,13 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code sample}: generates a grid of images (and optionally the denoising trajectory as a GIF). */
-@Command(name = "sample", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "sample", mixinStandardHelpOptions = true, sortOptions = false, resourceBundle = "org.diffusionworker.cli.SampleCommand",
         description = "Sample images from a model and write them as a PNG grid (and a GIF of the denoising).")
 public class SampleCommand implements Callable<Integer> {
 
     static final int MAX_COUNT = 1024;
+    private static final int DEFAULT_COUNT = 16;
+    private static final int DEFAULT_STEPS = 25;
 
     @Spec
     CommandSpec spec;
@@ -47,34 +49,13 @@ public class SampleCommand implements Callable<Integer> {
     @ArgGroup(exclusive = true, multiplicity = "0..1")
     ConditioningOptions conditioning;
 
-    @Option(names = "--count", defaultValue = "16", description = "Images to generate, 1.." + MAX_COUNT + ". Default: ${DEFAULT-VALUE}.")
-    int count;
-
-    @Option(names = "--columns", description = "Images per grid row. Default: ceil(sqrt(count)).")
-    Integer columns;
-
-    @Option(names = "--sampler", defaultValue = "ddim", paramLabel = "ddim|ddpm|dpmpp-2m|unipc",
-            description = "ddim, ddpm, dpmpp-2m (DPM-Solver++(2M)) or unipc (UniPC-2, bh2). Default: ${DEFAULT-VALUE}.")
-    String sampler;
-
-    @Option(names = "--steps", description = "Steps (1..T) of ddim, dpmpp-2m and unipc. Default: 25. DDPM always takes"
-            + " the model's T.")
-    Integer steps;
+    @Mixin
+    SamplingOptions sampling = new SamplingOptions();
 
     @Option(names = "--spacing", paramLabel = "trailing|log-snr",
             description = "Timestep spacing of dpmpp-2m and unipc. Default: log-snr below 10 steps, trailing from 10"
                     + " (measured: docs/performance.md).")
     String spacing;
-
-    @Option(names = "--eta", defaultValue = "0", description = "DDIM eta in [0, 1]; 0 is deterministic. Default: ${DEFAULT-VALUE}.")
-    double eta;
-
-    @Option(names = "--guidance", defaultValue = "0",
-            description = "Classifier-free guidance weight w in [0, 20]; 0 = plain conditional. Default: ${DEFAULT-VALUE}.")
-    double guidance;
-
-    @Option(names = "--seed", description = "Seed; the same seed and options give the same images. Default: random (printed).")
-    Long seed;
 
     @Option(names = "--out", defaultValue = "grid.png", description = "PNG grid to write. Default: ${DEFAULT-VALUE}.")
     Path out;
@@ -95,17 +76,22 @@ public class SampleCommand implements Callable<Integer> {
     @Option(names = {"-q", "--quiet"}, description = "No progress bar.")
     boolean quiet;
 
+    /** {@code --count} or its default; set when the command runs. */
+    private int count;
+
     @Override
     public Integer call() throws IOException {
+        count = sampling.count != null ? sampling.count : DEFAULT_COUNT;
         validateCounts();
-        SamplerKind kind = SamplerKind.parse(sampler);
+        SamplerKind kind = SamplerKind.parse(sampling.sampler != null ? sampling.sampler : SamplerKind.DDIM.id());
+        double guidance = sampling.guidance != null ? sampling.guidance : 0;
         PixelNormalization pixels = parseNormalization(normalization);
         ClassifierFreeGuidance cfg = new ClassifierFreeGuidance(guidance);
         // Before sampling, so that a missing folder does not cost the run.
         OutputFolders.createFor(out);
         OutputFolders.createFor(gif);
         Conditioning what = ConditioningOptions.resolve(conditioning);
-        long effectiveSeed = seed != null ? seed : new SecureRandom().nextLong() & Long.MAX_VALUE;
+        long effectiveSeed = sampling.seed != null ? sampling.seed : new SecureRandom().nextLong() & Long.MAX_VALUE;
 
         try (GenerationEngine engine = new GenerationEngine(model.load())) {
             int timesteps = engine.schedule().timesteps();
@@ -119,7 +105,7 @@ public class SampleCommand implements Callable<Integer> {
             Output result = generate(engine, settings, cfg, context, effectiveSeed, every);
             double seconds = (System.nanoTime() - start) / 1e9;
 
-            int cols = columns != null ? columns : (int) Math.ceil(Math.sqrt(count));
+            int cols = sampling.columns != null ? sampling.columns : (int) Math.ceil(Math.sqrt(count));
             GridOptions grid = GridOptions.DEFAULT.withColumns(cols).withNormalization(pixels);
             PngEncoder.write(ImageGrid.render(result.images(), grid), out);
             if (gif != null) {
@@ -144,8 +130,8 @@ public class SampleCommand implements Callable<Integer> {
         if (batchSize < 1 || batchSize > 256) {
             throw new IllegalArgumentException("--batch-size must be 1..256, got " + batchSize);
         }
-        if (columns != null && columns < 1) {
-            throw new IllegalArgumentException("--columns must be >= 1, got " + columns);
+        if (sampling.columns != null && sampling.columns < 1) {
+            throw new IllegalArgumentException("--columns must be >= 1, got " + sampling.columns);
         }
         if (trajectoryEvery != null && gif == null) {
             throw new IllegalArgumentException("--trajectory-every needs --gif");
@@ -153,6 +139,8 @@ public class SampleCommand implements Callable<Integer> {
     }
 
     private SamplerSettings samplerSettings(SamplerKind kind, int timesteps) {
+        Integer steps = sampling.steps;
+        double eta = sampling.eta != null ? sampling.eta : 0;
         if (kind == SamplerKind.DDPM) {
             if (steps != null && steps != timesteps) {
                 throw new IllegalArgumentException("DDPM takes all " + timesteps + " steps of this model; drop --steps or use --sampler ddim");
@@ -172,7 +160,7 @@ public class SampleCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--spacing applies to dpmpp-2m and unipc only; ddim runs on its own grid");
         }
         TimestepSpacing chosen = spacing == null ? null : TimestepSpacing.parse(spacing);
-        return new SamplerSettings(kind, steps != null ? steps : 25, eta, chosen);
+        return new SamplerSettings(kind, steps != null ? steps : DEFAULT_STEPS, eta, chosen);
     }
 
     private static PixelNormalization parseNormalization(String name) {

@@ -1,6 +1,6 @@
 package org.diffusionworker.cli;
 
-import static org.diffusionworker.cli.BenchmarkCommand.bf16Skipped;
+import static org.diffusionworker.benchmark.BenchmarkRun.bf16Skipped;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -15,7 +15,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.diffusionworker.cli.BenchmarkCommand.Bf16Column;
+import org.diffusionworker.benchmark.BenchmarkRun;
+import org.diffusionworker.benchmark.BenchmarkRun.Bf16Column;
 import org.diffusionworker.model.CpuFeatures;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -83,7 +84,7 @@ class BenchmarkCommandTest {
 
     @Test
     void withTheReferenceEverySideIsTimedOnTheSameWeights() {
-        assumeTrue(ReferenceProcess.available(), "needs /usr/bin/python3 with torch (Debian's python3-torch)");
+        assumeTrue(BenchmarkRun.referenceAvailable(), "needs /usr/bin/python3 with torch (Debian's python3-torch)");
         CommandRun r = benchmark("--configs", "rgb16", "--cases", "sampling", "--batches", "1", "--repeats", "1",
                 "--ddpm-steps", "1", "--threads", "2");
 
