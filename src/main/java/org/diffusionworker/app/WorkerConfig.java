@@ -177,7 +177,7 @@ public interface WorkerConfig {
          * class, or a tenant below its weighted share of them): they join at the next step instead of waiting for
          * the batch to finish. 0: a batch never holds more than max-images.
          */
-        @WithDefault("16")
+        @WithDefault("32")
         @Min(0)
         @Max(4096)
         int overtakeImages();

@@ -77,7 +77,7 @@ public record WorkerSettings(
         }
 
         public static Fairness defaults() {
-            return new Fairness(1000, Duration.ofSeconds(60), 16, Map.of());
+            return new Fairness(1000, Duration.ofSeconds(60), 32, Map.of());
         }
 
         TenantShare share(String tenant) {
