@@ -16,8 +16,9 @@ import org.jboss.logging.Logger;
 /**
  * One model replica and the one thread that owns it: warms the model up, then takes batches from the batcher and
  * samples them until the batcher closes. Between two steps of a batch, waiting images of its group may join it
- * (continuous batching, {@link DynamicBatcher#join}): one forward pass serves every batch in progress. Finished images go to the {@link Sink} at once; encoding and uploading
- * happen on other threads, so the model never waits for the store.
+ * (continuous batching, {@link DynamicBatcher#join}): one forward pass serves every batch in progress. Finished
+ * images go to the {@link Sink} at once; encoding and uploading happen on other threads, so the model never waits
+ * for the store.
  */
 final class InferenceReplica implements Runnable {
 
@@ -144,9 +145,18 @@ final class InferenceReplica implements Runnable {
         if (slices.isEmpty()) {
             return;
         }
+        BatchInProgress running;
+        try {
+            running = engine.open(batch.key().sampler(), batch.key().guidance());
+        } catch (RuntimeException e) {
+            sink.batchFailed(slices, 0, e);
+            return;
+        }
         List<Group> groups = new ArrayList<>();
-        try (BatchInProgress running = engine.open(batch.key().sampler(), batch.key().guidance())) {
-            groups.add(start(running, batch, slices, false));
+        try (running) {
+            if (!start(running, batch, slices, false, groups)) {
+                return;
+            }
             imagesInHand = running.rows();
             while (!running.isEmpty()) {
                 List<BatchInProgress.Member> finished;
@@ -190,7 +200,7 @@ final class InferenceReplica implements Runnable {
         joining.expired().forEach(sink::expired);
         List<Batch.Slice> slices = live(joining);
         if (!slices.isEmpty()) {
-            groups.add(start(running, joining, slices, true));
+            start(running, joining, slices, true, groups);
         }
     }
 
@@ -199,7 +209,12 @@ final class InferenceReplica implements Runnable {
         return batch.slices().stream().filter(s -> !s.job().isEnded()).toList();
     }
 
-    private Group start(BatchInProgress running, Batch batch, List<Batch.Slice> slices, boolean joined) {
+    /**
+     * Adds {@code slices} to the batch in progress as a batch of their own and to {@code groups}; when that fails
+     * (before any step of theirs), they go to the sink as a failed batch and this returns false.
+     */
+    private boolean start(BatchInProgress running, Batch batch, List<Batch.Slice> slices, boolean joined,
+            List<Group> groups) {
         List<ImageSlot> slots = new ArrayList<>();
         boolean trajectory = false;
         for (Batch.Slice slice : slices) {
@@ -211,6 +226,14 @@ final class InferenceReplica implements Runnable {
         }
         int every = trajectory ? Trajectories.every(batch.key().sampler()) : 0;
         BatchPlan plan = new BatchPlan(batch.key().sampler(), batch.key().guidance(), every, slots);
+        BatchStepHook hook = new BatchStepHook(slices, listener, abort, clock);
+        BatchInProgress.Member member;
+        try {
+            member = running.join(plan, hook);
+        } catch (RuntimeException e) {
+            sink.batchFailed(slices, 0, e);
+            return false;
+        }
         long start = clock.getAsLong();
         int requests = (int) slices.stream().map(Batch.Slice::job).distinct().count();
         for (Batch.Slice slice : slices) {
@@ -222,8 +245,8 @@ final class InferenceReplica implements Runnable {
         for (Batch.Slice slice : slices) {
             shares.add(spans.sampling(slice, batchSpan, plan.size(), requests));
         }
-        BatchStepHook hook = new BatchStepHook(slices, listener, abort, clock);
-        return new Group(slices, requests, hook, batchSpan, shares, running.join(plan, hook));
+        groups.add(new Group(slices, requests, hook, batchSpan, shares, member));
+        return true;
     }
 
     /** One batch taken from the batcher, sampled within a batch in progress: its slices, spans and step hook. */
