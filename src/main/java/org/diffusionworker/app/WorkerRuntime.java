@@ -30,6 +30,7 @@ import org.diffusionworker.storage.ObjectKeys;
 import org.diffusionworker.storage.RetrySettings;
 import org.diffusionworker.worker.GenerationWorker;
 import org.diffusionworker.worker.WorkerSettings;
+import org.diffusionworker.worker.WorkerStatus;
 import org.jboss.logging.Logger;
 
 /**
@@ -90,7 +91,7 @@ public class WorkerRuntime {
         // The channels hand records over only once this returned: a redelivered request must meet the cancel it had
         // before a restart, so the control topic is read back first.
         connection.open(created, messagingSettings(config), Duration.ofSeconds(30));
-        GenerationWorker.Status status = created.status();
+        WorkerStatus status = created.status();
         LOG.infof("Worker ready in %d ms: model %s (%s) x%d, batches of up to %d images (%s, %d ms delay), bucket %s"
                         + " at %s%s, requests from '%s' as group '%s'", (System.nanoTime() - start) / 1_000_000,
                 worker.spec().name(), engines.get(0).model().device(), engines.size(), settings.maxBatchImages(),
