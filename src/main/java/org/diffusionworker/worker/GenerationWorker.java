@@ -1,6 +1,7 @@
 package org.diffusionworker.worker;
 
 import io.opentelemetry.api.trace.Tracer;
+import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -22,7 +23,6 @@ import org.diffusionworker.generation.GenerationEngine;
 import org.diffusionworker.model.ModelSpec;
 import org.diffusionworker.storage.ObjectKeys;
 import org.diffusionworker.storage.ObjectStore;
-import org.jboss.logging.Logger;
 
 /**
  * The worker: takes generation requests, batches compatible ones onto the model, stores the grids and answers every
@@ -50,7 +50,7 @@ import org.jboss.logging.Logger;
  */
 public final class GenerationWorker implements AutoCloseable {
 
-    private static final Logger LOG = Logger.getLogger(GenerationWorker.class);
+    private static final System.Logger LOG = System.getLogger(GenerationWorker.class.getName());
 
     /** The answer of {@link #submit}: whether the request was taken, and when the caller may send the next. */
     public record Admission(boolean accepted, CompletionStage<Void> room) {
@@ -201,7 +201,7 @@ public final class GenerationWorker implements AutoCloseable {
         } catch (RequestRejectedException e) {
             return answerAtOnce(new Outcome.Failed(request, e.code(), e.getMessage()), counted, now);
         } catch (RuntimeException e) {
-            LOG.errorf(e, "Resolving request %s failed in the worker", request.requestId());
+            LOG.log(Level.ERROR, () -> "Resolving request " + request.requestId() + " failed in the worker", e);
             return answerAtOnce(StageFailure.internal(request, e), counted, now);
         }
         if (job.isExpired(now)) {
@@ -372,7 +372,7 @@ public final class GenerationWorker implements AutoCloseable {
             } else {
                 // A replica still inside a forward pass would touch freed native memory: leak the models instead (the
                 // process is ending anyway).
-                LOG.errorf("A model replica is still running 10 s after the stop; its model is not freed");
+                LOG.log(Level.ERROR, "A model replica is still running 10 s after the stop; its model is not freed");
             }
         }
     }

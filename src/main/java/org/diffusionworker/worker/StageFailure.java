@@ -1,13 +1,13 @@
 package org.diffusionworker.worker;
 
+import java.lang.System.Logger.Level;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.RejectedExecutionException;
-import org.jboss.logging.Logger;
 
 /** A stage could not do its part for a request: the request is answered FAILED with this code and message. */
 final class StageFailure extends RuntimeException {
 
-    private static final Logger LOG = Logger.getLogger(StageFailure.class);
+    private static final System.Logger LOG = System.getLogger(StageFailure.class.getName());
 
     private final ErrorCode code;
 
@@ -34,7 +34,7 @@ final class StageFailure extends RuntimeException {
         if (cause instanceof StageFailure f) {
             return new Outcome.Failed(job.request(), f.code(), f.getMessage());
         }
-        LOG.errorf(cause, "Request %s failed in the worker", job.requestId());
+        LOG.log(Level.ERROR, String.format("Request %s failed in the worker", job.requestId()), cause);
         return internal(job.request(), cause);
     }
 

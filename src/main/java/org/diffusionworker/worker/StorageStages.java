@@ -1,35 +1,21 @@
 package org.diffusionworker.worker;
 
 import io.opentelemetry.api.trace.Span;
+import java.lang.System.Logger.Level;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
-import org.jboss.logging.Logger;
 
 /**
  * The stages of a request that deal with the store: <b>look up</b> an existing result under its key (before sampling),
  * <b>encode</b> its images (PNG grid, single PNGs, GIF; on the I/O threads) and <b>store</b> them, which makes the
  * request's answer. Each through the {@link StorageGuard}, each a span.
  */
-final class StorageStages {
+record StorageStages(ResultStore results, StorageGuard storage, StageSpans spans, WorkerListener listener,
+        LongSupplier clock) {
 
-    private static final Logger LOG = Logger.getLogger(StorageStages.class);
-
-    private final ResultStore results;
-    private final StorageGuard storage;
-    private final StageSpans spans;
-    private final WorkerListener listener;
-    private final LongSupplier clock;
-
-    StorageStages(ResultStore results, StorageGuard storage, StageSpans spans, WorkerListener listener,
-            LongSupplier clock) {
-        this.results = results;
-        this.storage = storage;
-        this.spans = spans;
-        this.listener = listener;
-        this.clock = clock;
-    }
+    private static final System.Logger LOG = System.getLogger(StorageStages.class.getName());
 
     /** The request's existing result, if there is one: then that is its answer. */
     CompletableFuture<Optional<Outcome>> lookUp(Job job) {
@@ -52,7 +38,7 @@ final class StorageStages {
             StageSpans.end(span, null);
             return encoded;
         } catch (RuntimeException e) {
-            LOG.errorf(e, "Encoding the grid of %s failed", job.requestId());
+            LOG.log(Level.ERROR, String.format("Encoding the grid of %s failed", job.requestId()), e);
             StageFailure failure = new StageFailure(ErrorCode.INTERNAL, "encoding the images failed in the worker");
             span.recordException(e);
             StageSpans.end(span, failure);
