@@ -41,6 +41,7 @@ import org.diffusionworker.storage.MinioObjectStore;
 import org.diffusionworker.storage.MinioStoreSettings;
 import org.diffusionworker.storage.RetrySettings;
 import org.diffusionworker.testing.GridCells;
+import org.diffusionworker.testing.WorkerTestConfig;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
