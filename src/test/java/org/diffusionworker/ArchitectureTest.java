@@ -94,7 +94,7 @@ class ArchitectureTest {
     void storageUsesTheMinioClientOnly() {
         // okhttp3: the MinIO client's exceptions expose its HTTP response (for the status code).
         classes().that().resideInAPackage(pkg("storage")).should().onlyDependOnClassesThat()
-                .resideInAnyPackage("java..", "io.minio..", "okhttp3..", "org.jboss.logging..", pkg("storage"))
+                .resideInAnyPackage("java..", "io.minio..", "okhttp3..", pkg("storage"))
                 .check(CLASSES);
     }
 
@@ -103,9 +103,18 @@ class ArchitectureTest {
         // diffusion and model: types the engine exposes (sampler settings, guidance, the model card). The
         // OpenTelemetry API (not the SDK): the spans of its stages, recorded or not as the shell decides.
         classes().that().resideInAPackage(pkg("worker")).should().onlyDependOnClassesThat()
-                .resideInAnyPackage("java..", "org.jboss.logging..", "io.opentelemetry.api..",
+                .resideInAnyPackage("java..", "io.opentelemetry.api..",
                         "io.opentelemetry.context..", pkg("worker"), pkg("generation"), pkg("imaging"),
                         pkg("storage"), pkg("diffusion"), pkg("model"))
+                .check(CLASSES);
+    }
+
+    @Test
+    void oneLoggingApiTheJdksSystemLogger() {
+        // System.Logger is the JDK's, so model (DJL only) may use it too; under Quarkus it goes through JBoss LogManager
+        // like any other log line (same format, same JSON logging). JBoss Logging's own API stays Quarkus's.
+        noClasses().should().dependOnClassesThat().resideInAnyPackage("org.jboss.logging..", "org.slf4j..",
+                        "org.apache.logging.log4j..", "java.util.logging..")
                 .check(CLASSES);
     }
 
@@ -263,7 +272,7 @@ class ArchitectureTest {
         // Compiled into main only in the default `embedded` profile; with -Dproduction there is nothing to check.
         classes().that().resideInAPackage(pkg("embedded")).should().onlyDependOnClassesThat()
                 .resideInAnyPackage("java..", "javax.net.ssl..", "org.apache.kafka..", "kafka..", "scala..",
-                        "org.jboss.logging..", pkg("embedded"))
+                        pkg("embedded"))
                 .allowEmptyShould(true)
                 .check(CLASSES);
         // Outside it, only the two classes compiled from src/embedded/java (left out of -Dproduction builds).

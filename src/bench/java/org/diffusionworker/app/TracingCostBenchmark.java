@@ -13,6 +13,7 @@ import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
 import io.opentelemetry.sdk.trace.samplers.Sampler;
+import java.lang.System.Logger.Level;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -64,7 +65,7 @@ class TracingCostBenchmark {
                     "round %d: no-op %,d ns/request, SDK with exporting off %,d ns/request", round + 1, off, on));
         }
         provider.close();
-        lines.forEach(l -> org.jboss.logging.Logger.getLogger(TracingCostBenchmark.class).info(l));
+        lines.forEach(l -> System.getLogger(TracingCostBenchmark.class.getName()).log(Level.INFO, l));
     }
 
     private static long nanosPerRequest(OpenTelemetry otel) {

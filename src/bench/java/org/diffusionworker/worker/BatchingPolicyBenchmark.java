@@ -1,6 +1,7 @@
 package org.diffusionworker.worker;
 
 import ai.djl.Device;
+import java.lang.System.Logger.Level;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -65,7 +66,7 @@ class BatchingPolicyBenchmark {
                     r.arrivals(), r.policy(), r.seconds(), r.imagesPerSecond(), r.batches(), r.meanBatch(), r.p50(),
                     r.p95(), r.max(), r.rareP95()));
         }
-        org.jboss.logging.Logger.getLogger(BatchingPolicyBenchmark.class).info(table);
+        System.getLogger(BatchingPolicyBenchmark.class.getName()).log(Level.INFO, table);
     }
 
     private Result run(EmbeddedS3Server s3, BatchingPolicy policy, String arrivals) throws Exception {

@@ -2,13 +2,13 @@ package org.diffusionworker.cli;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.System.Logger.Level;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.diffusionworker.embedded.EmbeddedKafkaBroker;
 import org.diffusionworker.embedded.EmbeddedS3Server;
-import org.jboss.logging.Logger;
 
 /**
  * The demo's infrastructure, started before the application: a Kafka broker (KRaft, in this JVM) and an S3 store
@@ -18,7 +18,7 @@ import org.jboss.logging.Logger;
  */
 public final class EmbeddedLocalInfrastructure implements LocalInfrastructure {
 
-    private static final Logger LOG = Logger.getLogger(EmbeddedLocalInfrastructure.class);
+    private static final System.Logger LOG = System.getLogger(EmbeddedLocalInfrastructure.class.getName());
 
     static final Path DEFAULT_DATA = Path.of("data", "local");
     static final Path TRAINED_MODEL = Path.of("models", "fashion-mnist");
@@ -31,12 +31,14 @@ public final class EmbeddedLocalInfrastructure implements LocalInfrastructure {
     public void start(String... args) {
         Path data = Path.of(option(args, "--data", DEFAULT_DATA.toString()));
         String model = option(args, "--model", null);
-        LOG.infof("Starting a local Kafka broker and S3 store with their data in %s ...", data.toAbsolutePath());
+        LOG.log(Level.INFO, String.format(
+                "Starting a local Kafka broker and S3 store with their data in %s ...", data.toAbsolutePath()));
         kafka = EmbeddedKafkaBroker.builder(data.resolve("kafka")).build().start();
         kafka.createTopics("generation-requests", "generation-events", "generation-requests-dead-letter",
                 "generation-control");
         s3 = EmbeddedS3Server.builder(data.resolve("s3")).build().start();
-        LOG.infof("Kafka broker on %s, S3 store (S3Proxy) on %s", kafka.bootstrapServers(), s3.endpoint());
+        LOG.log(Level.INFO, String.format(
+                "Kafka broker on %s, S3 store (S3Proxy) on %s", kafka.bootstrapServers(), s3.endpoint()));
 
         setIfAbsent("kafka.bootstrap.servers", kafka.bootstrapServers());
         setIfAbsent("diffusionworker.storage.endpoint", s3.endpoint().toString());
@@ -66,8 +68,9 @@ public final class EmbeddedLocalInfrastructure implements LocalInfrastructure {
             return TRAINED_MODEL;
         }
         if (Files.isDirectory(TEST_MODEL)) {
-            LOG.warnf("No trained model at %s yet: the demo uses the random-weight test model %s, so the images are"
-                    + " noise (the pipeline is real). Pass --model DIR to choose another.", TRAINED_MODEL, TEST_MODEL);
+            LOG.log(Level.WARNING, String.format(
+                    "No trained model at %s yet: the demo uses the random-weight test model %s, so the images are"
+                    + " noise (the pipeline is real). Pass --model DIR to choose another.", TRAINED_MODEL, TEST_MODEL));
             return TEST_MODEL;
         }
         throw new IllegalArgumentException("no model at " + TRAINED_MODEL + "; pass --model DIR");

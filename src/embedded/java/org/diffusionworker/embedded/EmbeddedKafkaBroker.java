@@ -2,6 +2,7 @@ package org.diffusionworker.embedded;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.System.Logger.Level;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -25,7 +26,6 @@ import org.apache.kafka.clients.admin.UserScramCredentialUpsertion;
 import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.utils.Time;
-import org.jboss.logging.Logger;
 
 import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;
@@ -44,7 +44,7 @@ import kafka.server.KafkaRaftServer;
  */
 public final class EmbeddedKafkaBroker implements AutoCloseable {
 
-    private static final Logger LOG = Logger.getLogger(EmbeddedKafkaBroker.class);
+    private static final System.Logger LOG = System.getLogger(EmbeddedKafkaBroker.class.getName());
 
     private static final int NODE_ID = 1;
     private static final String BROKER_LISTENER = "PLAINTEXT";
@@ -114,8 +114,9 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         }
         server = starting;
         state = State.RUNNING;
-        LOG.infof("Embedded Kafka broker started on %s (data in %s, %s) in %d ms", bootstrapServers(), dataDirectory,
-                formatted ? "newly formatted" : "existing storage", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedAt));
+        LOG.log(Level.INFO, String.format(
+                "Embedded Kafka broker started on %s (data in %s, %s) in %d ms", bootstrapServers(), dataDirectory,
+                formatted ? "newly formatted" : "existing storage", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedAt)));
         return this;
     }
 
@@ -185,7 +186,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         if (state == State.RUNNING) {
             stopQuietly(server);
             server = null;
-            LOG.infof("Embedded Kafka broker on %s stopped", bootstrapServers());
+            LOG.log(Level.INFO, String.format("Embedded Kafka broker on %s stopped", bootstrapServers()));
         }
         state = State.CLOSED;
     }
@@ -261,7 +262,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
             server.shutdown();
             server.awaitShutdown();
         } catch (RuntimeException e) {
-            LOG.warn("Embedded Kafka broker did not shut down cleanly", e);
+            LOG.log(Level.WARNING, "Embedded Kafka broker did not shut down cleanly");
         }
     }
 

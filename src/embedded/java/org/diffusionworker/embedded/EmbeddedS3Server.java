@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.io.Writer;
+import java.lang.System.Logger.Level;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -27,7 +28,6 @@ import java.util.concurrent.TimeoutException;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
 
-import org.jboss.logging.Logger;
 
 /**
  * A real S3-compatible server for tests and the local demo: S3Proxy with its filesystem backend, run as a child
@@ -40,7 +40,7 @@ import org.jboss.logging.Logger;
  */
 public final class EmbeddedS3Server implements AutoCloseable {
 
-    private static final Logger LOG = Logger.getLogger(EmbeddedS3Server.class);
+    private static final System.Logger LOG = System.getLogger(EmbeddedS3Server.class.getName());
 
     /** S3Proxy does not check the region; clients still need one to sign requests. */
     public static final String REGION = "us-east-1";
@@ -113,8 +113,9 @@ public final class EmbeddedS3Server implements AutoCloseable {
             deleteQuietly(propertiesFile);
         }
         state = State.RUNNING;
-        LOG.infof("Embedded S3 server (S3Proxy, pid %d) listening on %s, buckets in %s, started in %d ms", process.pid(),
-                endpoint(), bucketsDirectory, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedAt));
+        LOG.log(Level.INFO, String.format(
+                "Embedded S3 server (S3Proxy, pid %d) listening on %s, buckets in %s, started in %d ms", process.pid(),
+                endpoint(), bucketsDirectory, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedAt)));
         return this;
     }
 
@@ -140,7 +141,7 @@ public final class EmbeddedS3Server implements AutoCloseable {
     public synchronized void close() {
         if (state == State.RUNNING) {
             stopProcess();
-            LOG.infof("Embedded S3 server on %s stopped", endpoint());
+            LOG.log(Level.INFO, String.format("Embedded S3 server on %s stopped", endpoint()));
         }
         state = State.CLOSED;
     }
@@ -262,10 +263,12 @@ public final class EmbeddedS3Server implements AutoCloseable {
         }
         process.destroy();
         if (!exitsWithin(STOP_TIMEOUT)) {
-            LOG.warnf("S3Proxy (pid %d) did not stop within %s; killing it", process.pid(), STOP_TIMEOUT);
+            LOG.log(Level.WARNING, String.format(
+                    "S3Proxy (pid %d) did not stop within %s; killing it", process.pid(), STOP_TIMEOUT));
             process.destroyForcibly();
             if (!exitsWithin(STOP_TIMEOUT)) {
-                LOG.errorf("S3Proxy (pid %d) is still running after being killed", process.pid());
+                LOG.log(Level.ERROR, String.format(
+                        "S3Proxy (pid %d) is still running after being killed", process.pid()));
             }
         }
     }
@@ -317,7 +320,8 @@ public final class EmbeddedS3Server implements AutoCloseable {
         try {
             Files.deleteIfExists(file);
         } catch (IOException e) {
-            LOG.warnf("Could not delete %s (it holds the embedded S3 server's generated secret): %s", file, e.getMessage());
+            LOG.log(Level.WARNING, String.format(
+                    "Could not delete %s (it holds the embedded S3 server's generated secret): %s", file, e.getMessage()));
         }
     }
 

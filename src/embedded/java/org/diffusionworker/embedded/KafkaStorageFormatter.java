@@ -2,6 +2,7 @@ package org.diffusionworker.embedded;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -9,7 +10,6 @@ import java.util.List;
 
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.metadata.storage.Formatter;
-import org.jboss.logging.Logger;
 
 import kafka.server.KafkaConfig;
 
@@ -19,7 +19,7 @@ import kafka.server.KafkaConfig;
  */
 final class KafkaStorageFormatter {
 
-    private static final Logger LOG = Logger.getLogger(KafkaStorageFormatter.class);
+    private static final System.Logger LOG = System.getLogger(KafkaStorageFormatter.class.getName());
     private static final String META_PROPERTIES = "meta.properties";
 
     private KafkaStorageFormatter() {
@@ -29,7 +29,8 @@ final class KafkaStorageFormatter {
     static boolean formatIfNeeded(KafkaConfig config, int nodeId, String controllerListenerName) {
         Path logDirectory = Path.of(config.metadataLogDir());
         if (Files.exists(logDirectory.resolve(META_PROPERTIES))) {
-            LOG.debugf("Kafka storage in %s is already formatted; keeping it", logDirectory);
+            LOG.log(Level.DEBUG, () -> String.format(
+                    "Kafka storage in %s is already formatted; keeping it", logDirectory));
             return false;
         }
         // The Formatter reports progress on a PrintStream; collect it for the log instead of stdout.
@@ -46,7 +47,8 @@ final class KafkaStorageFormatter {
         } catch (Exception e) {
             throw new IllegalStateException("could not format Kafka storage in " + logDirectory + ": " + e.getMessage(), e);
         }
-        LOG.debugf("Formatted Kafka storage: %s", report.toString(StandardCharsets.UTF_8).strip());
+        LOG.log(Level.DEBUG, () -> String.format(
+                "Formatted Kafka storage: %s", report.toString(StandardCharsets.UTF_8).strip()));
         return true;
     }
 }

@@ -51,7 +51,7 @@ public interface WorkerConfig {
     Events events();
 
     @Valid
-    Tracing tracing();
+    TracingConfig tracing();
 
     /**
      * Tenants with a weight or a cap of their own ({@code diffusionworker.tenants."name".weight}); any other tenant has
@@ -388,15 +388,5 @@ public interface WorkerConfig {
         @DurationMin(millis = 100)
         @DurationMax(seconds = 60)
         Duration progressInterval();
-    }
-
-    interface Tracing {
-        /**
-         * Where the spans go: {@code none} (recorded and dropped; a request's traceparent is still continued and every
-         * event still carries one) or {@code otlp} (Quarkus's OTLP exporter, {@code quarkus.otel.exporter.otlp.*}).
-         */
-        @WithDefault(TraceExport.NONE)
-        @Pattern(regexp = TraceExport.NONE + "|" + TraceExport.OTLP, message = "must be none or otlp")
-        String exporter();
     }
 }

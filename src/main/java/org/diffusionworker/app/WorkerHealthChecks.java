@@ -4,6 +4,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.diffusionworker.messaging.WorkerConnection;
 import org.diffusionworker.worker.GenerationWorker;
+import org.diffusionworker.worker.WorkerStatus;
 import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.HealthCheckResponseBuilder;
@@ -35,7 +36,7 @@ final class WorkerHealthChecks {
             if (worker == null) {
                 return response.down().withData("model", "loading").build();
             }
-            GenerationWorker.Status s = worker.status();
+            WorkerStatus s = worker.status();
             response.status(s.ready())
                     .withData("model", s.modelReady() ? worker.spec().name() + " (warm)" : "warming up")
                     .withData("replicas", s.replicas())
@@ -66,7 +67,7 @@ final class WorkerHealthChecks {
             if (worker == null) {
                 return response.up().build();
             }
-            GenerationWorker.Status s = worker.status();
+            WorkerStatus s = worker.status();
             boolean consuming = !connection.requestChannelStopped();
             response.status(s.replicasAlive() && consuming).withData("replicas", s.replicas())
                     .withData("imagesInHand", s.imagesInHand());

@@ -12,6 +12,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import jakarta.interceptor.Interceptor;
+import java.lang.System.Logger.Level;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -30,7 +31,7 @@ import org.diffusionworker.storage.ObjectKeys;
 import org.diffusionworker.storage.RetrySettings;
 import org.diffusionworker.worker.GenerationWorker;
 import org.diffusionworker.worker.WorkerSettings;
-import org.jboss.logging.Logger;
+import org.diffusionworker.worker.WorkerStatus;
 
 /**
  * Starts the worker when {@code diffusionworker.worker.enabled} is true: loads the model once per replica, warms it
@@ -41,7 +42,7 @@ import org.jboss.logging.Logger;
 @ApplicationScoped
 public class WorkerRuntime {
 
-    private static final Logger LOG = Logger.getLogger(WorkerRuntime.class);
+    private static final System.Logger LOG = System.getLogger(WorkerRuntime.class.getName());
 
     @Inject
     WorkerConfig config;
@@ -90,13 +91,14 @@ public class WorkerRuntime {
         // The channels hand records over only once this returned: a redelivered request must meet the cancel it had
         // before a restart, so the control topic is read back first.
         connection.open(created, messagingSettings(config), Duration.ofSeconds(30));
-        GenerationWorker.Status status = created.status();
-        LOG.infof("Worker ready in %d ms: model %s (%s) x%d, batches of up to %d images (%s, %d ms delay), bucket %s"
+        WorkerStatus status = created.status();
+        LOG.log(Level.INFO, String.format(
+                "Worker ready in %d ms: model %s (%s) x%d, batches of up to %d images (%s, %d ms delay), bucket %s"
                         + " at %s%s, requests from '%s' as group '%s'", (System.nanoTime() - start) / 1_000_000,
                 worker.spec().name(), engines.get(0).model().device(), engines.size(), settings.maxBatchImages(),
                 settings.policy(), settings.maxQueueDelay().toMillis(), storeSettings.bucket(), storeSettings.endpoint(),
                 status.storageAvailable() ? "" : " (UNREACHABLE: " + status.storageProblem() + ")",
-                config.kafka().requestsTopic(), config.kafka().groupId());
+                config.kafka().requestsTopic(), config.kafka().groupId()));
     }
 
     void onStop(@Observes @Priority(Interceptor.Priority.PLATFORM_BEFORE) ShutdownEvent event) throws InterruptedException {
@@ -106,14 +108,15 @@ public class WorkerRuntime {
         }
         Duration grace = config.worker().shutdownGrace();
         long deadline = System.nanoTime() + grace.toNanos();
-        LOG.infof("Stopping: no new requests; finishing the batch in hand within %s", grace);
+        LOG.log(Level.INFO, String.format(
+                "Stopping: no new requests; finishing the batch in hand within %s", grace));
         connection.closeControl();
         boolean finished = w.shutdown(grace);
         boolean published = connection.awaitEventsSent(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
-        LOG.infof("Worker stopped (%s, %s)",
+        LOG.log(Level.INFO, String.format("Worker stopped (%s, %s)",
                 finished ? "all requests in hand answered" : "some requests left unanswered, to be redelivered",
                 published ? "all answers committed with their offsets" : "some answers not committed in time, their"
-                        + " records to be redelivered");
+                        + " records to be redelivered"));
         w.close();
         store.close();
         // Gauges hold the worker weakly: remove them with it, so that a registry that outlives this application (a

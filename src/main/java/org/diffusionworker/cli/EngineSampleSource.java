@@ -2,7 +2,7 @@ package org.diffusionworker.cli;
 
 import java.util.ArrayList;
 import java.util.List;
-import org.diffusionworker.generation.BatchPlan;
+import org.diffusionworker.generation.ChunkedGeneration;
 import org.diffusionworker.generation.Conditioning;
 import org.diffusionworker.generation.GeneratedImages;
 import org.diffusionworker.generation.GenerationEngine;
@@ -11,46 +11,45 @@ import org.diffusionworker.generation.SamplingProgress;
 import org.diffusionworker.imaging.ImageBatch;
 import org.diffusionworker.training.evaluation.EvaluationSetting;
 import org.diffusionworker.training.evaluation.SampleSource;
+import org.diffusionworker.training.evaluation.SampleSources;
 
-/** Generates evaluation images with the generation engine, in batches of a fixed size. */
-class EngineSampleSource implements SampleSource {
+/**
+ * Generates evaluation images with the generation engine, in batches of a fixed size. It stays in cli: training
+ * may not import the engine, and the engine may not import training.
+ */
+class EngineSampleSource implements SampleSource, SampleSources {
 
-    private final GenerationEngine engine;
-    private final int batchSize;
+    private final ChunkedGeneration chunked;
     private final SamplingProgress progress;
 
     EngineSampleSource(GenerationEngine engine, int batchSize, SamplingProgress progress) {
         if (batchSize < 1) {
             throw new IllegalArgumentException("--batch-size must be >= 1, got " + batchSize);
         }
-        this.engine = engine;
-        this.batchSize = batchSize;
+        this.chunked = new ChunkedGeneration(engine, batchSize);
         this.progress = progress;
     }
 
-    /** Denoising steps that {@link #generate} takes for {@code images} images under {@code setting}. */
-    long stepsFor(EvaluationSetting setting, int images) {
-        long batches = (images + batchSize - 1) / batchSize;
-        return batches * setting.sampler().create(engine.schedule()).timesteps().length;
+    @Override
+    public SampleSource open(Runnable afterEachStep) {
+        return new EngineSampleSource(chunked.engine(), chunked.batchSize(),
+                (done, total, nanos) -> afterEachStep.run());
+    }
+
+    @Override
+    public long stepsFor(EvaluationSetting setting, int images) {
+        return chunked.steps(setting.sampler(), images);
     }
 
     @Override
     public ImageBatch generate(EvaluationSetting setting, int[] labels, long seed) {
+        GenerationEngine engine = chunked.engine();
         List<String> names = engine.spec().labels();
-        int channels = engine.spec().config().inChannels();
-        int size = engine.spec().config().height();
-        int perImage = channels * size * size;
-        float[] pixels = new float[labels.length * perImage];
-        for (int from = 0; from < labels.length; from += batchSize) {
-            int to = Math.min(labels.length, from + batchSize);
-            List<ImageSlot> slots = new ArrayList<>();
-            for (int i = from; i < to; i++) {
-                slots.add(new ImageSlot(engine.contextVector(Conditioning.label(names.get(labels[i]))), seed, i));
-            }
-            GeneratedImages images = engine.generate(
-                    new BatchPlan(setting.sampler(), setting.guidance(), 0, slots), progress);
-            System.arraycopy(images.pixels(), 0, pixels, from * perImage, (to - from) * perImage);
+        List<ImageSlot> slots = new ArrayList<>(labels.length);
+        for (int i = 0; i < labels.length; i++) {
+            slots.add(new ImageSlot(engine.contextVector(Conditioning.label(names.get(labels[i]))), seed, i));
         }
-        return new ImageBatch(labels.length, channels, size, size, pixels);
+        GeneratedImages images = chunked.generate(setting.sampler(), setting.guidance(), 0, slots, progress);
+        return new ImageBatch(labels.length, images.channels(), images.height(), images.width(), images.pixels());
     }
 }

@@ -149,28 +149,10 @@ public class LoadgenCommand implements Callable<Integer> {
         Proportions<String> labelProportions = labelMix != null ? LoadPlan.labelMix(labelMix, known)
                 : LoadPlan.labelList(labels != null ? labels.stream().map(String::trim).toList() : known, known);
         return new LoadPlan(labelProportions, LoadPlan.counts(counts), LoadPlan.samplers(samplers), steps, guidance,
-                layout, seed != null ? seed : new SecureRandom().nextLong() & Long.MAX_VALUE, pacing(),
+                layout, seed != null ? seed : new SecureRandom().nextLong() & Long.MAX_VALUE,
+                LoadPlan.Pacing.of(burst, rate, duration, requests),
                 tenants == null ? null : LoadPlan.tenants(tenants),
                 priorities == null ? null : LoadPlan.priorities(priorities));
-    }
-
-    private LoadPlan.Pacing pacing() {
-        if (burst != null) {
-            if (rate != null || duration != null || requests != null) {
-                throw new IllegalArgumentException("--burst sends everything at once: leave out --rate, --duration"
-                        + " and --requests");
-            }
-            return LoadPlan.Pacing.burst(burst);
-        }
-        if (rate == null) {
-            throw new IllegalArgumentException("say how much load: --rate R with --duration D or --requests N, or"
-                    + " --burst N");
-        }
-        if ((duration == null) == (requests == null)) {
-            throw new IllegalArgumentException("--rate needs exactly one of --duration D and --requests N");
-        }
-        return duration != null ? LoadPlan.Pacing.steady(rate, Durations.parse(duration))
-                : LoadPlan.Pacing.steady(rate, requests);
     }
 
     private static Duration bounded(String option, String text) {

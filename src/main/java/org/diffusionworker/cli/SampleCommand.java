@@ -4,15 +4,15 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.security.SecureRandom;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.stream.IntStream;
 import org.diffusionworker.diffusion.ClassifierFreeGuidance;
 import org.diffusionworker.diffusion.SamplerKind;
 import org.diffusionworker.diffusion.SamplerSettings;
 import org.diffusionworker.diffusion.TimestepSpacing;
-import org.diffusionworker.generation.BatchPlan;
+import org.diffusionworker.generation.ChunkedGeneration;
 import org.diffusionworker.generation.Conditioning;
 import org.diffusionworker.generation.GeneratedImages;
 import org.diffusionworker.generation.GenerationEngine;
@@ -180,33 +180,17 @@ public class SampleCommand implements Callable<Integer> {
     /** Runs the images in chunks of {@code batchSize}; each image keeps its index, so chunking changes nothing. */
     private Output generate(GenerationEngine engine, SamplerSettings settings, ClassifierFreeGuidance cfg,
             float[] context, long seed, int every) {
-        int chunks = (count + batchSize - 1) / batchSize;
-        int stepsPerChunk = settings.create(engine.schedule()).timesteps().length;
-        float[] pixels = null;
-        List<float[]> frames = new ArrayList<>();
-        int channels = engine.spec().config().inChannels();
-        int size = engine.spec().config().height();
-        int perImage = channels * size * size;
-        try (ConsoleProgress progress = new ConsoleProgress("sampling", (long) chunks * stepsPerChunk, quiet)) {
-            pixels = new float[count * perImage];
-            for (int first = 0; first < count; first += batchSize) {
-                int n = Math.min(batchSize, count - first);
-                List<ImageSlot> slots = new ArrayList<>(n);
-                for (int i = first; i < first + n; i++) {
-                    slots.add(new ImageSlot(context, seed, i));
-                }
-                GeneratedImages part = engine.generate(new BatchPlan(settings, cfg, every, slots), progress);
-                System.arraycopy(part.pixels(), 0, pixels, first * perImage, n * perImage);
-                for (int f = 0; f < part.trajectory().size(); f++) {
-                    if (frames.size() <= f) {
-                        frames.add(new float[count * perImage]);
-                    }
-                    System.arraycopy(part.trajectory().get(f), 0, frames.get(f), first * perImage, n * perImage);
-                }
-            }
+        ChunkedGeneration chunked = new ChunkedGeneration(engine, batchSize);
+        List<ImageSlot> slots = IntStream.range(0, count).mapToObj(i -> new ImageSlot(context, seed, i)).toList();
+        GeneratedImages all;
+        try (ConsoleProgress progress = new ConsoleProgress("sampling", chunked.steps(settings, count), quiet)) {
+            all = chunked.generate(settings, cfg, every, slots, progress);
         }
-        List<ImageBatch> trajectory = frames.stream().map(f -> new ImageBatch(count, channels, size, size, f)).toList();
-        return new Output(new ImageBatch(count, channels, size, size, pixels), trajectory);
+        int channels = all.channels();
+        int size = all.height();
+        List<ImageBatch> trajectory = all.trajectory().stream()
+                .map(f -> new ImageBatch(count, channels, size, size, f)).toList();
+        return new Output(new ImageBatch(count, channels, size, size, all.pixels()), trajectory);
     }
 
     private record Output(ImageBatch images, List<ImageBatch> trajectory) {}

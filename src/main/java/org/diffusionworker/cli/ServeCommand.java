@@ -1,9 +1,9 @@
 package org.diffusionworker.cli;
 
 import io.quarkus.runtime.Quarkus;
+import java.lang.System.Logger.Level;
 import java.util.concurrent.Callable;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
-import org.jboss.logging.Logger;
 import picocli.CommandLine.Command;
 
 /**
@@ -19,7 +19,7 @@ import picocli.CommandLine.Command;
                         + " DIFFUSIONWORKER_STORAGE_ACCESS_KEY / DIFFUSIONWORKER_STORAGE_SECRET_KEY)."})
 public class ServeCommand implements Callable<Integer> {
 
-    private static final Logger LOG = Logger.getLogger(ServeCommand.class);
+    private static final System.Logger LOG = System.getLogger(ServeCommand.class.getName());
 
     @ConfigProperty(name = "diffusionworker.worker.enabled")
     boolean enabled;
@@ -33,8 +33,9 @@ public class ServeCommand implements Callable<Integer> {
             throw new IllegalArgumentException("the worker is switched off in this process"
                     + " (diffusionworker.worker.enabled=false); start it as `diffusion-worker serve`");
         }
-        LOG.infof("Serving; health at http://localhost:%d/q/health, metrics at http://localhost:%d/q/metrics."
-                + " Stop with SIGTERM or Ctrl-C.", httpPort, httpPort);
+        LOG.log(Level.INFO, String.format(
+                "Serving; health at http://localhost:%d/q/health, metrics at http://localhost:%d/q/metrics."
+                + " Stop with SIGTERM or Ctrl-C.", httpPort, httpPort));
         Quarkus.waitForExit();
         return 0;
     }

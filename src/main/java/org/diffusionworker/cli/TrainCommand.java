@@ -8,9 +8,7 @@ import java.util.concurrent.Callable;
 import org.diffusionworker.model.DjlRuntime;
 import org.diffusionworker.model.ModelSpec;
 import org.diffusionworker.training.DiffusionTrainer;
-import org.diffusionworker.training.EpochRecord;
 import org.diffusionworker.training.TrainingJob;
-import org.diffusionworker.training.TrainingListener;
 import org.diffusionworker.training.TrainingResult;
 import org.diffusionworker.training.TrainingPrecision;
 import org.diffusionworker.training.TrainingSettings;
@@ -118,8 +116,8 @@ public class TrainCommand implements Callable<Integer> {
         PrintWriter out = spec != null ? spec.commandLine().getOut() : new PrintWriter(System.err, true);
         TrainingResult result;
         try (StopSignal stop = StopSignal.install(StopSignal.GRACE)) {
-            try (TrainingProgressBar progress = new TrainingProgressBar(!noProgress)) {
-                result = new DiffusionTrainer().train(job, new StoppableListener(progress, stop));
+            try (TrainingProgressBar progress = new TrainingProgressBar(!noProgress, stop)) {
+                result = new DiffusionTrainer().train(job, progress);
             } catch (StopSignal.Stopped e) {
                 out.printf(Locale.ROOT, "%s; --resume continues from the newest checkpoint in %s (if one was"
                         + " written)%n", e.getMessage(), job.output());
@@ -166,32 +164,5 @@ public class TrainCommand implements Callable<Integer> {
         String modelName = name != null ? name : out.toAbsolutePath().normalize().getFileName().toString();
         return new TrainingJob(data, dataset.describe(), modelName, nFeat, schedule, settings, out, resume,
                 DjlRuntime.device(device));
-    }
-
-    /** The progress bar's listener that stops the run between two steps once a signal asked for it. */
-    private record StoppableListener(TrainingProgressBar progress, StopSignal stop) implements TrainingListener {
-
-        @Override
-        public void started(TrainingStart start) {
-            progress.started(start);
-        }
-
-        @Override
-        public void batchDone(int epoch, int batch, float loss, double imagesPerSecond) {
-            progress.batchDone(epoch, batch, loss, imagesPerSecond);
-            if (stop.requested()) {
-                throw new StopSignal.Stopped("after epoch " + epoch + ", batch " + batch);
-            }
-        }
-
-        @Override
-        public void epochDone(EpochRecord record) {
-            progress.epochDone(record);
-        }
-
-        @Override
-        public void checkpointWritten(int epoch, Path checkpoint) {
-            progress.checkpointWritten(epoch, checkpoint);
-        }
     }
 }

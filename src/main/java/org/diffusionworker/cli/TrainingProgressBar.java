@@ -12,7 +12,8 @@ import org.diffusionworker.training.TrainingListener;
 
 /**
  * Training progress on stderr: a bar over all batches of the run (elapsed / ETA), the current
- * epoch, a smoothed loss and images per second; one log line per epoch and checkpoint.
+ * epoch, a smoothed loss and images per second; one log line per epoch and checkpoint. After each batch it stops
+ * the run ({@link StopSignal.Stopped}) once a signal asked for it.
  */
 class TrainingProgressBar implements TrainingListener, AutoCloseable {
 
@@ -21,13 +22,15 @@ class TrainingProgressBar implements TrainingListener, AutoCloseable {
     private static final double SMOOTHING = 0.05;
 
     private final boolean show;
+    private final StopSignal stop;
     private ProgressBar bar;
     private int epochs;
     private double loss = Double.NaN;
     private double speed = Double.NaN;
 
-    TrainingProgressBar(boolean show) {
+    TrainingProgressBar(boolean show, StopSignal stop) {
         this.show = show;
+        this.stop = stop;
     }
 
     @Override
@@ -54,6 +57,9 @@ class TrainingProgressBar implements TrainingListener, AutoCloseable {
         if (bar != null) {
             bar.step();
             bar.setExtraMessage(String.format(Locale.ROOT, "ep %d/%d loss %.4f %.0f img/s", epoch, epochs, loss, speed));
+        }
+        if (stop.requested()) {
+            throw new StopSignal.Stopped("after epoch " + epoch + ", batch " + batch);
         }
     }
 

@@ -11,6 +11,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Random;
+import org.diffusionworker.client.Durations;
 import org.diffusionworker.diffusion.SamplerKind;
 import org.diffusionworker.worker.Priority;
 import org.diffusionworker.worker.ResultLayout;
@@ -110,6 +111,28 @@ public record LoadPlan(Proportions<String> labels, Proportions<Integer> counts, 
                         MAX_REQUESTS));
             }
             return steady(rate, (int) Math.max(1, n));
+        }
+
+        /**
+         * The pacing the command line asks for, each null when not given: {@code burst} alone, or {@code rate} with
+         * exactly one of {@code duration} and {@code requests}; any other mix is refused with the options named.
+         */
+        public static Pacing of(Integer burst, Double rate, String duration, Integer requests) {
+            if (burst != null) {
+                if (rate != null || duration != null || requests != null) {
+                    throw new IllegalArgumentException("--burst sends everything at once: leave out --rate, --duration"
+                            + " and --requests");
+                }
+                return burst(burst);
+            }
+            if (rate == null) {
+                throw new IllegalArgumentException("say how much load: --rate R with --duration D or --requests N, or"
+                        + " --burst N");
+            }
+            if ((duration == null) == (requests == null)) {
+                throw new IllegalArgumentException("--rate needs exactly one of --duration D and --requests N");
+            }
+            return duration != null ? steady(rate, Durations.parse(duration)) : steady(rate, requests);
         }
 
         /** {@code requests} of them at {@code rate} per second. */

@@ -7,6 +7,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.CommitFailedException;
@@ -18,7 +19,6 @@ import org.apache.kafka.common.errors.InvalidTxnStateException;
 import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.errors.RebalanceInProgressException;
 import org.apache.kafka.common.errors.UnknownMemberIdException;
-import org.jboss.logging.Logger;
 
 /**
  * Publishes terminal events in Kafka transactions that also commit their requests' offsets (consume-transform-produce,
@@ -33,7 +33,7 @@ import org.jboss.logging.Logger;
 @ApplicationScoped
 class AnswerCommitter {
 
-    private static final Logger LOG = Logger.getLogger(AnswerCommitter.class);
+    private static final System.Logger LOG = System.getLogger(AnswerCommitter.class.getName());
     /** Events in one transaction at most (the emitter's buffer holds more). */
     static final int MAX_MESSAGES_PER_TRANSACTION = 200;
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
@@ -132,8 +132,9 @@ class AnswerCommitter {
             while (rounds[0] < target && ledger.hasAnswersToCommit()) {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
-                    LOG.warnf("Partitions are being revoked while answers wait for their transaction (%s); those not"
-                            + " committed are left to the partitions' next owner", timeout);
+                    LOG.log(Level.WARNING, String.format(
+                            "Partitions are being revoked while answers wait for their transaction (%s); those not"
+                            + " committed are left to the partitions' next owner", timeout));
                     return;
                 }
                 TimeUnit.NANOSECONDS.timedWait(rounds, left);
@@ -169,24 +170,27 @@ class AnswerCommitter {
                         // then (of partitions kept) are committed under it.
                         fenced.increment();
                         fencedUnder = drain.group();
-                        LOG.warnf("%d answer(s) not committed: this worker is no longer the group member that owned"
+                        LOG.log(Level.WARNING, String.format(
+                                "%d answer(s) not committed: this worker is no longer the group member that owned"
                                 + " their partitions (%s, %s). Their next owner answers them.", drain.answers().size(),
-                                drain.group(), rootMessage(failure));
+                                drain.group(), rootMessage(failure)));
                     }
                     case PRODUCER_FENCED -> {
                         fenced.increment();
-                        LOG.errorf(failure, "The transactional producer was fenced or broken; %d answer(s) not"
+                        LOG.log(Level.ERROR, String.format(
+                                "The transactional producer was fenced or broken; %d answer(s) not"
                                 + " committed. The request channel STOPS now and liveness is DOWN: restart the"
                                 + " worker (the records stay uncommitted and are delivered again)",
-                                drain.answers().size());
+                                drain.answers().size()), failure);
                         connection.markRequestChannelStopped();
                         running = false;
                     }
                     case TRANSIENT -> {
                         aborted.increment();
                         backoffMs = Math.min(MAX_BACKOFF.toMillis(), Math.max(500, backoffMs * 2));
-                        LOG.warnf("A transaction of %d answer(s) was aborted (%s); retrying in %d ms",
-                                drain.answers().size(), rootMessage(failure), backoffMs);
+                        LOG.log(Level.WARNING, String.format(
+                                "A transaction of %d answer(s) was aborted (%s); retrying in %d ms",
+                                drain.answers().size(), rootMessage(failure), backoffMs));
                         if (!pause(backoffMs)) {
                             return;
                         }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.smallrye.common.annotation.Identifier;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
@@ -27,7 +28,6 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import org.diffusionworker.worker.CancelEffect;
 import org.diffusionworker.worker.GenerationWorker;
 import io.micrometer.core.instrument.MeterRegistry;
-import org.jboss.logging.Logger;
 
 /**
  * Reads the control topic as a broadcast: every worker reads every partition (manual assignment, no consumer group,
@@ -43,7 +43,7 @@ import org.jboss.logging.Logger;
 @ApplicationScoped
 class ControlTopicReader {
 
-    private static final Logger LOG = Logger.getLogger(ControlTopicReader.class);
+    private static final System.Logger LOG = System.getLogger(ControlTopicReader.class.getName());
     private static final Duration POLL = Duration.ofMillis(200);
     /** New partitions of the control topic are picked up this often. */
     private static final long REFRESH_NANOS = TimeUnit.SECONDS.toNanos(30);
@@ -83,9 +83,10 @@ class ControlTopicReader {
         startReading(worker, new ControlMetrics(registry));
         boolean done = caughtUp.await(replayTimeout.toNanos(), TimeUnit.NANOSECONDS);
         if (!done) {
-            LOG.warnf("The control topic's cancels of the last %s were not all read within %s; requests arriving"
+            LOG.log(Level.WARNING, String.format(
+                    "The control topic's cancels of the last %s were not all read within %s; requests arriving"
                     + " meanwhile may miss a cancel sent before this worker started", settings.cancelRetention(),
-                    replayTimeout);
+                    replayTimeout));
         }
         return done;
     }
@@ -158,13 +159,14 @@ class ControlTopicReader {
                     return;
                 } catch (RuntimeException e) {
                     // The broker went away or the topic is being changed: keep trying, the cancels wait in Kafka.
-                    LOG.warnf("Reading the control topic '%s' failed (%s); trying again", topic, e.toString());
+                    LOG.log(Level.WARNING, String.format(
+                            "Reading the control topic '%s' failed (%s); trying again", topic, e.toString()));
                     assigned = false;
                     sleepQuietly();
                 }
             }
         } catch (RuntimeException e) {
-            LOG.errorf(e, "The control reader stopped");
+            LOG.log(Level.ERROR, "The control reader stopped", e);
         }
     }
 
@@ -174,7 +176,8 @@ class ControlTopicReader {
         if (infos == null || infos.isEmpty()) {
             if (!missingTopicReported) {
                 missingTopicReported = true;
-                LOG.warnf("Control topic '%s' does not exist; cancels are not read until it does", topic);
+                LOG.log(Level.WARNING, String.format(
+                        "Control topic '%s' does not exist; cancels are not read until it does", topic));
             }
             caughtUp.countDown(); // nothing to replay
             return;
@@ -203,8 +206,9 @@ class ControlTopicReader {
             replayEnd = c.endOffsets(added, Duration.ofSeconds(10));
         }
         assigned = true;
-        LOG.infof("Reading cancels from '%s' (%d partition(s)), from %s back", topic, partitions.size(),
-                settings.cancelRetention());
+        LOG.log(Level.INFO, String.format(
+                "Reading cancels from '%s' (%d partition(s)), from %s back", topic, partitions.size(),
+                settings.cancelRetention()));
     }
 
     /** Whether every partition's position has reached where the replay ends. */
@@ -223,8 +227,9 @@ class ControlTopicReader {
             ControlRecordDecoder.Decoded decoded = decoder.decode(record.value(), record.key());
             if (decoded instanceof ControlRecordDecoder.Invalid invalid) {
                 metrics.invalidControlRecord();
-                LOG.warnf("Control record %s-%d@%d skipped: %s", record.topic(), record.partition(), record.offset(),
-                        invalid.reason());
+                LOG.log(Level.WARNING, String.format(
+                        "Control record %s-%d@%d skipped: %s", record.topic(), record.partition(), record.offset(),
+                        invalid.reason()));
                 return;
             }
             String requestId = ((ControlRecordDecoder.Cancel) decoded).requestId();
@@ -235,11 +240,12 @@ class ControlTopicReader {
                             Math.max(0, System.currentTimeMillis() - record.timestamp())));
                 }
             }
-            LOG.debugf("Cancel of %s: %s", requestId, effect);
+            LOG.log(Level.DEBUG, () -> String.format("Cancel of %s: %s", requestId, effect));
         } catch (RuntimeException e) {
             metrics.invalidControlRecord();
-            LOG.errorf(e, "Handling control record %s-%d@%d failed; skipped", record.topic(), record.partition(),
-                    record.offset());
+            LOG.log(Level.ERROR, String.format(
+                    "Handling control record %s-%d@%d failed; skipped", record.topic(), record.partition(),
+                    record.offset()), e);
         }
     }
 

@@ -9,6 +9,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import java.lang.System.Logger.Level;
 import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -19,7 +20,6 @@ import org.diffusionworker.worker.GenerationWorker;
 import org.diffusionworker.worker.Outcome;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.eclipse.microprofile.reactive.messaging.Message;
-import org.jboss.logging.Logger;
 
 /**
  * Consumes request records one at a time (never as a batch: in SmallRye a throw in a batch method nacks every record
@@ -36,7 +36,7 @@ import org.jboss.logging.Logger;
 @ApplicationScoped
 class GenerationRequestConsumer {
 
-    private static final Logger LOG = Logger.getLogger(GenerationRequestConsumer.class);
+    private static final System.Logger LOG = System.getLogger(GenerationRequestConsumer.class.getName());
     /** Refusals whose events may be unacknowledged at once (the emitter buffers 4,096). */
     static final int ANSWERS_IN_FLIGHT = 256;
     /** The record header naming the tenant of a request that names none in its value. */
@@ -111,9 +111,9 @@ class GenerationRequestConsumer {
             if (receipt != AnswerLedger.Receipt.HELD) {
                 // Revoked after the consumer read it (its next owner answers it), read again after a reset, or
                 // answered already (listed in the partition's last commit: a restart or a rebalance read it again).
-                LOG.debugf("Record %s skipped: %s", RecordOrigin.of(record).describe(),
+                LOG.log(Level.DEBUG, () -> String.format("Record %s skipped: %s", RecordOrigin.of(record).describe(),
                         receipt == AnswerLedger.Receipt.ALREADY_ANSWERED ? "answered already"
-                                : "its partition is not assigned here or it is already held");
+                                : "its partition is not assigned here or it is already held"));
                 tracing.skipped(trace);
                 if (receipt == AnswerLedger.Receipt.ALREADY_ANSWERED) {
                     alreadyAnswered.increment();
@@ -150,7 +150,8 @@ class GenerationRequestConsumer {
             admission = worker.submit(valid.request(), observer);
         }
         if (!admission.accepted()) {
-            LOG.debugf("Stopping: request %s left unacknowledged, to be redelivered", valid.request().requestId());
+            LOG.log(Level.DEBUG, () -> String.format(
+                    "Stopping: request %s left unacknowledged, to be redelivered", valid.request().requestId()));
         }
         // Taken while the worker has room for requests and the records held fit their bytes: both bound what waits.
         return admission.room().thenCompose(ok -> committer.ledger().room(connection.settings().maxTakenBytes()));
@@ -162,8 +163,9 @@ class GenerationRequestConsumer {
         Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
                 ? failure.getCause() : failure;
         String where = RecordOrigin.of(record).describe();
-        LOG.errorf(cause, "Handling the record at %s failed in the worker; it is answered FAILED INTERNAL and committed",
-                where);
+        LOG.log(Level.ERROR, String.format(
+                "Handling the record at %s failed in the worker; it is answered FAILED INTERNAL and committed",
+                where), cause);
         try {
             Outcome.Failed failed = new Outcome.Failed(null, RequestDecoder.validIdOrNull(offeredId), ErrorCode.INTERNAL,
                     "the worker failed on this request (" + cause.getClass().getSimpleName() + ") and did not retry"
@@ -171,7 +173,8 @@ class GenerationRequestConsumer {
             trace.span().recordException(cause);
             return refuseWith(message, failed, RecordOrigin.of(record), offeredId, trace);
         } catch (RuntimeException | Error again) {
-            LOG.errorf(again, "Could not even answer the record at %s; it is left unacknowledged", where);
+            LOG.log(Level.ERROR, String.format(
+                    "Could not even answer the record at %s; it is left unacknowledged", where), again);
             message.nack(again);
             return CompletableFuture.completedFuture(null);
         }
@@ -182,9 +185,9 @@ class GenerationRequestConsumer {
         Outcome.Failed failed = new Outcome.Failed(refused.request(), refused.requestId(), refused.code(),
                 refused.message());
         RecordOrigin origin = RecordOrigin.of(record).offering(refused.offeredId());
-        LOG.infof("request %s FAILED %s (%s): %s", refused.requestId() == null
+        LOG.log(Level.INFO, String.format("request %s FAILED %s (%s): %s", refused.requestId() == null
                 ? "(no valid id; offered " + (origin.offeredId() == null ? "none" : "'" + origin.offeredId() + "'") + ")"
-                : refused.requestId(), refused.code(), origin.describe(), refused.message());
+                : refused.requestId(), refused.code(), origin.describe(), refused.message()));
         if (refused.deadLetter() && connection.settings().deadLetterEnabled()) {
             // The copy first, then the answer: the record's offset is committed only once both are written.
             CompletableFuture<Void> answered = new CompletableFuture<>();
@@ -238,9 +241,10 @@ class GenerationRequestConsumer {
             RecordOrigin origin) {
         // Not written: the system's fault, not the request's. The record stays uncommitted; the channel's failure
         // strategy (fail) stops consumption and turns liveness down, and the request is redelivered after the restart.
-        LOG.errorf(failure, "The %s of request %s (%s) was not acknowledged by Kafka. The request channel STOPS now"
+        LOG.log(Level.ERROR, String.format(
+                "The %s of request %s (%s) was not acknowledged by Kafka. The request channel STOPS now"
                 + " and liveness is DOWN: restart the worker (the record stays uncommitted and is delivered again)",
-                what, requestId == null ? "(no id)" : requestId, origin.describe());
+                what, requestId == null ? "(no id)" : requestId, origin.describe()), failure);
         connection.markRequestChannelStopped();
         message.nack(failure);
     }

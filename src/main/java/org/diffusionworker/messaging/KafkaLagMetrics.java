@@ -10,6 +10,7 @@ import io.smallrye.reactive.messaging.kafka.KafkaConsumer;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
+import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -23,7 +24,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.common.TopicPartition;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
-import org.jboss.logging.Logger;
 
 /**
  * Consumer lag per assigned partition, as Kafka's consumer computes it (its {@code currentLag}: the high watermark of
@@ -38,7 +38,7 @@ import org.jboss.logging.Logger;
 @ApplicationScoped
 class KafkaLagMetrics {
 
-    private static final Logger LOG = Logger.getLogger(KafkaLagMetrics.class);
+    private static final System.Logger LOG = System.getLogger(KafkaLagMetrics.class.getName());
     static final String CHANNEL = "generation-requests";
     private static final Duration PERIOD = Duration.ofSeconds(5);
 
@@ -100,7 +100,7 @@ class KafkaLagMetrics {
                 }
             });
         } catch (RuntimeException e) {
-            LOG.debugf(e, "Could not read the consumer lag");
+            LOG.log(Level.DEBUG, "Could not read the consumer lag", e);
         }
     }
 

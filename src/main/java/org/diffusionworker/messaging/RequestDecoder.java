@@ -1,5 +1,14 @@
 package org.diffusionworker.messaging;
 
+import static org.diffusionworker.messaging.JsonFields.bool;
+import static org.diffusionworker.messaging.JsonFields.describe;
+import static org.diffusionworker.messaging.JsonFields.integer;
+import static org.diffusionworker.messaging.JsonFields.invalid;
+import static org.diffusionworker.messaging.JsonFields.longValue;
+import static org.diffusionworker.messaging.JsonFields.number;
+import static org.diffusionworker.messaging.JsonFields.present;
+import static org.diffusionworker.messaging.JsonFields.shorten;
+
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadConstraints;
@@ -323,50 +332,8 @@ final class RequestDecoder {
         return attributes;
     }
 
-    private static int integer(ObjectNode r, String field) {
-        JsonNode n = r.get(field);
-        if (!n.isIntegralNumber() || !n.canConvertToInt()) {
-            throw invalid(field + " must be an integer, got " + describe(n));
-        }
-        return n.intValue();
-    }
-
-    private static long longValue(ObjectNode r, String field) {
-        JsonNode n = r.get(field);
-        if (!n.isIntegralNumber() || !n.canConvertToLong()) {
-            throw invalid(field + " must be an integer in 0..2^63-1, got " + describe(n));
-        }
-        return n.longValue();
-    }
-
-    private static double number(ObjectNode r, String field) {
-        JsonNode n = r.get(field);
-        if (!n.isNumber()) {
-            throw invalid(field + " must be a number, got " + describe(n));
-        }
-        return n.doubleValue();
-    }
-
-    private static boolean bool(ObjectNode r, String field) {
-        JsonNode n = r.get(field);
-        if (!n.isBoolean()) {
-            throw invalid(field + " must be true or false, got " + describe(n));
-        }
-        return n.booleanValue();
-    }
-
-    /** Present and not null: a JSON null means "use the default", like an absent field. */
-    private static boolean present(ObjectNode r, String field) {
-        JsonNode n = r.get(field);
-        return n != null && !n.isNull();
-    }
-
     private static DecodedRequest.Refused undecodable(String keyId, String key, String message) {
         return new DecodedRequest.Refused(keyId, null, ErrorCode.INVALID_REQUEST, message, true, key);
-    }
-
-    private static RequestRejectedException invalid(String message) {
-        return new RequestRejectedException(ErrorCode.INVALID_REQUEST, message);
     }
 
     /** {@code id} when it is a valid request id, else null. */
@@ -376,28 +343,5 @@ final class RequestDecoder {
         } catch (IllegalArgumentException e) {
             return null;
         }
-    }
-
-    /** The type of a JSON value and a short excerpt, never the whole value (no payload dumps). */
-    private static String describe(JsonNode n) {
-        if (n == null || n.isNull()) {
-            return "null";
-        }
-        if (n.isTextual()) {
-            return "the string \"" + shorten(n.asText()) + "\"";
-        }
-        if (n.isNumber()) {
-            return "the number " + shorten(n.asText());
-        }
-        if (n.isBoolean()) {
-            return n.asText();
-        }
-        return n.isArray() ? "an array" : "an object";
-    }
-
-    private static String shorten(String s) {
-        StringBuilder out = new StringBuilder();
-        s.codePoints().limit(40).forEach(c -> out.appendCodePoint(Character.isISOControl(c) ? '?' : c));
-        return s.length() > 40 ? out + "..." : out.toString();
     }
 }

@@ -2,6 +2,7 @@ package org.diffusionworker.messaging;
 
 import io.micrometer.core.instrument.Counter;
 import jakarta.annotation.PostConstruct;
+import java.lang.System.Logger.Level;
 import java.util.List;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.common.annotation.Identifier;
@@ -16,7 +17,6 @@ import java.util.Set;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
-import org.jboss.logging.Logger;
 
 /**
  * Follows the request partitions this worker owns (on the consumer's polling thread, as the group rebalances). Given
@@ -30,7 +30,7 @@ import org.jboss.logging.Logger;
 class RequestPartitions implements KafkaConsumerRebalanceListener {
 
     static final String NAME = "generation-requests-partitions";
-    private static final Logger LOG = Logger.getLogger(RequestPartitions.class);
+    private static final System.Logger LOG = System.getLogger(RequestPartitions.class.getName());
     /** How long a revocation waits for the answers ready to be committed (the rebalance waits meanwhile). */
     static final Duration FLUSH_ON_REVOKE = Duration.ofSeconds(5);
 
@@ -67,8 +67,9 @@ class RequestPartitions implements KafkaConsumerRebalanceListener {
                 : consumer.committed(new HashSet<>(partitions));
         committer.ledger().assign(partitions, consumer.groupMetadata(), committed);
         if (!partitions.isEmpty()) {
-            LOG.infof("Request partitions assigned: %s (%s); committed: %s", partitions, consumer.groupMetadata(),
-                    describe(committed));
+            LOG.log(Level.INFO, String.format(
+                    "Request partitions assigned: %s (%s); committed: %s", partitions, consumer.groupMetadata(),
+                    describe(committed)));
         }
     }
 
@@ -106,8 +107,9 @@ class RequestPartitions implements KafkaConsumerRebalanceListener {
                 }
             }
         }
-        LOG.infof("Request partitions revoked: %s; %d request(s) of them dropped here, left to their next owner",
-                partitions, releasedHere);
+        LOG.log(Level.INFO, String.format(
+                "Request partitions revoked: %s; %d request(s) of them dropped here, left to their next owner",
+                partitions, releasedHere));
     }
 
     @Override

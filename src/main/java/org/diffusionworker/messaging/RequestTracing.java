@@ -12,6 +12,7 @@ import io.opentelemetry.context.propagation.TextMapPropagator;
 import io.smallrye.reactive.messaging.kafka.api.IncomingKafkaRecordMetadata;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -20,7 +21,6 @@ import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
 import org.diffusionworker.worker.ErrorCode;
 import org.diffusionworker.worker.Outcome;
-import org.jboss.logging.Logger;
 
 /**
  * One trace per request record. The record's W3C {@code traceparent} (and {@code tracestate}, {@code baggage}) headers
@@ -38,7 +38,7 @@ import org.jboss.logging.Logger;
 @ApplicationScoped
 class RequestTracing {
 
-    private static final Logger LOG = Logger.getLogger(RequestTracing.class);
+    private static final System.Logger LOG = System.getLogger(RequestTracing.class.getName());
 
     /** W3C Trace Context header names, also the names of the CloudEvents distributed tracing extension. */
     static final String TRACEPARENT = "traceparent";
@@ -108,7 +108,7 @@ class RequestTracing {
             }
             return new Trace(parent.with(span), span);
         } catch (RuntimeException e) {
-            LOG.warnf(e, "Could not start the trace of a request record; it is handled without one");
+            LOG.log(Level.WARNING, "Could not start the trace of a request record; it is handled without one", e);
             return Trace.NONE;
         }
     }

@@ -2,6 +2,7 @@ package org.diffusionworker.storage;
 
 import io.minio.http.HttpUtils;
 import java.io.IOException;
+import java.lang.System.Logger.Level;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import okhttp3.OkHttpClient;
@@ -16,7 +17,6 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 
-import org.jboss.logging.Logger;
 
 import io.minio.BucketExistsArgs;
 import io.minio.GetObjectArgs;
@@ -36,7 +36,7 @@ import io.minio.http.Method;
  */
 public final class MinioObjectStore implements ObjectStore, AutoCloseable {
 
-    private static final Logger LOG = Logger.getLogger(MinioObjectStore.class);
+    private static final System.Logger LOG = System.getLogger(MinioObjectStore.class.getName());
 
     // S3 lower-cases user metadata names; allowing only lower case makes what is read back equal what was written.
     private static final Pattern METADATA_NAME = Pattern.compile("[a-z0-9][a-z0-9-]*");
@@ -118,7 +118,7 @@ public final class MinioObjectStore implements ObjectStore, AutoCloseable {
             }
         });
         if (created) {
-            LOG.infof("Created bucket %s at %s", bucket, settings.endpoint());
+            LOG.log(Level.INFO, String.format("Created bucket %s at %s", bucket, settings.endpoint()));
         }
         return created;
     }
@@ -190,7 +190,7 @@ public final class MinioObjectStore implements ObjectStore, AutoCloseable {
         try {
             client.close();
         } catch (Exception e) {
-            LOG.debugf(e, "Closing the MinIO client for %s failed", settings.endpoint());
+            LOG.log(Level.DEBUG, () -> String.format("Closing the MinIO client for %s failed", settings.endpoint()), e);
         }
     }
 

@@ -1,8 +1,8 @@
 package org.diffusionworker.storage;
 
+import java.lang.System.Logger.Level;
 import java.time.Duration;
 
-import org.jboss.logging.Logger;
 
 import io.minio.errors.ErrorResponseException;
 
@@ -12,7 +12,7 @@ import io.minio.errors.ErrorResponseException;
  */
 final class RetryingCaller {
 
-    private static final Logger LOG = Logger.getLogger(RetryingCaller.class);
+    private static final System.Logger LOG = System.getLogger(RetryingCaller.class.getName());
 
     /** One call to the store; the MinIO client throws a handful of checked exceptions. */
     @FunctionalInterface
@@ -51,8 +51,9 @@ final class RetryingCaller {
                             + describe(failure), attempt, failure);
                 }
                 Duration backoff = settings.backoffAfter(attempt);
-                LOG.warnf("%s failed (attempt %d of %d): %s; retrying in %d ms", what, attempt, settings.maxAttempts(),
-                        describe(failure), backoff.toMillis());
+                LOG.log(Level.WARNING, String.format(
+                        "%s failed (attempt %d of %d): %s; retrying in %d ms", what, attempt, settings.maxAttempts(),
+                        describe(failure), backoff.toMillis()));
                 pause(backoff, what, attempt, failure);
             }
         }

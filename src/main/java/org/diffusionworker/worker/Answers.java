@@ -1,9 +1,9 @@
 package org.diffusionworker.worker;
 
+import java.lang.System.Logger.Level;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
-import org.jboss.logging.Logger;
 
 /**
  * Hands an {@link Outcome} to its request's callback: tells the listener (metrics), logs one line per request and
@@ -11,7 +11,7 @@ import org.jboss.logging.Logger;
  */
 final class Answers {
 
-    private static final Logger LOG = Logger.getLogger(Answers.class);
+    private static final System.Logger LOG = System.getLogger(Answers.class.getName());
 
     private final WorkerListener listener;
     private final LongSupplier clock;
@@ -26,13 +26,13 @@ final class Answers {
         try {
             listener.requestFinished(outcome, e2eNanos);
         } catch (RuntimeException e) {
-            LOG.debugf(e, "Worker listener failed");
+            LOG.log(Level.DEBUG, "Worker listener failed", e);
         }
         log(outcome);
         try {
             observer.finished(outcome);
         } catch (RuntimeException e) {
-            LOG.errorf(e, "Answering request %s failed", request.requestId());
+            LOG.log(Level.ERROR, String.format("Answering request %s failed", request.requestId()), e);
         }
     }
 
@@ -68,23 +68,25 @@ final class Answers {
             int batchImages = c.batches().stream().mapToInt(Outcome.BatchShare::images).max().orElse(0);
             String where = c.grid().map(Outcome.StoredGrid::key).orElseGet(() -> c.images().get(0).key()
                     .replaceFirst("0\\.png$", "{0.." + (c.images().size() - 1) + "}.png"));
-            LOG.infof("request %s COMPLETED%s: %d image(s) as %s, %s, key %s, %d batch(es) (largest %d images),"
+            LOG.log(Level.INFO, String.format(
+                    "request %s COMPLETED%s: %d image(s) as %s, %s, key %s, %d batch(es) (largest %d images),"
                     + " queued %d ms, sampling %d ms, upload %d ms, end to end %d ms", c.requestId(),
                     c.deduplicated() ? " (existing result, not sampled again)" : "", c.parameters().count(),
                     c.parameters().layout().id(),
                     ResultStore.samplerId(c.parameters().sampler()) + "-" + c.parameters().sampler().steps(), where,
                     c.batches().size(), batchImages, c.timings().queuedMs(), c.timings().samplingMs(),
-                    c.timings().uploadMs(), c.timings().endToEndMs());
+                    c.timings().uploadMs(), c.timings().endToEndMs()));
         } else if (outcome instanceof Outcome.Canceled c) {
-            LOG.infof("request %s CANCELED while %s (%d step(s) done): nothing stored", c.requestId(),
-                    c.canceledWhile().name().toLowerCase(java.util.Locale.ROOT).replace('_', ' '), c.stepsDone());
+            LOG.log(Level.INFO, String.format(
+                    "request %s CANCELED while %s (%d step(s) done): nothing stored", c.requestId(),
+                    c.canceledWhile().name().toLowerCase(java.util.Locale.ROOT).replace('_', ' '), c.stepsDone()));
         } else {
             Outcome.Failed f = (Outcome.Failed) outcome;
             String id = f.requestId() == null ? "(no id)" : f.requestId();
             if (f.code().isRequestFault()) {
-                LOG.infof("request %s FAILED %s: %s", id, f.code(), f.message());
+                LOG.log(Level.INFO, String.format("request %s FAILED %s: %s", id, f.code(), f.message()));
             } else {
-                LOG.warnf("request %s FAILED %s: %s", id, f.code(), f.message());
+                LOG.log(Level.WARNING, String.format("request %s FAILED %s: %s", id, f.code(), f.message()));
             }
         }
     }

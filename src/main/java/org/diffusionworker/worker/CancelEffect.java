@@ -11,5 +11,14 @@ public enum CancelEffect {
     /** Its images are sampled and being stored, or it ended: too late, nothing changes. */
     TOO_LATE,
     /** Not in flight here (not arrived yet, on another worker, or long done): remembered for its arrival. */
-    NOT_HERE
+    NOT_HERE;
+
+    /** What canceling a request that was {@code before} did, when it could still be canceled. */
+    static CancelEffect after(RequestState before) {
+        return switch (before) {
+            case LOOKING_UP -> AFTER_LOOKUP;
+            case RUNNING -> CANCELED_RUNNING;
+            default -> CANCELED_QUEUED;
+        };
+    }
 }

@@ -1,10 +1,8 @@
 package org.diffusionworker.worker;
 
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -37,13 +35,13 @@ final class DynamicBatcher {
     private final BatchingPolicy policy;
     private final int maxAdmittedImages;
     private final FairShares shares;
+    private final WaitingLine order;
     private final LongSupplier clock;
 
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
     /** Waiting requests (a partly dispatched request stays where it was); put in line order at each poll. */
-    private final List<Pending> queue = new ArrayList<>();
-    private int queuedImages;
+    private final WaitingRequests queue = new WaitingRequests();
     private boolean closed;
     /** Stopping: every waiting image of a started request goes out at once, and takers get null once none is left. */
     private boolean draining;
@@ -54,34 +52,6 @@ final class DynamicBatcher {
     private final AdmittedImages admitted;
     /** Set by each poll: how long until the first in line is due (Long.MAX_VALUE when none may go now). */
     private long firstDueNanos;
-
-    private static final class Pending {
-        final Job job;
-        final BatchKey key;
-        final long enqueuedNanos;
-        final int end;
-        final Priority priority;
-        final String tenant;
-        final double tag;
-        final long sequence;
-        int next;
-
-        Pending(Job job, BatchKey key, long enqueuedNanos, int from, int end, double tag, long sequence) {
-            this.job = job;
-            this.key = key;
-            this.enqueuedNanos = enqueuedNanos;
-            this.next = from;
-            this.end = end;
-            this.priority = job.request().scheduling().priority();
-            this.tenant = job.request().scheduling().tenant();
-            this.tag = tag;
-            this.sequence = sequence;
-        }
-
-        int remaining() {
-            return end - next;
-        }
-    }
 
     DynamicBatcher(int maxBatchImages, java.time.Duration maxQueueDelay, BatchingPolicy policy, LongSupplier clock) {
         this(maxBatchImages, maxQueueDelay, policy, Integer.MAX_VALUE, WorkerSettings.Fairness.defaults(), clock);
@@ -97,6 +67,7 @@ final class DynamicBatcher {
         this.policy = policy;
         this.maxAdmittedImages = maxAdmittedImages;
         this.shares = new FairShares(fairness);
+        this.order = new WaitingLine(shares);
         this.admitted = new AdmittedImages(maxAdmittedImages, shares);
         this.clock = clock;
     }
@@ -132,7 +103,6 @@ final class DynamicBatcher {
                 admitted.release(job, to - from);
             }
             queue.add(new Pending(job, BatchKey.of(job, policy), job.receivedNanos(), from, to, tag, sequence++));
-            queuedImages += to - from;
             changed.signalAll();
         } finally {
             lock.unlock();
@@ -143,7 +113,7 @@ final class DynamicBatcher {
     int queuedImages() {
         lock.lock();
         try {
-            return queuedImages;
+            return queue.images();
         } finally {
             lock.unlock();
         }
@@ -210,10 +180,7 @@ final class DynamicBatcher {
         lock.lock();
         try {
             closed = true;
-            List<Job> left = new ArrayList<>();
-            queue.forEach(p -> left.add(p.job));
-            queue.clear();
-            queuedImages = 0;
+            List<Job> left = queue.remove(p -> true);
             changed.signalAll();
             return left;
         } finally {
@@ -231,15 +198,7 @@ final class DynamicBatcher {
         lock.lock();
         try {
             draining = true;
-            List<Job> notStarted = new ArrayList<>();
-            for (Iterator<Pending> it = queue.iterator(); it.hasNext(); ) {
-                Pending p = it.next();
-                if (!admitted.started(p.job)) {
-                    notStarted.add(p.job);
-                    queuedImages -= p.remaining();
-                    it.remove();
-                }
-            }
+            List<Job> notStarted = queue.remove(p -> !admitted.started(p.job));
             changed.signalAll();
             return notStarted;
         } finally {
@@ -273,13 +232,20 @@ final class DynamicBatcher {
     }
 
     private void removeQueued(Job job) {
-        for (Iterator<Pending> it = queue.iterator(); it.hasNext(); ) {
-            Pending p = it.next();
-            if (p.job == job) {
-                queuedImages -= p.remaining();
-                it.remove();
+        queue.remove(p -> p.job == job);
+    }
+
+    /** The waiting requests that may be dispatched now (in queue order): none while admission is full. */
+    private List<Pending> admissible() {
+        List<Pending> line = new ArrayList<>();
+        if (!admissionFull()) {
+            for (Pending p : queue) {
+                if (tenantRoom(p.tenant) > 0) {
+                    line.add(p);
+                }
             }
         }
+        return line;
     }
 
     private boolean admissionFull() {
@@ -291,51 +257,18 @@ final class DynamicBatcher {
         return draining ? Integer.MAX_VALUE : admitted.tenantRoom(tenant);
     }
 
-    /**
-     * Puts {@code waiting} in line: starved requests first (oldest first), then by class, then by tag, then by arrival.
-     * Within a tenant and class the tags are handed out again in the order the requests were received (look-ups may
-     * finish out of order), so a tenant's own requests are served first come, first served. Returns each one's tag in
-     * line.
-     */
-    private Map<Pending, Double> sortInLine(List<Pending> waiting, long now) {
-        Map<Pending, Double> lineTag = new IdentityHashMap<>();
-        Map<String, List<Pending>> byTenant = new HashMap<>();
-        for (Pending p : waiting) {
-            byTenant.computeIfAbsent(rank(p, now) + "/" + p.tenant, k -> new ArrayList<>()).add(p);
-        }
-        for (List<Pending> own : byTenant.values()) {
-            List<Double> ownTags = own.stream().map(p -> p.tag).sorted().toList();
-            own.sort(Comparator.<Pending>comparingLong(p -> p.enqueuedNanos).thenComparingLong(p -> p.sequence));
-            for (int i = 0; i < own.size(); i++) {
-                lineTag.put(own.get(i), ownTags.get(i));
-            }
-        }
-        waiting.sort(Comparator.<Pending>comparingInt(p -> rank(p, now))
-                .thenComparingDouble(p -> rank(p, now) == FairShares.STARVED ? p.enqueuedNanos : lineTag.get(p))
-                .thenComparingLong(p -> p.enqueuedNanos)
-                .thenComparingLong(p -> p.sequence));
-        return lineTag;
-    }
-
     private int rank(Pending p, long now) {
-        return shares.rank(p.priority, now - p.enqueuedNanos);
+        return order.rank(p, now);
     }
 
     private Batch pollLocked(long now) {
         firstDueNanos = Long.MAX_VALUE; // none in line (nothing, or nothing admissible)
         List<Job> expired = removeExpired(now);
-        List<Pending> line = new ArrayList<>();
-        if (!admissionFull()) {
-            for (Pending p : queue) {
-                if (tenantRoom(p.tenant) > 0) {
-                    line.add(p);
-                }
-            }
-        }
+        List<Pending> line = admissible();
         if (line.isEmpty()) {
             return expired.isEmpty() ? null : new Batch(null, List.of(), expired, 0);
         }
-        Map<Pending, Double> lineTags = sortInLine(line, now);
+        Map<Pending, Double> lineTags = order.sort(line, now);
         Pending first = line.get(0);
         BatchKey key = null;
         if (draining || now - first.enqueuedNanos >= maxDelayNanos) {
@@ -386,103 +319,50 @@ final class DynamicBatcher {
             }
             long now = clock.getAsLong();
             List<Job> expired = removeExpired(now);
-            List<Pending> line = new ArrayList<>();
-            if (!admissionFull()) {
-                for (Pending p : queue) {
-                    if (tenantRoom(p.tenant) > 0) {
-                        line.add(p);
-                    }
-                }
-            }
+            List<Pending> line = admissible();
             Batch none = expired.isEmpty() ? null : new Batch(null, List.of(), expired, 0);
             if (line.isEmpty()) {
                 return none;
             }
-            Map<Pending, Double> lineTags = sortInLine(line, now);
+            Map<Pending, Double> lineTags = order.sort(line, now);
             if (!line.get(0).key.equals(key)) {
                 return none;
             }
-            RowsInProgress rows = new RowsInProgress(inProgress, now);
-            List<Batch.Slice> slices = new ArrayList<>();
-            long oldestWait = 0;
-            for (Pending p : line) {
-                if (!p.key.equals(key)) {
-                    continue;
-                }
-                int room = maxBatchImages - rows.total;
-                if (rows.goesBefore(p, now)) {
-                    room = Math.max(room, maxBatchImages + shares.overtakeImages() - rows.total);
-                }
-                int n = Math.min(Math.min(p.remaining(), room), tenantRoom(p.tenant));
-                if (n <= 0) {
-                    continue;
-                }
-                slices.add(new Batch.Slice(p.job, p.next, p.next + n));
-                oldestWait = Math.max(oldestWait, now - p.enqueuedNanos);
-                rows.add(rank(p, now), p.tenant, n);
-                take(p, n, lineTags);
-            }
-            return slices.isEmpty() ? none : new Batch(key, slices, expired, oldestWait);
+            Batch joining = fill(key, line, lineTags, now, expired, new RowsInProgress(shares, inProgress, now), true);
+            return joining.slices().isEmpty() ? none : joining;
         } finally {
             lock.unlock();
         }
     }
 
-    /** The rows of a batch in progress, as the scheduler weighs them: by class, and by tenant within the first class. */
-    private final class RowsInProgress {
-        private int total;
-        private int firstRank = Integer.MAX_VALUE;
-        private final Map<Integer, Map<String, Integer>> byRank = new HashMap<>();
-
-        RowsInProgress(List<Batch.Slice> slices, long now) {
-            for (Batch.Slice s : slices) {
-                Scheduling scheduling = s.job().request().scheduling();
-                add(shares.rank(scheduling.priority(), now - s.job().receivedNanos()), scheduling.tenant(), s.size());
-            }
-        }
-
-        void add(int rank, String tenant, int images) {
-            total += images;
-            firstRank = Math.min(firstRank, rank);
-            byRank.computeIfAbsent(rank, r -> new HashMap<>()).merge(tenant, images, Integer::sum);
-        }
-
-        /** Whether {@code p} goes before these rows: a higher class than all, or below its share of the first class. */
-        boolean goesBefore(Pending p, long now) {
-            int rank = rank(p, now);
-            if (total == 0 || rank > firstRank) {
-                return false;
-            }
-            if (rank < firstRank) {
-                return true;
-            }
-            Map<String, Integer> tenants = byRank.get(rank);
-            int rows = 0;
-            double weights = tenants.containsKey(p.tenant) ? 0 : shares.weight(p.tenant);
-            for (Map.Entry<String, Integer> e : tenants.entrySet()) {
-                rows += e.getValue();
-                weights += shares.weight(e.getKey());
-            }
-            return tenants.getOrDefault(p.tenant, 0) < rows * shares.weight(p.tenant) / weights;
-        }
-    }
-
     private Batch dispatch(BatchKey key, List<Pending> line, Map<Pending, Double> lineTags, long now,
             List<Job> expired) {
+        return fill(key, line, lineTags, now, expired, new RowsInProgress(shares, List.of(), now), false);
+    }
+
+    /**
+     * The images of {@code key}'s group, taken in line order up to the largest batch beside {@code rows}; when
+     * {@code overtaking}, beyond it by up to {@link FairShares#overtakeImages()} for a request that goes before them.
+     */
+    private Batch fill(BatchKey key, List<Pending> line, Map<Pending, Double> lineTags, long now, List<Job> expired,
+            RowsInProgress rows, boolean overtaking) {
         List<Batch.Slice> slices = new ArrayList<>();
-        int filled = 0;
         long oldestWait = 0;
         for (Pending p : line) {
-            if (filled >= maxBatchImages) {
-                break;
+            if (!p.key.equals(key)) {
+                continue;
             }
-            int n = Math.min(Math.min(p.remaining(), maxBatchImages - filled), tenantRoom(p.tenant));
-            if (!p.key.equals(key) || n <= 0) {
+            int room = maxBatchImages - rows.total();
+            if (overtaking && rows.goesBefore(p.tenant, rank(p, now))) {
+                room = Math.max(room, maxBatchImages + shares.overtakeImages() - rows.total());
+            }
+            int n = Math.min(Math.min(p.remaining(), room), tenantRoom(p.tenant));
+            if (n <= 0) {
                 continue;
             }
             slices.add(new Batch.Slice(p.job, p.next, p.next + n));
             oldestWait = Math.max(oldestWait, now - p.enqueuedNanos);
-            filled += n;
+            rows.add(rank(p, now), p.tenant, n);
             take(p, n, lineTags);
         }
         return new Batch(key, slices, expired, oldestWait);
@@ -491,26 +371,14 @@ final class DynamicBatcher {
     /** {@code n} images of {@code p} leave the queue for a batch: admitted, and the class's virtual time follows. */
     private void take(Pending p, int n, Map<Pending, Double> lineTags) {
         p.next += n;
-        queuedImages -= n;
+        queue.took(p, n);
         admitted.admit(p.job, p.tenant, n);
         shares.dispatched(p.priority, lineTags.get(p));
-        if (p.remaining() == 0) {
-            queue.remove(p);
-        }
     }
 
     /** Requests not yet started whose deadline passed: answered, never run. */
     private List<Job> removeExpired(long now) {
-        List<Job> expired = new ArrayList<>();
-        for (Iterator<Pending> it = queue.iterator(); it.hasNext(); ) {
-            Pending p = it.next();
-            if (p.next == 0 && p.job.isExpired(now)) {
-                expired.add(p.job);
-                queuedImages -= p.remaining();
-                it.remove();
-            }
-        }
-        return expired;
+        return queue.remove(p -> p.next == 0 && p.job.isExpired(now));
     }
 
     @Override

@@ -1,7 +1,7 @@
 package org.diffusionworker.worker;
 
-import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.Tracer;
+import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -9,10 +9,8 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
@@ -25,7 +23,6 @@ import org.diffusionworker.generation.GenerationEngine;
 import org.diffusionworker.model.ModelSpec;
 import org.diffusionworker.storage.ObjectKeys;
 import org.diffusionworker.storage.ObjectStore;
-import org.jboss.logging.Logger;
 
 /**
  * The worker: takes generation requests, batches compatible ones onto the model, stores the grids and answers every
@@ -53,20 +50,11 @@ import org.jboss.logging.Logger;
  */
 public final class GenerationWorker implements AutoCloseable {
 
-    private static final Logger LOG = Logger.getLogger(GenerationWorker.class);
+    private static final System.Logger LOG = System.getLogger(GenerationWorker.class.getName());
 
     /** The answer of {@link #submit}: whether the request was taken, and when the caller may send the next. */
     public record Admission(boolean accepted, CompletionStage<Void> room) {
         static final Admission REFUSED = new Admission(false, CompletableFuture.completedFuture(null));
-    }
-
-    /** What readiness and liveness are made of. */
-    public record Status(boolean modelReady, boolean storageAvailable, String storageProblem, boolean stopping,
-            boolean replicasAlive, boolean samplingFailing, int replicas, int queuedImages, int pendingImages,
-            int imagesInHand, int takenRequests) {
-        public boolean ready() {
-            return modelReady && storageAvailable && !stopping && replicasAlive && !samplingFailing;
-        }
     }
 
     private final WorkerSettings settings;
@@ -88,9 +76,9 @@ public final class GenerationWorker implements AutoCloseable {
     private final SampledBatches sampled;
     private final CancelRegistry cancels;
     private final StageSpans spans;
+    private final StorageStages stages;
     /** Filled once by {@link #start}, then read from any thread. */
-    private volatile List<InferenceReplica> replicas = List.of();
-    private volatile List<Thread> threads = List.of();
+    private volatile ReplicaThreads replicas = ReplicaThreads.NONE;
     private final AtomicBoolean abort = new AtomicBoolean();
     private volatile boolean stopping;
     private volatile boolean started;
@@ -144,6 +132,7 @@ public final class GenerationWorker implements AutoCloseable {
         this.storage = new StorageGuard(store, io, scheduler, settings.storageOutageLimit(),
                 settings.storageRetryInterval(), clock);
         this.sampled = new SampledBatches(settings, batcher, scheduler, () -> stopping);
+        this.stages = new StorageStages(results, storage, spans, listener, clock);
         this.cancels = new CancelRegistry(settings.lifecycle().cancelRetention(), settings.lifecycle().cancelCapacity());
     }
 
@@ -155,27 +144,18 @@ public final class GenerationWorker implements AutoCloseable {
         started = true;
         storage.start();
         List<InferenceReplica> made = new ArrayList<>();
-        List<Thread> madeThreads = new ArrayList<>();
         for (int i = 0; i < engines.size(); i++) {
-            InferenceReplica replica = new InferenceReplica(i, engines.get(i), batcher, settings.maxBatchImages(),
-                    sampled, listener, spans, abort, clock);
-            Thread thread = new Thread(replica, "inference-" + i);
-            thread.setDaemon(true);
-            made.add(replica);
-            madeThreads.add(thread);
+            made.add(new InferenceReplica(i, engines.get(i), batcher, settings.maxBatchImages(), sampled, listener,
+                    spans, abort, clock));
         }
-        replicas = List.copyOf(made);
-        threads = List.copyOf(madeThreads);
-        threads.forEach(Thread::start);
+        replicas = new ReplicaThreads(made);
+        replicas.start();
     }
 
     /** Waits until every replica has warmed up; false when one failed or the time ran out. */
     public boolean awaitWarm(Duration timeout) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        for (InferenceReplica replica : replicas) {
-            if (!replica.awaitWarm(Math.max(0, deadline - System.nanoTime()))) {
-                return false;
-            }
+        if (!replicas.awaitWarm(timeout)) {
+            return false;
         }
         return started;
     }
@@ -188,13 +168,13 @@ public final class GenerationWorker implements AutoCloseable {
         return settings;
     }
 
-    public Status status() {
-        boolean warm = started && replicas.stream().allMatch(InferenceReplica::warmedUp);
-        boolean alive = stopping || threads.stream().allMatch(Thread::isAlive);
-        List<InferenceReplica> running = replicas;
-        return new Status(warm, storage.available(), storage.problem(), stopping, alive, sampled.failing(),
+    public WorkerStatus status() {
+        boolean warm = started && replicas.warmedUp();
+        boolean alive = stopping || replicas.alive();
+        ReplicaThreads running = replicas;
+        return new WorkerStatus(warm, storage.available(), storage.problem(), stopping, alive, sampled.failing(),
                 running.size(), batcher.queuedImages(), batcher.queuedImages() + batcher.admittedImages(),
-                running.stream().mapToInt(InferenceReplica::imagesInHand).sum(), taken.count());
+                running.imagesInHand(), taken.count());
     }
 
     /** As {@link #submit(GenerationRequest, RequestObserver)}, told only the outcome. */
@@ -221,9 +201,8 @@ public final class GenerationWorker implements AutoCloseable {
         } catch (RequestRejectedException e) {
             return answerAtOnce(new Outcome.Failed(request, e.code(), e.getMessage()), counted, now);
         } catch (RuntimeException e) {
-            LOG.errorf(e, "Resolving request %s failed in the worker", request.requestId());
-            return answerAtOnce(new Outcome.Failed(request, ErrorCode.INTERNAL, "the worker failed on this request ("
-                    + e.getClass().getSimpleName() + "); this is the worker's fault, not the request's"), counted, now);
+            LOG.log(Level.ERROR, () -> "Resolving request " + request.requestId() + " failed in the worker", e);
+            return answerAtOnce(StageFailure.internal(request, e), counted, now);
         }
         if (job.isExpired(now)) {
             return answerAtOnce(Answers.expired(request), counted, now);
@@ -258,11 +237,7 @@ public final class GenerationWorker implements AutoCloseable {
                 return CancelEffect.TOO_LATE;
             }
             batcher.discard(job);
-            return switch (before) {
-                case LOOKING_UP -> CancelEffect.AFTER_LOOKUP;
-                case RUNNING -> CancelEffect.CANCELED_RUNNING;
-                default -> CancelEffect.CANCELED_QUEUED;
-            };
+            return CancelEffect.after(before);
         }).orElse(CancelEffect.NOT_HERE);
         listener.cancelReceived(effect);
         return effect;
@@ -311,22 +286,14 @@ public final class GenerationWorker implements AutoCloseable {
                 inFlight.abandon(job);
             }
         });
-        Span lookUp = spans.start(StageSpans.LOOK_UP, job);
-        storage.call(job, () -> results.lookup(job)) // look up
-                .whenComplete((existing, failure) -> {
-                    if (existing != null) {
-                        lookUp.setAttribute(StageSpans.FOUND, existing.isPresent());
-                    }
-                    StageSpans.end(lookUp, failure);
-                })
+        stages.lookUp(job) // look up
                 .thenCompose(existing -> existing.isPresent()
-                        ? CompletableFuture.completedFuture(results.fromExisting(job.request(), job, existing.get(),
-                                Answers.endToEndMs(job.request(), job.receivedNanos())))
+                        ? CompletableFuture.completedFuture(existing.get())
                         : sample(job)
-                                .thenApplyAsync(sampled -> encode(job), io) // encode
-                                .thenCompose(encoded -> store(job, encoded))) // store
+                                .thenApplyAsync(sampled -> stages.encode(job), io) // encode
+                                .thenCompose(encoded -> stages.store(job, encoded))) // store
                 .whenComplete((outcome, failure) -> {
-                    Outcome answer = outcome != null ? outcome : failed(job, failure);
+                    Outcome answer = outcome != null ? outcome : StageFailure.answerFor(job, failure);
                     if (answer != null) {
                         job.end(answer);
                     }
@@ -354,57 +321,6 @@ public final class GenerationWorker implements AutoCloseable {
         return job.sampled();
     }
 
-    private ResultStore.Encoded encode(Job job) {
-        Span span = spans.start(StageSpans.ENCODE, job).setAttribute(StageSpans.LAYOUT, job.request().layout().id());
-        try {
-            ResultStore.Encoded encoded = results.encode(job);
-            StageSpans.end(span, null);
-            return encoded;
-        } catch (RuntimeException e) {
-            LOG.errorf(e, "Encoding the grid of %s failed", job.requestId());
-            StageFailure failure = new StageFailure(ErrorCode.INTERNAL, "encoding the images failed in the worker");
-            span.recordException(e);
-            StageSpans.end(span, failure);
-            throw failure;
-        }
-    }
-
-    private CompletableFuture<Outcome> store(Job job, ResultStore.Encoded encoded) {
-        long start = clock.getAsLong();
-        Span upload = spans.start(StageSpans.UPLOAD, job).setAttribute(StageSpans.LAYOUT, job.request().layout().id());
-        return storage.call(job, () -> results.store(job, encoded))
-                .whenComplete((stored, failure) -> StageSpans.end(upload, failure))
-                .thenApply(stored -> {
-                    long uploadNanos = clock.getAsLong() - start;
-                    listener.uploaded(uploadNanos);
-                    Outcome.Timings timings = new Outcome.Timings(TimeUnit.NANOSECONDS.toMillis(job.queuedNanos()),
-                            TimeUnit.NANOSECONDS.toMillis(job.samplingNanos()),
-                            TimeUnit.NANOSECONDS.toMillis(uploadNanos),
-                            Answers.endToEndMs(job.request(), job.receivedNanos()));
-                    return new Outcome.Completed(job.request(), job.parameters(), stored.grid(), stored.images(),
-                            stored.trajectory(), results.model(), timings, job.batches(), false);
-                });
-    }
-
-    /** The answer for a stage's failure; a request that already ended or was abandoned keeps that. */
-    private Outcome failed(Job job, Throwable failure) {
-        Throwable cause = failure instanceof CompletionException && failure.getCause() != null
-                ? failure.getCause() : failure;
-        if (cause instanceof Job.Ended) {
-            return null;
-        }
-        if (cause instanceof Job.Abandoned || cause instanceof RejectedExecutionException) {
-            job.abandon();
-            return null;
-        }
-        if (cause instanceof StageFailure f) {
-            return new Outcome.Failed(job.request(), f.code(), f.getMessage());
-        }
-        LOG.errorf(cause, "Request %s failed in the worker", job.requestId());
-        return new Outcome.Failed(job.request(), ErrorCode.INTERNAL, "the worker failed on this request ("
-                + cause.getClass().getSimpleName() + "); this is the worker's fault, not the request's");
-    }
-
     /**
      * Stops taking requests and finishes, within {@code grace}, every request that has started (images of it were in a
      * batch): its queued images are sampled without waiting for their batches to fill, then it is stored and
@@ -421,13 +337,13 @@ public final class GenerationWorker implements AutoCloseable {
         for (Job job : batcher.drain()) {
             job.abandon();
         }
-        boolean inTime = joinReplicas(deadline);
+        boolean inTime = replicas.join(deadline);
         if (!inTime) {
             abort.set(true);
             for (Job job : new LinkedHashSet<>(batcher.close())) {
                 job.abandon();
             }
-            joinReplicas(System.nanoTime() + TimeUnit.SECONDS.toNanos(10));
+            replicas.join(System.nanoTime() + TimeUnit.SECONDS.toNanos(10));
         }
         inTime &= inFlight.awaitNone(deadline);
         storage.stop();
@@ -447,7 +363,7 @@ public final class GenerationWorker implements AutoCloseable {
                 shutdown(Duration.ZERO);
             }
             abort.set(true);
-            stopped = joinReplicas(System.nanoTime() + TimeUnit.SECONDS.toNanos(10));
+            stopped = replicas.join(System.nanoTime() + TimeUnit.SECONDS.toNanos(10));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
@@ -456,7 +372,7 @@ public final class GenerationWorker implements AutoCloseable {
             } else {
                 // A replica still inside a forward pass would touch freed native memory: leak the models instead (the
                 // process is ending anyway).
-                LOG.errorf("A model replica is still running 10 s after the stop; its model is not freed");
+                LOG.log(Level.ERROR, "A model replica is still running 10 s after the stop; its model is not freed");
             }
         }
     }
@@ -466,19 +382,6 @@ public final class GenerationWorker implements AutoCloseable {
     private Admission answerAtOnce(Outcome outcome, RequestObserver observer, long now) {
         answers.deliver(outcome, observer, outcome.request(), now);
         return new Admission(true, taken.room());
-    }
-
-    private boolean joinReplicas(long deadlineNanos) throws InterruptedException {
-        for (Thread thread : threads) {
-            long left = deadlineNanos - System.nanoTime();
-            if (left > 0) {
-                TimeUnit.NANOSECONDS.timedJoin(thread, left);
-            }
-            if (thread.isAlive()) {
-                return false;
-            }
-        }
-        return true;
     }
 
     private static ThreadFactory daemon(String name) {

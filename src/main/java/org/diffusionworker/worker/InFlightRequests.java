@@ -1,11 +1,11 @@
 package org.diffusionworker.worker;
 
+import java.lang.System.Logger.Level;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.Optional;
-import org.jboss.logging.Logger;
 
 /**
  * The requests taken and not yet answered, by request id, with the copies of each that arrived meanwhile
@@ -14,7 +14,7 @@ import org.jboss.logging.Logger;
  */
 final class InFlightRequests {
 
-    private static final Logger LOG = Logger.getLogger(InFlightRequests.class);
+    private static final System.Logger LOG = System.getLogger(InFlightRequests.class.getName());
 
     /** What {@link #register} did with a request. */
     enum Registration {
@@ -113,8 +113,9 @@ final class InFlightRequests {
                 TimeUnit.NANOSECONDS.timedWait(jobs, left);
             }
             if (!jobs.isEmpty()) {
-                LOG.warnf("Stopping with %d request(s) unanswered (%s); they stay uncommitted and are redelivered",
-                        jobs.size(), String.join(", ", jobs.keySet()));
+                LOG.log(Level.WARNING, String.format(
+                        "Stopping with %d request(s) unanswered (%s); they stay uncommitted and are redelivered",
+                        jobs.size(), String.join(", ", jobs.keySet())));
             }
             return jobs.isEmpty();
         }

@@ -1,6 +1,7 @@
 package org.diffusionworker.worker;
 
 import io.opentelemetry.api.trace.Span;
+import java.lang.System.Logger.Level;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -11,7 +12,6 @@ import org.diffusionworker.generation.BatchPlan;
 import org.diffusionworker.generation.GeneratedImages;
 import org.diffusionworker.generation.GenerationEngine;
 import org.diffusionworker.generation.ImageSlot;
-import org.jboss.logging.Logger;
 
 /**
  * One model replica and the one thread that owns it: warms the model up, then takes batches from the batcher and
@@ -22,7 +22,7 @@ import org.jboss.logging.Logger;
  */
 final class InferenceReplica implements Runnable {
 
-    private static final Logger LOG = Logger.getLogger(InferenceReplica.class);
+    private static final System.Logger LOG = System.getLogger(InferenceReplica.class.getName());
 
     /** Where a replica hands what is not an image: expiries and failures. */
     interface Sink {
@@ -71,12 +71,13 @@ final class InferenceReplica implements Runnable {
             engine.warmUp();
             fullBatchStepNanos = timeOneFullBatchStep();
             warmedUp = true;
-            LOG.infof("Model replica %d (%s on %s) warmed up in %d ms; one step of a full batch (%d images) takes %d ms",
+            LOG.log(Level.INFO, String.format(
+                    "Model replica %d (%s on %s) warmed up in %d ms; one step of a full batch (%d images) takes %d ms",
                     index, engine.spec().name(), engine.model().device(), (clock.getAsLong() - start) / 1_000_000,
-                    maxBatchImages, fullBatchStepNanos / 1_000_000);
+                    maxBatchImages, fullBatchStepNanos / 1_000_000));
         } catch (RuntimeException | Error e) {
             died = e;
-            LOG.errorf(e, "Model replica %d failed to warm up", index);
+            LOG.log(Level.ERROR, String.format("Model replica %d failed to warm up", index), e);
             return;
         } finally {
             warm.countDown();
@@ -93,7 +94,7 @@ final class InferenceReplica implements Runnable {
             Thread.currentThread().interrupt();
         } catch (RuntimeException | Error e) {
             died = e;
-            LOG.errorf(e, "Model replica %d stopped on an unexpected error", index);
+            LOG.log(Level.ERROR, String.format("Model replica %d stopped on an unexpected error", index), e);
         }
     }
 
@@ -164,8 +165,9 @@ final class InferenceReplica implements Runnable {
                 try {
                     finished = running.step();
                 } catch (BatchStepHook.Aborted e) {
-                    LOG.warnf("Model replica %d abandoned %d image(s) at shutdown; their requests stay uncommitted"
-                            + " and are redelivered", index, running.rows());
+                    LOG.log(Level.WARNING, String.format(
+                            "Model replica %d abandoned %d image(s) at shutdown; their requests stay uncommitted"
+                            + " and are redelivered", index, running.rows()));
                     groups.forEach(Group::abandon);
                     return;
                 } catch (RuntimeException e) {

@@ -45,12 +45,7 @@ final class Job {
     private RequestState state = RequestState.LOOKING_UP;
     /** Where a cancel that must wait for the look-up came (null: none did). */
     private Outcome.CancelPoint cancelRequested;
-    private float[] pixels;
-    private List<float[]> frames;
-    private int sampledImages;
-    private int channels;
-    private int height;
-    private int width;
+    private final AssembledImages images;
     private long firstBatchStartNanos = -1;
     private long lastBatchEndNanos = -1;
     private final List<Outcome.BatchShare> batches = new ArrayList<>();
@@ -74,6 +69,7 @@ final class Job {
         this.deadlineNanos = deadlineNanos;
         this.observer = Objects.requireNonNull(observer, "observer");
         this.progressIntervalNanos = progressIntervalNanos;
+        this.images = new AssembledImages(parameters.count(), parameters.trajectory());
     }
 
     GenerationRequest request() {
@@ -328,27 +324,9 @@ final class Job {
             if (state != RequestState.RUNNING) {
                 return;
             }
-            int per = batch.valuesPerImage();
-            if (pixels == null) {
-                channels = batch.channels();
-                height = batch.height();
-                width = batch.width();
-                pixels = new float[count() * per];
-                frames = new ArrayList<>();
-            }
-            System.arraycopy(batch.pixels(), offset * per, pixels, from * per, (to - from) * per);
-            if (parameters.trajectory()) {
-                for (int f = 0; f < batch.trajectory().size(); f++) {
-                    if (frames.size() <= f) {
-                        frames.add(new float[count() * per]);
-                    }
-                    System.arraycopy(batch.trajectory().get(f), offset * per, frames.get(f), from * per,
-                            (to - from) * per);
-                }
-            }
+            int sampledImages = images.put(from, to, batch, offset);
             batches.add(share);
             lastBatchEndNanos = Math.max(lastBatchEndNanos, batchEndNanos);
-            sampledImages += to - from;
             if (sampledImages < count() || !moveTo(RequestState.STORING)) {
                 return;
             }
@@ -364,15 +342,11 @@ final class Job {
     }
 
     synchronized ImageBatch images() {
-        return new ImageBatch(count(), channels, height, width, pixels);
+        return images.images();
     }
 
     synchronized List<ImageBatch> trajectory() {
-        List<ImageBatch> result = new ArrayList<>(frames.size());
-        for (float[] frame : frames) {
-            result.add(new ImageBatch(count(), channels, height, width, frame));
-        }
-        return result;
+        return images.trajectory();
     }
 
     synchronized List<Outcome.BatchShare> batches() {

@@ -1,5 +1,6 @@
 package org.diffusionworker.worker;
 
+import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
@@ -7,7 +8,6 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
-import org.jboss.logging.Logger;
 
 /**
  * What the sample stage does with what goes wrong in a batch: a request that expired in the queue is ended EXPIRED; a
@@ -18,7 +18,7 @@ import org.jboss.logging.Logger;
  */
 final class SampledBatches implements InferenceReplica.Sink {
 
-    private static final Logger LOG = Logger.getLogger(SampledBatches.class);
+    private static final System.Logger LOG = System.getLogger(SampledBatches.class.getName());
 
     private final WorkerSettings settings;
     private final DynamicBatcher batcher;
@@ -49,16 +49,18 @@ final class SampledBatches implements InferenceReplica.Sink {
     @Override
     public void batchFailed(List<Batch.Slice> slices, int stepsDone, RuntimeException failure) {
         failing = true;
-        LOG.errorf(failure, "Sampling a batch of %d request(s) failed; readiness is down until a batch succeeds",
-                slices.size());
+        LOG.log(Level.ERROR, String.format(
+                "Sampling a batch of %d request(s) failed; readiness is down until a batch succeeds",
+                slices.size()), failure);
         for (Batch.Slice slice : slices) {
             Job job = slice.job();
             int failures = job.samplingFailed(slice.size(), stepsDone);
             if (failures < settings.samplingAttempts() && !stopping.getAsBoolean() && !job.isEnded()) {
                 Duration backoff = settings.samplingRetryBackoff().multipliedBy(1L << Math.min(failures - 1, 20));
-                LOG.warnf("Sampling %s failed (%d of %d attempts); its images %d..%d are queued again in %s",
+                LOG.log(Level.WARNING, String.format(
+                        "Sampling %s failed (%d of %d attempts); its images %d..%d are queued again in %s",
                         job.requestId(), failures, settings.samplingAttempts(), slice.from(), slice.to() - 1,
-                        String.format(Locale.ROOT, "%.1f s", backoff.toMillis() / 1000.0));
+                        String.format(Locale.ROOT, "%.1f s", backoff.toMillis() / 1000.0)));
                 retryLater(job, slice.from(), slice.to(), backoff);
             } else if (job.end(new Outcome.Failed(job.request(), ErrorCode.INTERNAL, "sampling failed in the worker "
                     + failures + " time(s) (" + failure.getClass().getSimpleName() + "); try again later"))) {
@@ -71,7 +73,7 @@ final class SampledBatches implements InferenceReplica.Sink {
     public void batchSucceeded() {
         if (failing) {
             failing = false;
-            LOG.info("Sampling works again; readiness is back");
+            LOG.log(Level.INFO, "Sampling works again; readiness is back");
         }
     }
 

@@ -1,5 +1,6 @@
 package org.diffusionworker.worker;
 
+import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -13,7 +14,6 @@ import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import org.diffusionworker.storage.ObjectStore;
 import org.diffusionworker.storage.ObjectStoreException;
-import org.jboss.logging.Logger;
 
 /**
  * Runs a job's storage steps (the look-up of an existing result, the upload) off the inference thread and rides out
@@ -29,7 +29,7 @@ import org.jboss.logging.Logger;
  */
 final class StorageGuard {
 
-    private static final Logger LOG = Logger.getLogger(StorageGuard.class);
+    private static final System.Logger LOG = System.getLogger(StorageGuard.class.getName());
 
     private final ObjectStore store;
     private final ExecutorService io;
@@ -88,7 +88,8 @@ final class StorageGuard {
         try {
             step.watchdog = scheduler.schedule(step::timedOut, outageLimit.toNanos(), TimeUnit.NANOSECONDS);
         } catch (RejectedExecutionException stopping) {
-            LOG.debugf("Storage step for %s not started: the worker is stopping", job.requestId());
+            LOG.log(Level.DEBUG, () -> String.format(
+                    "Storage step for %s not started: the worker is stopping", job.requestId()));
             step.result.completeExceptionally(new Job.Abandoned());
             return step.result;
         }
@@ -116,7 +117,8 @@ final class StorageGuard {
             try {
                 io.execute(this::attempt);
             } catch (RejectedExecutionException e) {
-                LOG.debugf("Storage call for %s dropped: the worker is stopping", job.requestId());
+                LOG.log(Level.DEBUG, () -> String.format(
+                        "Storage call for %s dropped: the worker is stopping", job.requestId()));
                 abandoned();
             }
         }
@@ -157,7 +159,8 @@ final class StorageGuard {
             try {
                 scheduler.schedule(this::submit, retryInterval.toNanos(), TimeUnit.NANOSECONDS);
             } catch (RejectedExecutionException stopping) {
-                LOG.debugf("Not retrying storage for %s: the worker is stopping", job.requestId());
+                LOG.log(Level.DEBUG, () -> String.format(
+                        "Not retrying storage for %s: the worker is stopping", job.requestId()));
                 abandoned();
             }
         }
@@ -171,7 +174,7 @@ final class StorageGuard {
 
         void fail(Throwable e, String what) {
             if (end()) {
-                LOG.errorf(e, "Storage step of %s failed unexpectedly", job.requestId());
+                LOG.log(Level.ERROR, String.format("Storage step of %s failed unexpectedly", job.requestId()), e);
                 result.completeExceptionally(new StageFailure(ErrorCode.INTERNAL,
                         what + " (" + e.getClass().getSimpleName() + ")"));
             }
@@ -199,7 +202,7 @@ final class StorageGuard {
     private synchronized void up() {
         if (!available) {
             if (probe != null) {
-                LOG.infof("Object store %s is reachable again", store.bucket());
+                LOG.log(Level.INFO, String.format("Object store %s is reachable again", store.bucket()));
                 probe.cancel(false);
                 probe = null;
             }
@@ -210,8 +213,9 @@ final class StorageGuard {
     private synchronized void down(ObjectStoreException e) {
         problem = e.getMessage();
         if (available || probe == null) {
-            LOG.warnf("Object store unavailable (%s); requests wait up to %s for it, readiness is down", e.getMessage(),
-                    outageLimit);
+            LOG.log(Level.WARNING, String.format(
+                    "Object store unavailable (%s); requests wait up to %s for it, readiness is down", e.getMessage(),
+                    outageLimit));
             available = false;
             if (probe == null) {
                 try {
@@ -243,7 +247,7 @@ final class StorageGuard {
             problem = e.getMessage();
         } catch (RuntimeException e) {
             problem = e.toString();
-            LOG.warnf(e, "Probing the object store failed unexpectedly");
+            LOG.log(Level.WARNING, "Probing the object store failed unexpectedly", e);
         }
     }
 

@@ -1,11 +1,12 @@
 package org.diffusionworker.deploy;
 
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
-import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.diffusionworker.embedded.EmbeddedKafkaBroker;
 import org.diffusionworker.embedded.EmbeddedS3Server;
 import org.diffusionworker.testing.EmbeddedServers;
+import org.diffusionworker.testing.WorkerTestConfig;
 
 /**
  * A real Kafka broker (KRaft, in process) and S3 server (S3Proxy) for {@link DeployedWorkerTest}, with the four
@@ -13,10 +14,10 @@ import org.diffusionworker.testing.EmbeddedServers;
  */
 public class DeployTestInfrastructure implements QuarkusTestResourceLifecycleManager {
 
-    static final String REQUESTS = "generation-requests";
-    static final String EVENTS = "generation-events";
-    static final String DEAD_LETTERS = "generation-requests-dead-letter";
-    static final String CONTROL = "generation-control";
+    static final String REQUESTS = WorkerTestConfig.REQUESTS;
+    static final String EVENTS = WorkerTestConfig.EVENTS;
+    static final String DEAD_LETTERS = WorkerTestConfig.DEAD_LETTERS;
+    static final String CONTROL = WorkerTestConfig.CONTROL;
 
     private EmbeddedServers servers;
 
@@ -29,24 +30,15 @@ public class DeployTestInfrastructure implements QuarkusTestResourceLifecycleMan
         kafka.createTopics(2, REQUESTS, EVENTS);
         kafka.createTopics(1, DEAD_LETTERS, CONTROL);
 
-        Map<String, String> c = new HashMap<>();
-        c.put("kafka.bootstrap.servers", kafka.bootstrapServers());
-        c.put("diffusionworker.worker.enabled", "true");
-        c.put("diffusionworker.model.path", "src/test/resources/models/random-gray28");
-        c.put("diffusionworker.model.device", "cpu");
-        c.put("diffusionworker.storage.endpoint", s3.endpoint().toString());
-        c.put("diffusionworker.storage.access-key", s3.credentials().accessKey());
-        c.put("diffusionworker.storage.secret-key", s3.credentials().secretKey());
+        Map<String, String> c = WorkerTestConfig.with(kafka.bootstrapServers(), s3.endpoint().toString(),
+                s3.credentials().accessKey(), s3.credentials().secretKey());
+        // As a deployment runs: its own bucket, a shorter delay, room for two batches; the rest at the worker's defaults.
         c.put("diffusionworker.storage.bucket", "deploy-test");
-        c.put("diffusionworker.batching.max-images", "16");
         c.put("diffusionworker.batching.max-queue-delay", "100ms");
-        c.put("diffusionworker.limits.max-count", "16");
         c.put("diffusionworker.batching.max-pending-images", "32");
-        c.put("diffusionworker.storage.outage-limit", "10s");
-        c.put("diffusionworker.worker.shutdown-grace", "10s");
-        c.put("mp.messaging.incoming.generation-requests.auto.commit.interval.ms", "500");
-        c.put("diffusionworker.events.progress-interval", "100ms");
-        c.put("quarkus.http.test-port", "0");
+        c.keySet().removeAll(List.of("diffusionworker.limits.default-steps", "diffusionworker.limits.max-payload-bytes",
+                "diffusionworker.batching.max-taken-requests",
+                "mp.messaging.incoming.generation-requests.max.poll.records"));
         return c;
     }
 

@@ -6,6 +6,7 @@ import java.util.Map;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.diffusionworker.testing.WorkerTestConfig;
 import org.testcontainers.containers.MinIOContainer;
 import org.testcontainers.kafka.KafkaContainer;
 

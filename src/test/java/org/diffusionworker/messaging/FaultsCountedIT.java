@@ -22,6 +22,7 @@ import java.util.concurrent.TimeUnit;
 import javax.imageio.ImageIO;
 import org.diffusionworker.embedded.EmbeddedKafkaBroker;
 import org.diffusionworker.embedded.EmbeddedS3Server;
+import org.diffusionworker.testing.WorkerTestConfig;
 import org.jboss.logging.Logger;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;

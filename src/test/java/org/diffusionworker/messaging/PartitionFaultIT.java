@@ -16,6 +16,7 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.diffusionworker.embedded.EmbeddedKafkaBroker;
 import org.diffusionworker.embedded.EmbeddedS3Server;
+import org.diffusionworker.testing.WorkerTestConfig;
 import org.jboss.logging.Logger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;

@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import org.diffusionworker.embedded.EmbeddedKafkaBroker;
 import org.diffusionworker.embedded.EmbeddedS3Server;
 import org.diffusionworker.testing.EmbeddedServers;
+import org.diffusionworker.testing.WorkerTestConfig;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.io.TempDir;

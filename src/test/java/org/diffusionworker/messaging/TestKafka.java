@@ -25,6 +25,7 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.diffusionworker.testing.WorkerTestConfig;
 
 /** Plain Kafka clients for tests: a producer of requests and a reader of events, as another service would have. */
 final class TestKafka implements AutoCloseable {

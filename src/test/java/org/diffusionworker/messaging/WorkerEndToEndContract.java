@@ -41,11 +41,12 @@ import org.diffusionworker.storage.MinioObjectStore;
 import org.diffusionworker.storage.MinioStoreSettings;
 import org.diffusionworker.storage.RetrySettings;
 import org.diffusionworker.testing.GridCells;
+import org.diffusionworker.testing.WorkerTestConfig;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
-import org.diffusionworker.worker.GenerationWorker;
+import org.diffusionworker.worker.WorkerStatus;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
@@ -356,7 +357,7 @@ abstract class WorkerEndToEndContract {
         boolean pausedSeen = false;
         long deadline = System.nanoTime() + TestKafka.WAIT.toNanos();
         while (ids.stream().anyMatch(id -> kafka.eventsFor(id) == 0) && System.nanoTime() < deadline) {
-            GenerationWorker.Status status = connection.worker().orElseThrow().status();
+            WorkerStatus status = connection.worker().orElseThrow().status();
             maxTaken = Math.max(maxTaken, status.takenRequests());
             maxAdmitted = Math.max(maxAdmitted, status.pendingImages() - status.queuedImages());
             pausedSeen |= !kafkaClients.getConsumer("generation-requests").paused().await()

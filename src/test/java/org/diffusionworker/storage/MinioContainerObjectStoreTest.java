@@ -24,18 +24,7 @@ class MinioContainerObjectStoreTest extends ObjectStoreContract {
     DedicatedServer startDedicatedServer() {
         MinIOContainer container = new MinIOContainer(IMAGE);
         container.start();
-        S3Access access = accessTo(container);
-        return new DedicatedServer() {
-            @Override
-            public S3Access access() {
-                return access;
-            }
-
-            @Override
-            public void close() {
-                container.stop();
-            }
-        };
+        return new DedicatedServer(accessTo(container), container::stop);
     }
 
     private static S3Access accessTo(MinIOContainer container) {

@@ -33,12 +33,12 @@ abstract class ObjectStoreContract {
         }
     }
 
-    /** A server started for one test, which the test may stop. */
-    interface DedicatedServer extends AutoCloseable {
-        S3Access access();
-
+    /** A server started for one test, which the test may stop ({@code stop}: how). */
+    record DedicatedServer(S3Access access, Runnable stop) implements AutoCloseable {
         @Override
-        void close();
+        public void close() {
+            stop.run();
+        }
     }
 
     // Small and fast: a test that exhausts the retries takes well under a second.

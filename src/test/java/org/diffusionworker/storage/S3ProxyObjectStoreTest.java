@@ -33,18 +33,7 @@ class S3ProxyObjectStoreTest extends ObjectStoreContract {
     @Override
     DedicatedServer startDedicatedServer() {
         EmbeddedS3Server server = EmbeddedS3Server.builder(directory.resolve("dedicated-" + System.nanoTime())).build().start();
-        S3Access access = accessTo(server);
-        return new DedicatedServer() {
-            @Override
-            public S3Access access() {
-                return access;
-            }
-
-            @Override
-            public void close() {
-                server.close();
-            }
-        };
+        return new DedicatedServer(accessTo(server), server::close);
     }
 
     private static S3Access accessTo(EmbeddedS3Server server) {

@@ -1,23 +1,26 @@
-package org.diffusionworker.messaging;
+package org.diffusionworker.testing;
 
 import java.util.HashMap;
 import java.util.Map;
 
-/** The worker configuration the end-to-end tests share, whichever Kafka and S3 they run against. */
-final class WorkerTestConfig {
+/**
+ * The one builder of the worker configuration that the Quarkus tests start with, whichever Kafka and S3 they run
+ * against; a test sets its own values over it.
+ */
+public final class WorkerTestConfig {
 
-    static final String REQUESTS = "generation-requests";
-    static final String EVENTS = "generation-events";
-    static final String DEAD_LETTERS = "generation-requests-dead-letter";
-    static final String CONTROL = "generation-control";
-    static final String BUCKET = "test-generations";
-    static final int MAX_COUNT = 16;
+    public static final String REQUESTS = "generation-requests";
+    public static final String EVENTS = "generation-events";
+    public static final String DEAD_LETTERS = "generation-requests-dead-letter";
+    public static final String CONTROL = "generation-control";
+    public static final String BUCKET = "test-generations";
+    public static final int MAX_COUNT = 16;
     /** Requests a worker takes at most: more than the tests' floods of a few, so that it reads past them. */
-    static final int MAX_TAKEN = 12;
+    public static final int MAX_TAKEN = 12;
 
     private WorkerTestConfig() {}
 
-    static Map<String, String> with(String bootstrapServers, String s3Endpoint, String accessKey, String secretKey) {
+    public static Map<String, String> with(String bootstrapServers, String s3Endpoint, String accessKey, String secretKey) {
         Map<String, String> c = new HashMap<>();
         c.put("kafka.bootstrap.servers", bootstrapServers);
         c.put("diffusionworker.worker.enabled", "true");
