@@ -11,9 +11,12 @@ import ai.djl.ndarray.NDList;
  */
 public record ClassifierFreeGuidance(double weight) {
 
+    /** The largest guidance weight anything accepts (requests, the load generator, training previews). */
+    public static final int MAX_WEIGHT = 20;
+
     public ClassifierFreeGuidance {
-        if (!(weight >= 0 && weight <= 20)) {
-            throw new IllegalArgumentException("guidance weight must be in [0, 20], got " + weight);
+        if (!(weight >= 0 && weight <= MAX_WEIGHT)) {
+            throw new IllegalArgumentException("guidance weight must be in [0, " + MAX_WEIGHT + "], got " + weight);
         }
     }
 

@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Random;
 import org.diffusionworker.client.Durations;
+import org.diffusionworker.diffusion.ClassifierFreeGuidance;
 import org.diffusionworker.diffusion.SamplerKind;
 import org.diffusionworker.worker.Priority;
 import org.diffusionworker.worker.ResultLayout;
@@ -59,8 +60,9 @@ public record LoadPlan(Proportions<String> labels, Proportions<Integer> counts, 
         if (steps < 1 || steps > MAX_STEPS) {
             throw new IllegalArgumentException("--steps must be 1.." + MAX_STEPS + ", got " + steps);
         }
-        if (guidance != null && !(guidance >= 0 && guidance <= 20)) {
-            throw new IllegalArgumentException("--guidance must be in [0, 20], got " + guidance);
+        if (guidance != null && !(guidance >= 0 && guidance <= ClassifierFreeGuidance.MAX_WEIGHT)) {
+            throw new IllegalArgumentException(
+                    "--guidance must be in [0, " + ClassifierFreeGuidance.MAX_WEIGHT + "], got " + guidance);
         }
         if (layout != null && ResultLayout.byId(layout) == null) {
             throw new IllegalArgumentException("--layout must be grid, images or both, got '" + layout + "'");

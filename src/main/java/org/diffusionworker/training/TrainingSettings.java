@@ -1,5 +1,7 @@
 package org.diffusionworker.training;
 
+import org.diffusionworker.diffusion.ClassifierFreeGuidance;
+
 /**
  * How a diffusion model is trained: the seed's hyperparameters, each validated with the option
  * that sets it named in the message.
@@ -58,8 +60,9 @@ public record TrainingSettings(int epochs, int batchSize, double learningRate, d
         if (previewSteps < 1) {
             throw new IllegalArgumentException("preview steps must be >= 1, got " + previewSteps);
         }
-        if (!(previewGuidance >= 0 && previewGuidance <= 20)) {
-            throw new IllegalArgumentException("preview guidance must be in [0, 20], got " + previewGuidance);
+        if (!(previewGuidance >= 0 && previewGuidance <= ClassifierFreeGuidance.MAX_WEIGHT)) {
+            throw new IllegalArgumentException("preview guidance must be in [0, " + ClassifierFreeGuidance.MAX_WEIGHT
+                    + "], got " + previewGuidance);
         }
         if (previewPerLabel < 1 || previewPerLabel > 64) {
             throw new IllegalArgumentException("preview images per label must be 1..64, got " + previewPerLabel);

@@ -26,7 +26,7 @@ import org.diffusionworker.storage.ObjectKeys;
  * @param preset      what a request without {@code sampler} or {@code steps} gets; null for
  *                    {@link SamplingPreset#STANDARD}
  * @param eta         DDIM eta in [0, 1] (0 for the other samplers)
- * @param guidance    classifier-free guidance weight in [0, 20]
+ * @param guidance    classifier-free guidance weight in [0, 20] ({@code ClassifierFreeGuidance.MAX_WEIGHT})
  * @param seed        the seed; null to let the worker draw one (and report it)
  * @param columns     images per grid row; null for ceil(sqrt(count))
  * @param trajectory  whether to store the denoising trajectory as a GIF as well
