@@ -282,4 +282,12 @@ class ArchitectureTest {
                 .should().dependOnClassesThat().resideInAPackage(pkg("embedded"))
                 .check(CLASSES);
     }
+
+    @Test
+    void modelBlocksAreMadeByTheirBuilders() {
+        // One way to build a block, DJL's: a builder whose build() validates (setX required, optX optional).
+        com.tngtech.archunit.lang.syntax.ArchRuleDefinition.constructors().that().areDeclaredInClassesThat()
+                .resideInAPackage(pkg("model")).and().areDeclaredInClassesThat().areAssignableTo(ai.djl.nn.Block.class)
+                .should().notBePublic().check(CLASSES);
+    }
 }

@@ -36,14 +36,30 @@ public final class ChannelPaddedConv2d extends Conv2d {
     /** oneDNN's channel block for f32 on AVX-512 (and the widest of its x86 blocks). */
     static final int CHANNEL_BLOCK = 16;
 
-    private ChannelPaddedConv2d(Builder builder) {
+    private ChannelPaddedConv2d(Conv2d.Builder builder) {
         super(builder);
     }
 
-    /** A 3x3 convolution to {@code filters} channels, same size out as in (the seed's only kind). */
-    public static ChannelPaddedConv2d threeByThree(int filters) {
-        Builder builder = Conv2d.builder().setKernelShape(new Shape(3, 3)).optPadding(new Shape(1, 1)).setFilters(filters);
-        return new ChannelPaddedConv2d(builder);
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Builds a 3x3 convolution, same size out as in (the seed's only kind); the filter count is required. */
+    public static final class Builder {
+        private int filters;
+
+        public Builder setFilters(int filters) {
+            this.filters = filters;
+            return this;
+        }
+
+        public ChannelPaddedConv2d build() {
+            if (filters < 1) {
+                throw new IllegalArgumentException("a convolution needs >= 1 filters, got " + filters);
+            }
+            return new ChannelPaddedConv2d(Conv2d.builder().setKernelShape(new Shape(3, 3)).optPadding(new Shape(1, 1))
+                    .setFilters(filters));
+        }
     }
 
     /** The output channels the convolution really computes while training. */

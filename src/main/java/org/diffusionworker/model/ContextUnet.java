@@ -39,30 +39,53 @@ public final class ContextUnet extends AbstractBlock {
     private final GroupNormBlock outNorm;
     private final Block outProjection;
 
-    public ContextUnet(ContextUnetConfig config) {
+    private ContextUnet(ContextUnetConfig config) {
         super(VERSION);
         this.config = config;
         int c = config.inChannels();
         int nf = config.nFeat();
         int nc = config.nCfeat();
-        initConv = addChildBlock("init_conv", new ResidualConvBlock(c, nf, true));
-        down1 = addChildBlock("down1", new UnetDownBlock(nf, nf));
-        down2 = addChildBlock("down2", new UnetDownBlock(nf, 2 * nf));
-        timeEmbed1 = addChildBlock("timeembed1", new EmbedFcBlock(1, 2 * nf));
-        timeEmbed2 = addChildBlock("timeembed2", new EmbedFcBlock(1, nf));
-        contextEmbed1 = addChildBlock("contextembed1", new EmbedFcBlock(nc, 2 * nf));
-        contextEmbed2 = addChildBlock("contextembed2", new EmbedFcBlock(nc, nf));
+        initConv = addChildBlock("init_conv",
+                ResidualConvBlock.builder().setInChannels(c).setOutChannels(nf).optResidual(true).build());
+        down1 = addChildBlock("down1", UnetDownBlock.builder().setInChannels(nf).setOutChannels(nf).build());
+        down2 = addChildBlock("down2", UnetDownBlock.builder().setInChannels(nf).setOutChannels(2 * nf).build());
+        timeEmbed1 = addChildBlock("timeembed1", EmbedFcBlock.builder().setInputDim(1).setEmbedDim(2 * nf).build());
+        timeEmbed2 = addChildBlock("timeembed2", EmbedFcBlock.builder().setInputDim(1).setEmbedDim(nf).build());
+        contextEmbed1 = addChildBlock("contextembed1",
+                EmbedFcBlock.builder().setInputDim(nc).setEmbedDim(2 * nf).build());
+        contextEmbed2 = addChildBlock("contextembed2", EmbedFcBlock.builder().setInputDim(nc).setEmbedDim(nf).build());
         up0Conv = addChildBlock("up0.0", PatchConvTranspose2dBlock.builder()
                 .setInChannels(2 * nf)
                 .setOutChannels(2 * nf)
                 .setKernel(config.bottleneckSize())
                 .build());
         up0Norm = addChildBlock("up0.1", groupNorm(2 * nf));
-        up1 = addChildBlock("up1", new UnetUpBlock(4 * nf, nf));
-        up2 = addChildBlock("up2", new UnetUpBlock(2 * nf, nf));
-        outConv = addChildBlock("out.0", ChannelPaddedConv2d.threeByThree(nf));
+        up1 = addChildBlock("up1", UnetUpBlock.builder().setInChannels(4 * nf).setOutChannels(nf).build());
+        up2 = addChildBlock("up2", UnetUpBlock.builder().setInChannels(2 * nf).setOutChannels(nf).build());
+        outConv = addChildBlock("out.0", ChannelPaddedConv2d.builder().setFilters(nf).build());
         outNorm = addChildBlock("out.1", groupNorm(nf));
-        outProjection = addChildBlock("out.3", ChannelPaddedConv2d.threeByThree(c));
+        outProjection = addChildBlock("out.3", ChannelPaddedConv2d.builder().setFilters(c).build());
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Builds a {@link ContextUnet}; the configuration (shapes and widths, validated there) is required. */
+    public static final class Builder {
+        private ContextUnetConfig config;
+
+        public Builder setConfig(ContextUnetConfig config) {
+            this.config = config;
+            return this;
+        }
+
+        public ContextUnet build() {
+            if (config == null) {
+                throw new IllegalArgumentException("a ContextUnet needs its configuration (setConfig)");
+            }
+            return new ContextUnet(config);
+        }
     }
 
     public ContextUnetConfig config() {

@@ -21,15 +21,39 @@ public final class EmbedFcBlock extends AbstractBlock {
     private final Linear first;
     private final Linear second;
 
-    public EmbedFcBlock(int inputDim, int embedDim) {
+    private EmbedFcBlock(Builder builder) {
         super(VERSION);
-        if (inputDim < 1 || embedDim < 1) {
-            throw new IllegalArgumentException(
-                    "EmbedFC dimensions must be >= 1, got in=" + inputDim + " emb=" + embedDim);
+        this.inputDim = builder.inputDim;
+        this.first = addChildBlock("model.0", Linear.builder().setUnits(builder.embedDim).build());
+        this.second = addChildBlock("model.2", Linear.builder().setUnits(builder.embedDim).build());
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Builds an {@link EmbedFcBlock}; both dimensions are required. */
+    public static final class Builder {
+        private int inputDim;
+        private int embedDim;
+
+        public Builder setInputDim(int inputDim) {
+            this.inputDim = inputDim;
+            return this;
         }
-        this.inputDim = inputDim;
-        this.first = addChildBlock("model.0", Linear.builder().setUnits(embedDim).build());
-        this.second = addChildBlock("model.2", Linear.builder().setUnits(embedDim).build());
+
+        public Builder setEmbedDim(int embedDim) {
+            this.embedDim = embedDim;
+            return this;
+        }
+
+        public EmbedFcBlock build() {
+            if (inputDim < 1 || embedDim < 1) {
+                throw new IllegalArgumentException(
+                        "EmbedFC dimensions must be >= 1, got in=" + inputDim + " emb=" + embedDim);
+            }
+            return new EmbedFcBlock(this);
+        }
     }
 
     @Override

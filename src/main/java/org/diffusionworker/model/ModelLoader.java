@@ -228,7 +228,7 @@ public final class ModelLoader {
 
     private static ContextUnet initialised(ModelSpec spec, NDManager manager) {
         DjlRuntime.engine();
-        ContextUnet network = new ContextUnet(spec.config());
+        ContextUnet network = ContextUnet.builder().setConfig(spec.config()).build();
         network.initialize(manager, DataType.FLOAT32, network.inputShapes(1));
         return network;
     }

@@ -40,18 +40,49 @@ public final class ResidualConvBlock extends AbstractBlock {
      */
     private volatile NDArray[] folded;
 
-    public ResidualConvBlock(int inChannels, int outChannels, boolean residual) {
+    private ResidualConvBlock(Builder builder) {
         super(VERSION);
-        if (inChannels < 1 || outChannels < 1) {
-            throw new IllegalArgumentException(
-                    "ResidualConvBlock channels must be >= 1, got in=" + inChannels + " out=" + outChannels);
-        }
-        this.residual = residual;
-        this.sameChannels = inChannels == outChannels;
-        this.conv1 = addChildBlock("conv1.0", ChannelPaddedConv2d.threeByThree(outChannels));
+        this.residual = builder.residual;
+        this.sameChannels = builder.inChannels == builder.outChannels;
+        this.conv1 = addChildBlock("conv1.0", ChannelPaddedConv2d.builder().setFilters(builder.outChannels).build());
         this.norm1 = addChildBlock("conv1.1", batchNorm());
-        this.conv2 = addChildBlock("conv2.0", ChannelPaddedConv2d.threeByThree(outChannels));
+        this.conv2 = addChildBlock("conv2.0", ChannelPaddedConv2d.builder().setFilters(builder.outChannels).build());
         this.norm2 = addChildBlock("conv2.1", batchNorm());
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Builds a {@link ResidualConvBlock}: both channel counts required; the residual sum optional (off). */
+    public static final class Builder {
+        private int inChannels;
+        private int outChannels;
+        private boolean residual;
+
+        public Builder setInChannels(int inChannels) {
+            this.inChannels = inChannels;
+            return this;
+        }
+
+        public Builder setOutChannels(int outChannels) {
+            this.outChannels = outChannels;
+            return this;
+        }
+
+        /** The seed's {@code is_res}: add the block's input (or first output) to its output. */
+        public Builder optResidual(boolean residual) {
+            this.residual = residual;
+            return this;
+        }
+
+        public ResidualConvBlock build() {
+            if (inChannels < 1 || outChannels < 1) {
+                throw new IllegalArgumentException(
+                        "ResidualConvBlock channels must be >= 1, got in=" + inChannels + " out=" + outChannels);
+            }
+            return new ResidualConvBlock(this);
+        }
     }
 
     private static Block batchNorm() {
@@ -88,7 +119,7 @@ public final class ResidualConvBlock extends AbstractBlock {
         return Activation.gelu(norm.forward(store, new NDList(convolved), training).singletonOrThrow());
     }
 
-    /** 3x3, stride 1, padding 1, as {@link ChannelPaddedConv2d#threeByThree}; the result lands in x's manager. */
+    /** 3x3, stride 1, padding 1, as {@link ChannelPaddedConv2d.Builder}; the result lands in x's manager. */
     private static NDArray convGelu(NDArray x, NDArray weight, NDArray bias) {
         return Activation.gelu(Conv2d.conv2d(x, weight, bias, UNIT, UNIT, UNIT, 1).singletonOrThrow());
     }

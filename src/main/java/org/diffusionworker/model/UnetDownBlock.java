@@ -19,10 +19,40 @@ public final class UnetDownBlock extends AbstractBlock {
     private final ResidualConvBlock first;
     private final ResidualConvBlock second;
 
-    public UnetDownBlock(int inChannels, int outChannels) {
+    private UnetDownBlock(Builder builder) {
         super(VERSION);
-        this.first = addChildBlock("model.0", new ResidualConvBlock(inChannels, outChannels, false));
-        this.second = addChildBlock("model.1", new ResidualConvBlock(outChannels, outChannels, false));
+        this.first = addChildBlock("model.0", ResidualConvBlock.builder()
+                .setInChannels(builder.inChannels).setOutChannels(builder.outChannels).build());
+        this.second = addChildBlock("model.1", ResidualConvBlock.builder()
+                .setInChannels(builder.outChannels).setOutChannels(builder.outChannels).build());
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Builds an {@link UnetDownBlock}; both channel counts are required. */
+    public static final class Builder {
+        private int inChannels;
+        private int outChannels;
+
+        public Builder setInChannels(int inChannels) {
+            this.inChannels = inChannels;
+            return this;
+        }
+
+        public Builder setOutChannels(int outChannels) {
+            this.outChannels = outChannels;
+            return this;
+        }
+
+        public UnetDownBlock build() {
+            if (inChannels < 1 || outChannels < 1) {
+                throw new IllegalArgumentException(
+                        "UnetDown channels must be >= 1, got in=" + inChannels + " out=" + outChannels);
+            }
+            return new UnetDownBlock(this);
+        }
     }
 
     @Override

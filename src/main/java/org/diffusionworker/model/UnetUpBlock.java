@@ -21,16 +21,47 @@ public final class UnetUpBlock extends AbstractBlock {
     private final ResidualConvBlock first;
     private final ResidualConvBlock second;
 
-    /** {@code inChannels} counts x and skip together, as the seed's {@code UnetUp(in, out)}. */
-    public UnetUpBlock(int inChannels, int outChannels) {
+    private UnetUpBlock(Builder builder) {
         super(VERSION);
+        int out = builder.outChannels;
         this.upsample = addChildBlock("model.0", PatchConvTranspose2dBlock.builder()
-                .setInChannels(inChannels)
-                .setOutChannels(outChannels)
+                .setInChannels(builder.inChannels)
+                .setOutChannels(out)
                 .setKernel(2)
                 .build());
-        this.first = addChildBlock("model.1", new ResidualConvBlock(outChannels, outChannels, false));
-        this.second = addChildBlock("model.2", new ResidualConvBlock(outChannels, outChannels, false));
+        this.first = addChildBlock("model.1",
+                ResidualConvBlock.builder().setInChannels(out).setOutChannels(out).build());
+        this.second = addChildBlock("model.2",
+                ResidualConvBlock.builder().setInChannels(out).setOutChannels(out).build());
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Builds an {@link UnetUpBlock}; both channel counts are required. */
+    public static final class Builder {
+        private int inChannels;
+        private int outChannels;
+
+        /** Channels of x and skip together, as the seed's {@code UnetUp(in, out)}. */
+        public Builder setInChannels(int inChannels) {
+            this.inChannels = inChannels;
+            return this;
+        }
+
+        public Builder setOutChannels(int outChannels) {
+            this.outChannels = outChannels;
+            return this;
+        }
+
+        public UnetUpBlock build() {
+            if (inChannels < 1 || outChannels < 1) {
+                throw new IllegalArgumentException(
+                        "UnetUp channels must be >= 1, got in=" + inChannels + " out=" + outChannels);
+            }
+            return new UnetUpBlock(this);
+        }
     }
 
     @Override

@@ -44,8 +44,10 @@ class ConvolutionGradientParityTest {
         try (NDManager manager = NDManager.newBaseManager()) {
             Map<String, NDArray> ref = Fixtures.arrays(manager, "gradients", "conv_stacks.npz");
             NDArray x = ref.get(name + "/x");
-            Block first = ChannelPaddedConv2d.threeByThree(Math.toIntExact(ref.get(name + "/w1").getShape().get(0)));
-            Block second = ChannelPaddedConv2d.threeByThree(Math.toIntExact(ref.get(name + "/w2").getShape().get(0)));
+            Block first = ChannelPaddedConv2d.builder()
+                    .setFilters(Math.toIntExact(ref.get(name + "/w1").getShape().get(0))).build();
+            Block second = ChannelPaddedConv2d.builder()
+                    .setFilters(Math.toIntExact(ref.get(name + "/w2").getShape().get(0))).build();
             first.initialize(manager, DataType.FLOAT32, x.getShape());
             second.initialize(manager, DataType.FLOAT32, first.getOutputShapes(new ai.djl.ndarray.types.Shape[] {
                 x.getShape()})[0]);
@@ -94,7 +96,8 @@ class ConvolutionGradientParityTest {
             NDArray x = ref.get(name + "/x");
             int in = Math.toIntExact(x.getShape().get(1));
             int out = Math.toIntExact(ref.get(name + "/param/conv1.0.weight").getShape().get(0));
-            ResidualConvBlock block = new ResidualConvBlock(in, out, true);
+            ResidualConvBlock block = ResidualConvBlock.builder().setInChannels(in).setOutChannels(out).optResidual(true)
+                    .build();
             block.initialize(manager, DataType.FLOAT32, x.getShape());
             Map<String, Parameter> params = SeedParameterNames.of(block);
             params.forEach((key, p) -> Gradients.assign(p, ref.get(name + "/param/" + key)));

@@ -33,7 +33,7 @@ class ModelLoadingTest {
                 expected.add(line.trim());
             }
         }
-        ContextUnet network = new ContextUnet(new ContextUnetConfig(3, 256, 10, 28));
+        ContextUnet network = ContextUnet.builder().setConfig(new ContextUnetConfig(3, 256, 10, 28)).build();
         try (NDManager m = NDManager.newBaseManager()) {
             network.initialize(m, DataType.FLOAT32, network.inputShapes(1));
             List<String> actual = new ArrayList<>();
