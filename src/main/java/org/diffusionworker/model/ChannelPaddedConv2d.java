@@ -40,7 +40,8 @@ public final class ChannelPaddedConv2d extends Conv2d {
         super(builder);
     }
 
-    public static Builder builder() {
+    /** A builder of the 3x3 convolution (named apart from Conv2d's own {@code builder()}, which it would hide). */
+    public static Builder threeByThree() {
         return new Builder();
     }
 

@@ -62,9 +62,9 @@ public final class ContextUnet extends AbstractBlock {
         up0Norm = addChildBlock("up0.1", groupNorm(2 * nf));
         up1 = addChildBlock("up1", UnetUpBlock.builder().setInChannels(4 * nf).setOutChannels(nf).build());
         up2 = addChildBlock("up2", UnetUpBlock.builder().setInChannels(2 * nf).setOutChannels(nf).build());
-        outConv = addChildBlock("out.0", ChannelPaddedConv2d.builder().setFilters(nf).build());
+        outConv = addChildBlock("out.0", ChannelPaddedConv2d.threeByThree().setFilters(nf).build());
         outNorm = addChildBlock("out.1", groupNorm(nf));
-        outProjection = addChildBlock("out.3", ChannelPaddedConv2d.builder().setFilters(c).build());
+        outProjection = addChildBlock("out.3", ChannelPaddedConv2d.threeByThree().setFilters(c).build());
     }
 
     public static Builder builder() {

@@ -44,9 +44,9 @@ public final class ResidualConvBlock extends AbstractBlock {
         super(VERSION);
         this.residual = builder.residual;
         this.sameChannels = builder.inChannels == builder.outChannels;
-        this.conv1 = addChildBlock("conv1.0", ChannelPaddedConv2d.builder().setFilters(builder.outChannels).build());
+        this.conv1 = addChildBlock("conv1.0", ChannelPaddedConv2d.threeByThree().setFilters(builder.outChannels).build());
         this.norm1 = addChildBlock("conv1.1", batchNorm());
-        this.conv2 = addChildBlock("conv2.0", ChannelPaddedConv2d.builder().setFilters(builder.outChannels).build());
+        this.conv2 = addChildBlock("conv2.0", ChannelPaddedConv2d.threeByThree().setFilters(builder.outChannels).build());
         this.norm2 = addChildBlock("conv2.1", batchNorm());
     }
 
@@ -119,7 +119,7 @@ public final class ResidualConvBlock extends AbstractBlock {
         return Activation.gelu(norm.forward(store, new NDList(convolved), training).singletonOrThrow());
     }
 
-    /** 3x3, stride 1, padding 1, as {@link ChannelPaddedConv2d.Builder}; the result lands in x's manager. */
+    /** 3x3, stride 1, padding 1, as {@link ChannelPaddedConv2d#threeByThree}; the result lands in x's manager. */
     private static NDArray convGelu(NDArray x, NDArray weight, NDArray bias) {
         return Activation.gelu(Conv2d.conv2d(x, weight, bias, UNIT, UNIT, UNIT, 1).singletonOrThrow());
     }

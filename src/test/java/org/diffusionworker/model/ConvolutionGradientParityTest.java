@@ -44,9 +44,9 @@ class ConvolutionGradientParityTest {
         try (NDManager manager = NDManager.newBaseManager()) {
             Map<String, NDArray> ref = Fixtures.arrays(manager, "gradients", "conv_stacks.npz");
             NDArray x = ref.get(name + "/x");
-            Block first = ChannelPaddedConv2d.builder()
+            Block first = ChannelPaddedConv2d.threeByThree()
                     .setFilters(Math.toIntExact(ref.get(name + "/w1").getShape().get(0))).build();
-            Block second = ChannelPaddedConv2d.builder()
+            Block second = ChannelPaddedConv2d.threeByThree()
                     .setFilters(Math.toIntExact(ref.get(name + "/w2").getShape().get(0))).build();
             first.initialize(manager, DataType.FLOAT32, x.getShape());
             second.initialize(manager, DataType.FLOAT32, first.getOutputShapes(new ai.djl.ndarray.types.Shape[] {

@@ -85,7 +85,7 @@ public final class FeatureClassifier implements AutoCloseable {
             if (filters == POOL) {
                 features.add(Pool.maxPool2dBlock(new Shape(2, 2)));
             } else {
-                features.add(ChannelPaddedConv2d.builder().setFilters(filters).build()).add(BatchNorm.builder().build())
+                features.add(ChannelPaddedConv2d.threeByThree().setFilters(filters).build()).add(BatchNorm.builder().build())
                         .add(Activation::relu);
             }
         }
