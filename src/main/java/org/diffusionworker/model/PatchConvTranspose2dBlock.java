@@ -86,18 +86,12 @@ public final class PatchConvTranspose2dBlock extends AbstractBlock {
     }
 
     /** Builds a {@link PatchConvTranspose2dBlock}; all three setters are required. */
-    public static final class Builder {
-        private int inChannels;
-        private int outChannels;
+    public static final class Builder extends ChannelsBuilder<Builder> {
+
         private int kernel;
 
-        public Builder setInChannels(int inChannels) {
-            this.inChannels = inChannels;
-            return this;
-        }
-
-        public Builder setOutChannels(int outChannels) {
-            this.outChannels = outChannels;
+        @Override
+        protected Builder self() {
             return this;
         }
 
@@ -108,10 +102,7 @@ public final class PatchConvTranspose2dBlock extends AbstractBlock {
         }
 
         public PatchConvTranspose2dBlock build() {
-            if (inChannels < 1 || outChannels < 1) {
-                throw new IllegalArgumentException(
-                        "ConvTranspose2d channels must be >= 1, got in=" + inChannels + " out=" + outChannels);
-            }
+            checkChannels("ConvTranspose2d");
             if (kernel < 1) {
                 throw new IllegalArgumentException("ConvTranspose2d kernel (= stride) must be >= 1, got " + kernel);
             }

@@ -55,18 +55,12 @@ public final class ResidualConvBlock extends AbstractBlock {
     }
 
     /** Builds a {@link ResidualConvBlock}: both channel counts required; the residual sum optional (off). */
-    public static final class Builder {
-        private int inChannels;
-        private int outChannels;
+    public static final class Builder extends ChannelsBuilder<Builder> {
+
         private boolean residual;
 
-        public Builder setInChannels(int inChannels) {
-            this.inChannels = inChannels;
-            return this;
-        }
-
-        public Builder setOutChannels(int outChannels) {
-            this.outChannels = outChannels;
+        @Override
+        protected Builder self() {
             return this;
         }
 
@@ -77,10 +71,7 @@ public final class ResidualConvBlock extends AbstractBlock {
         }
 
         public ResidualConvBlock build() {
-            if (inChannels < 1 || outChannels < 1) {
-                throw new IllegalArgumentException(
-                        "ResidualConvBlock channels must be >= 1, got in=" + inChannels + " out=" + outChannels);
-            }
+            checkChannels("ResidualConvBlock");
             return new ResidualConvBlock(this);
         }
     }

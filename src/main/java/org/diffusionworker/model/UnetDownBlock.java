@@ -32,25 +32,15 @@ public final class UnetDownBlock extends AbstractBlock {
     }
 
     /** Builds an {@link UnetDownBlock}; both channel counts are required. */
-    public static final class Builder {
-        private int inChannels;
-        private int outChannels;
+    public static final class Builder extends ChannelsBuilder<Builder> {
 
-        public Builder setInChannels(int inChannels) {
-            this.inChannels = inChannels;
-            return this;
-        }
-
-        public Builder setOutChannels(int outChannels) {
-            this.outChannels = outChannels;
+        @Override
+        protected Builder self() {
             return this;
         }
 
         public UnetDownBlock build() {
-            if (inChannels < 1 || outChannels < 1) {
-                throw new IllegalArgumentException(
-                        "UnetDown channels must be >= 1, got in=" + inChannels + " out=" + outChannels);
-            }
+            checkChannels("UnetDown");
             return new UnetDownBlock(this);
         }
     }

@@ -39,27 +39,19 @@ public final class UnetUpBlock extends AbstractBlock {
         return new Builder();
     }
 
-    /** Builds an {@link UnetUpBlock}; both channel counts are required. */
-    public static final class Builder {
-        private int inChannels;
-        private int outChannels;
+    /**
+     * Builds an {@link UnetUpBlock}; both channel counts are required, the input counting x and skip together, as the
+     * seed's {@code UnetUp(in, out)}.
+     */
+    public static final class Builder extends ChannelsBuilder<Builder> {
 
-        /** Channels of x and skip together, as the seed's {@code UnetUp(in, out)}. */
-        public Builder setInChannels(int inChannels) {
-            this.inChannels = inChannels;
-            return this;
-        }
-
-        public Builder setOutChannels(int outChannels) {
-            this.outChannels = outChannels;
+        @Override
+        protected Builder self() {
             return this;
         }
 
         public UnetUpBlock build() {
-            if (inChannels < 1 || outChannels < 1) {
-                throw new IllegalArgumentException(
-                        "UnetUp channels must be >= 1, got in=" + inChannels + " out=" + outChannels);
-            }
+            checkChannels("UnetUp");
             return new UnetUpBlock(this);
         }
     }
