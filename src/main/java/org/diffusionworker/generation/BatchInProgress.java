@@ -45,11 +45,6 @@ public final class BatchInProgress implements AutoCloseable {
             return plan;
         }
 
-        /** Steps this plan has done. */
-        public int stepsDone() {
-            return run.stepsDone();
-        }
-
         /** Its images, once it has finished; else null. */
         public GeneratedImages images() {
             return images;
@@ -150,14 +145,6 @@ public final class BatchInProgress implements AutoCloseable {
 
     public boolean isEmpty() {
         return batch.isEmpty();
-    }
-
-    public SamplerSettings sampler() {
-        return sampler;
-    }
-
-    public ClassifierFreeGuidance guidance() {
-        return guidance;
     }
 
     @Override
