@@ -5,6 +5,8 @@
 #   B: one request of 4 images every 2 s for 60 s (tenant "b"), counted while the flood lasts (sent before its last
 #      request started);
 #   H: 2 s after the flood, one request of 16 images (priority "high" where the arm names priorities).
+# The loadgens start together and send from one time (--start-at, LOADGEN_START_MS after launch, default 15000), so
+# their JVM start-up is over before the clock starts (it used to fall in the first seconds of the flood).
 # Arms: NAME=APP_DIR:MODE, MODE "plain" (no tenant or priority named) or "fair" (tenants a and b, H high). An old build
 # as a plain arm shows the worker before the scheduler. Per run it prints: images/s over all three loadgens (first
 # send to last event), B's p50/p95 latency, one full batch's sampling time (the median sampling time of the flood's
@@ -31,13 +33,18 @@ one_run() { # name app mode jvm-options
   if [ "$mode" = fair ]; then ta=(--tenants a=1); tb=(--tenants b=1); th=(--tenants a=1 --priorities high=1); fi
   lg() { java -jar "$loadgen_app/quarkus-run.jar" loadgen --bootstrap-servers "127.0.0.1:$port" --timeout 10m \
       --samplers ddim=1 --steps 25 "$@"; }
-  lg --burst 40 --counts 16=1 --seed 5 "${ta[@]}" --out "$data/a" > "$data/a.txt" 2>"$data/a.err" &
+  # The three loadgens start together and begin at one time, once their JVMs are up: their start-up (seconds of
+  # both cores) is not part of the worker's load.
+  local start=$(( $(date +%s%3N) + ${LOADGEN_START_MS:-15000} ))
+  lg --burst 40 --counts 16=1 --seed 5 "${ta[@]}" --start-at $start --out "$data/a" > "$data/a.txt" 2>"$data/a.err" &
   local a_pid=$!
-  lg --rate 0.5 --duration 60s --counts 4=1 --seed 6 "${tb[@]}" --out "$data/b" > "$data/b.txt" 2>"$data/b.err" &
+  lg --rate 0.5 --duration 60s --counts 4=1 --seed 6 "${tb[@]}" --start-at $start --out "$data/b" > "$data/b.txt" \
+      2>"$data/b.err" &
   local b_pid=$!
-  sleep 2
-  lg --burst 1 --counts 16=1 --seed 7 "${th[@]}" --out "$data/h" > "$data/h.txt" 2>"$data/h.err" || true
+  lg --burst 1 --counts 16=1 --seed 7 "${th[@]}" --start-at $((start + 2000)) --out "$data/h" > "$data/h.txt" \
+      2>"$data/h.err" || true
   wait $a_pid $b_pid || true
+  grep -h "passed .* ms ago" "$data"/[abh].err >&2 || true
   stop_demo
   step_ms=$(grep -o "one step of a full batch ([0-9]* images) takes [0-9]* ms" "$log" | head -1 \
       | grep -o "[0-9]* ms" | cut -d' ' -f1)

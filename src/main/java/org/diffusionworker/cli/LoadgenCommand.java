@@ -3,8 +3,10 @@ package org.diffusionworker.cli;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -111,6 +113,11 @@ public class LoadgenCommand implements Callable<Integer> {
             + " reported.")
     Long seed;
 
+    @Option(names = "--start-at", paramLabel = "TIME", description = "Send the first request at this time instead of"
+            + " once connected: an ISO-8601 instant (2026-12-07T21:00:00Z) or epoch milliseconds, at most 1h ahead."
+            + " Several loadgens given one time begin together, after their start-up.")
+    String startAt;
+
     @Option(names = "--timeout", defaultValue = "5m",
             description = "How long to wait for events after the last send (at most 1h). Default: ${DEFAULT-VALUE}.")
     String timeout;
@@ -133,7 +140,7 @@ public class LoadgenCommand implements Callable<Integer> {
         Path directory = out != null ? out : Path.of("loadgen-"
                 + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss", Locale.ROOT)));
         LoadRun.Settings settings = new LoadRun.Settings(servers, kafka.requestsTopic, kafka.eventsTopic, group, wait,
-                lingering);
+                lingering, startAt == null ? null : startTime(startAt, Instant.now()));
         boolean complete = LoadTest.run(plan, settings, commandLine(), directory, spec.commandLine().getOut(),
                 spec.commandLine().getErr());
         return complete ? 0 : INCOMPLETE_EXIT_CODE;
@@ -153,6 +160,21 @@ public class LoadgenCommand implements Callable<Integer> {
                 LoadPlan.Pacing.of(burst, rate, duration, requests),
                 tenants == null ? null : LoadPlan.tenants(tenants),
                 priorities == null ? null : LoadPlan.priorities(priorities));
+    }
+
+    /** {@code --start-at} as an instant: ISO-8601 or epoch milliseconds, not more than {@link LoadPlan#MAX_SPAN} ahead. */
+    static Instant startTime(String text, Instant now) {
+        Instant at;
+        try {
+            at = text.matches("\\d+") ? Instant.ofEpochMilli(Long.parseLong(text)) : Instant.parse(text);
+        } catch (DateTimeParseException | NumberFormatException e) {
+            throw new IllegalArgumentException("--start-at must be an ISO-8601 instant (e.g. 2026-12-07T21:00:00Z) or"
+                    + " epoch milliseconds, got '" + text + "'");
+        }
+        if (at.isAfter(now.plus(LoadPlan.MAX_SPAN))) {
+            throw new IllegalArgumentException("--start-at must be at most 1h ahead, got " + at + " (now " + now + ")");
+        }
+        return at;
     }
 
     private static Duration bounded(String option, String text) {

@@ -37,9 +37,13 @@ import org.diffusionworker.client.KafkaClients;
  */
 public final class LoadRun {
 
-    /** Where to send and read, and how long to wait. */
+    /**
+     * Where to send and read, when to start and how long to wait.
+     *
+     * @param startAt when the first request goes out, or null for as soon as the clients are connected
+     */
     public record Settings(String bootstrapServers, String requestsTopic, String eventsTopic, String group,
-            Duration timeout, Duration linger) {}
+            Duration timeout, Duration linger, Instant startAt) {}
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration POLL = Duration.ofMillis(100);
@@ -110,8 +114,32 @@ public final class LoadRun {
             eventPartitions.forEach(events::position);
             try (ConsumerGroupLag lag = new ConsumerGroupLag(settings.bootstrapServers(), settings.group(),
                     requestPartitions)) {
+                // The producer's metadata before the clock starts, so the first send does not wait for it.
+                producer.partitionsFor(settings.requestsTopic());
+                awaitStart();
                 return collect(new State(run, requests), pacing, events, producer, lag);
             }
+        }
+    }
+
+    /**
+     * Waits for {@code startAt}: loadgens started together (each a JVM that takes seconds to come up) then send from
+     * the same instant, and none of that start-up falls in the measured span.
+     */
+    private void awaitStart() throws InterruptedException {
+        if (settings.startAt() == null) {
+            return;
+        }
+        long ms = Duration.between(Instant.now(), settings.startAt()).toMillis();
+        if (ms < 0) {
+            progress.printf(Locale.ROOT, "loadgen: the start time %s passed %d ms ago (connecting took longer);"
+                    + " starting now%n", settings.startAt(), -ms);
+        } else {
+            progress.printf(Locale.ROOT, "loadgen: connected; starting at %s (in %d ms)%n", settings.startAt(), ms);
+        }
+        progress.flush();
+        if (ms > 0) {
+            Thread.sleep(ms);
         }
     }
 

@@ -12,6 +12,7 @@ import jakarta.inject.Inject;
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
@@ -52,13 +53,16 @@ class LoadgenCommandTest {
     @Test
     void aBurstOfTwelveSmallRequestsAllCompleteAndTheReportSaysHowItWent() throws Exception {
         Path dir = temp.resolve("burst");
+        // Started a little ahead, as several loadgens are started together: nothing goes out before that time.
+        long startAt = System.currentTimeMillis() + 3000;
         CommandRun r = run("loadgen", "--bootstrap-servers", bootstrapServers, "--burst", "12", "--counts", "1=0.5,2=0.5",
                 "--samplers", "ddim", "--steps", "5", "--label-mix", "sneaker=0.5,*=0.5", "--seed", "7",
-                "--timeout", "3m", "--linger", "1s", "--out", dir.toString());
+                "--timeout", "3m", "--linger", "1s", "--out", dir.toString(), "--start-at", Long.toString(startAt));
 
         assertEquals(0, r.code(), r.out() + r.err());
         assertTrue(r.out().contains(": 12 sent, 12 completed, 0 failed, 0 missing, 0 with duplicate events"), r.out());
         assertTrue(r.err().contains("sent 12/12"), "progress on stderr: " + r.err());
+        assertTrue(r.err().contains("loadgen: connected; starting at " + Instant.ofEpochMilli(startAt)), r.err());
 
         String md = Files.readString(dir.resolve("report.md"));
         assertTrue(md.contains("diffusion-worker loadgen --bootstrap-servers " + bootstrapServers + " --burst 12"), md);
@@ -82,6 +86,7 @@ class LoadgenCommandTest {
             ids.add(cells[0]);
             assertTrue(cells[0].matches("loadgen-[0-9a-f]{8}-\\d+"), row);
             assertTrue(cells[2].equals("1") || cells[2].equals("2"), "count 1 or 2: " + row);
+            assertTrue(Long.parseLong(cells[5]) >= startAt, "sent at or after --start-at " + startAt + ": " + row);
             assertEquals("ddim", cells[3], row);
             assertEquals("5", cells[4], "the steps the worker reports: " + row);
             assertTrue(Double.parseDouble(cells[7]) > 0, "latency: " + row);
@@ -125,6 +130,10 @@ class LoadgenCommandTest {
                 "--bootstrap-servers", loopback, "--burst", "200000");
         assertRefused("a run lasts at most 1h; 7200 requests at this rate take 7199 s",
                 "--bootstrap-servers", loopback, "--rate", "1", "--requests", "7200");
+        assertRefused("--start-at must be an ISO-8601 instant (e.g. 2026-12-07T21:00:00Z) or epoch milliseconds,"
+                + " got 'tomorrow'", "--bootstrap-servers", loopback, "--burst", "1", "--start-at", "tomorrow");
+        assertRefused("--start-at must be at most 1h ahead, got 2999-01-01T00:00:00Z",
+                "--bootstrap-servers", loopback, "--burst", "1", "--start-at", "2999-01-01T00:00:00Z");
     }
 
     private void assertRefused(String message, String... args) {

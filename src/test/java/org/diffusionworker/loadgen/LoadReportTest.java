@@ -75,7 +75,7 @@ class LoadReportTest {
         LoadPlan plan = new LoadPlan(LoadPlan.labelList(List.of("sneaker", "bag"), LoadPlan.FASHION_MNIST_LABELS),
                 LoadPlan.counts("2"), LoadPlan.samplers("ddim"), 5, null, null, 1, LoadPlan.Pacing.steady(10, 10));
         LoadRun.Settings settings = new LoadRun.Settings("127.0.0.1:9092", "generation-requests", "generation-events",
-                "diffusion-worker", Duration.ofSeconds(5), Duration.ofSeconds(1));
+                "diffusion-worker", Duration.ofSeconds(5), Duration.ofSeconds(1), null);
         return new LoadReport(results(), plan, settings, "diffusion-worker loadgen --rate 10 --requests 10");
     }
 
@@ -177,7 +177,7 @@ class LoadReportTest {
                 LoadPlan.counts("2"), LoadPlan.samplers("ddim"), 5, null, null, 1, LoadPlan.Pacing.burst(20),
                 LoadPlan.tenants("a=1,b=1"), null);
         LoadRun.Settings settings = new LoadRun.Settings("127.0.0.1:9092", "generation-requests", "generation-events",
-                "diffusion-worker", Duration.ofSeconds(5), Duration.ofSeconds(1));
+                "diffusion-worker", Duration.ofSeconds(5), Duration.ofSeconds(1), null);
         String md = new LoadReport(new LoadResults("t", 1_700_000_000_000L, entries, List.of(), "done"), plan,
                 settings, "loadgen").markdown();
         assertTrue(md.contains("| a | (none) | 10 | 1500 | 2000 | 2000 |"), md);

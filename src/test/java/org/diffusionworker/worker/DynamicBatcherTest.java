@@ -428,4 +428,28 @@ class DynamicBatcherTest {
             }
         }
     }
+
+    @Test
+    void anotherTenantOvertakesAFloodsBatchThatAlsoHoldsAHigherClass() {
+        DynamicBatcher b = fair(8, BatchingPolicy.MIXED, 1000, new WorkerSettings.Fairness(1000,
+                Duration.ofSeconds(60), 8, Map.of()));
+        for (int i = 0; i < 3; i++) {
+            b.add(job("flood-" + i, 4, Priority.NORMAL, "a"));
+        }
+        Batch running = b.poll(now.get());
+        b.add(job("high", 2, Priority.HIGH, "a"));
+        Batch high = b.join(keyOf(running), running.slices());
+        assertEquals(List.of("high:2"), ids(high));
+        java.util.List<Batch.Slice> rows = new java.util.ArrayList<>(running.slices());
+        rows.addAll(high.slices());
+        b.add(job("b", 2, Priority.NORMAL, "b"));
+        b.add(job("low", 2, Priority.LOW, "c"));
+
+        Batch joining = b.join(keyOf(running), rows);
+
+        assertEquals(List.of("b:2"), ids(joining), "b goes before the flood's rows of its class, though not before"
+                + " the high request; the low request goes before none");
+        rows.addAll(joining.slices());
+        assertNull(b.join(keyOf(running), rows), "the low request waits for the batch to end");
+    }
 }
