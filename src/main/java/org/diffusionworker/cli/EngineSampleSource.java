@@ -42,12 +42,12 @@ class EngineSampleSource implements SampleSource, SampleSources {
     }
 
     @Override
-    public ImageBatch generate(EvaluationSetting setting, int[] labels, long seed) {
+    public ImageBatch generate(EvaluationSetting setting, int[] labels, long seed, int first) {
         GenerationEngine engine = chunked.engine();
         List<String> names = engine.spec().labels();
         List<ImageSlot> slots = new ArrayList<>(labels.length);
         for (int i = 0; i < labels.length; i++) {
-            slots.add(new ImageSlot(engine.contextVector(Conditioning.label(names.get(labels[i]))), seed, i));
+            slots.add(new ImageSlot(engine.contextVector(Conditioning.label(names.get(labels[i]))), seed, first + i));
         }
         GeneratedImages images = chunked.generate(setting.sampler(), setting.guidance(), 0, slots, progress);
         return new ImageBatch(labels.length, images.channels(), images.height(), images.width(), images.pixels());

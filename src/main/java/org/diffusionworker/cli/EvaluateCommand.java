@@ -25,6 +25,8 @@ import org.diffusionworker.training.evaluation.DdpmChoice;
 import org.diffusionworker.training.evaluation.EvaluationPlan;
 import org.diffusionworker.training.evaluation.EvaluationProgress;
 import org.diffusionworker.training.evaluation.ModelEvaluation;
+import org.diffusionworker.training.evaluation.SampleSources;
+import org.diffusionworker.training.evaluation.StoredSamples;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -42,6 +44,9 @@ import picocli.CommandLine.Spec;
                 + " DDPM.",
             "Writes <out>/evaluation.md and a grid PNG per setting."})
 public class EvaluateCommand implements Callable<Integer> {
+
+    /** Batches per stored chunk with --resume: what a stop loses at most. */
+    static final int RESUME_CHUNK_BATCHES = 3;
 
     @Spec
     CommandSpec spec;
@@ -127,6 +132,11 @@ public class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--no-progress", description = "No progress bars.")
     boolean noProgress;
 
+    @Option(names = "--resume", description = "Keep the generated images in <out>/generated (in chunks of "
+            + RESUME_CHUNK_BATCHES + " batches) and read those an earlier run with the same model, setting and seed"
+            + " left there: an evaluation stopped part way picks up where it stopped.")
+    boolean resume;
+
     @Override
     public Integer call() throws IOException {
         PrintWriter console = spec != null ? spec.commandLine().getOut() : new PrintWriter(System.err, true);
@@ -164,8 +174,11 @@ public class EvaluateCommand implements Callable<Integer> {
                     .withMirror(classifierMirror);
             ClassifierCache cache = new ClassifierCache(
                     classifierCache != null ? classifierCache : ClassifierCache.defaultRoot(), List.of(shippedClassifiers));
-            evaluation.run(plan, cache, classifierSettings, target, new EngineSampleSource(engine, batchSize, null),
-                    out != null ? out : model.resolve("evaluation"));
+            Path output = out != null ? out : model.resolve("evaluation");
+            SampleSources sources = new EngineSampleSource(engine, batchSize, null);
+            evaluation.run(plan, cache, classifierSettings, target, resume ? new StoredSamples(sources,
+                    output.resolve("generated"), loaded.weightsSha256(), RESUME_CHUNK_BATCHES * batchSize) : sources,
+                    output);
         }
     }
 

@@ -161,4 +161,39 @@ class TrainAndEvaluateCommandTest {
         assertTrue(Files.isRegularFile(report.resolve("grid-ddim4-w2.png")));
         assertTrue(out.toString().contains("classifier (trained)"), out.toString());
     }
+
+    @Test
+    void aResumedEvaluationReadsTheChunksAnEarlierRunStoredAndScoresTheSameImages() throws IOException {
+        Path report = temp.resolve("resumed");
+        String[] args = {"--model", model.toString(),
+                "--data", train[0].toString(), "--labels", train[1].toString(), "--label-names", "left,top,centre",
+                "--test-data", test[0].toString(), "--test-labels", test[1].toString(),
+                "--out", report.toString(), "--samples-per-label", "6", "--ddim-steps", "4", "--guidance", "1",
+                "--ddpm", "none", "--classifier-epochs", "2", "--classifier-cache",
+                temp.resolve("resumed-classifiers").toString(), "--batch-size", "2", "--no-progress", "--resume"};
+        StringWriter first = new StringWriter();
+        assertEquals(0, command(new EvaluateCommand(), first, args), first.toString());
+        List<Path> chunks;
+        try (var files = Files.list(report.resolve("generated"))) {
+            chunks = files.sorted().toList();
+        }
+        assertEquals(3, chunks.size(), "18 images in chunks of 3 batches of 2: " + chunks);
+        // A run stopped before its last chunk was stored: the next one samples only that chunk.
+        Files.delete(chunks.get(2));
+
+        StringWriter second = new StringWriter();
+        assertEquals(0, command(new EvaluateCommand(), second, args), second.toString());
+
+        assertTrue(second.toString().contains("(12 of 18 images read from an earlier run)"), second.toString());
+        assertEquals(scoreLine(first.toString()).replaceAll("\\(.*\\)", ""),
+                scoreLine(second.toString()).replaceAll("\\(.*\\)", ""), "the same images, the same scores");
+        assertTrue(Files.readString(report.resolve("evaluation.md")).contains("| resumed |"),
+                "the generation time of a resumed setting is not reported as if measured");
+        assertTrue(Files.isRegularFile(chunks.get(2)), "the missing chunk is stored again");
+    }
+
+    private static String scoreLine(String console) {
+        return console.lines().filter(l -> l.startsWith("DDIM-4, w=1")).findFirst().orElseThrow(
+                () -> new AssertionError("no DDIM-4 line in " + console));
+    }
 }

@@ -47,7 +47,8 @@ public record EvaluationReport(String modelName, String modelSource, String mode
             md.append("| ").append(row.title()).append(" | ").append(row.perLabel()).append(" | ")
                     .append(percent(row.scores().accuracy())).append(" | ")
                     .append(String.format(Locale.ROOT, "%.2f", row.frechetDistance())).append(" | ")
-                    .append(row.seconds() > 0 ? String.format(Locale.ROOT, "%.0f s", row.seconds()) : "-")
+                    .append(Double.isNaN(row.seconds()) ? "resumed" : row.seconds() > 0
+                            ? String.format(Locale.ROOT, "%.0f s", row.seconds()) : "-")
                     .append(" |\n");
         }
         md.append("\n## Accuracy per label\n\n| label |");

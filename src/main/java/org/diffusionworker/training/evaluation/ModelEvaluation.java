@@ -133,10 +133,18 @@ public final class ModelEvaluation {
         try (EvaluationProgress.Task task = progress.start(setting.title(), 0)) {
             SampleSource source = sources.open(task::step);
             task.maxHint(sources.stepsFor(setting, images));
+            int readBefore = sources instanceof StoredSamples stored ? stored.imagesRead() : 0;
             Evaluator.Row row = evaluator.score(setting, source, seed, output);
-            console.printf(Locale.ROOT, "%-16s N=%d/label  conditional accuracy %.1f%%  FD %.2f  (%.0f s)%n",
+            int read = sources instanceof StoredSamples stored ? stored.imagesRead() - readBefore : 0;
+            if (read > 0) {
+                // Part of the images came from an earlier run: the time measured here is not the setting's.
+                row = new Evaluator.Row(row.title(), row.perLabel(), row.scores(), row.frechetDistance(), Double.NaN,
+                        row.grid());
+            }
+            console.printf(Locale.ROOT, "%-16s N=%d/label  conditional accuracy %.1f%%  FD %.2f  (%s)%n",
                     setting.title(), setting.samplesPerLabel(), 100 * row.scores().accuracy(), row.frechetDistance(),
-                    row.seconds());
+                    read > 0 ? read + " of " + images + " images read from an earlier run"
+                            : String.format(Locale.ROOT, "%.0f s", row.seconds()));
             console.flush();
             return row;
         }

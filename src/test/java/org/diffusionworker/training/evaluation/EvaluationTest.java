@@ -142,10 +142,10 @@ class EvaluationTest {
                 20);
 
         // "Generates" real images of the label asked for.
-        SampleSource faithful = (s, labels, seed) -> images(pool, labels, 0);
+        SampleSource faithful = (s, labels, seed, first) -> images(pool, labels, 0);
         // Real images of the next label.
-        SampleSource mislabelled = (s, labels, seed) -> images(pool, labels, 1);
-        SampleSource noisy = (s, labels, seed) -> new ImageBatch(labels.length, 1, 16, 16,
+        SampleSource mislabelled = (s, labels, seed, first) -> images(pool, labels, 1);
+        SampleSource noisy = (s, labels, seed, first) -> new ImageBatch(labels.length, 1, 16, 16,
                 uniformNoise(labels.length * 256, seed));
 
         Evaluator.Row real = evaluator.scoreReal(train, 20, 5, "real training images");
