@@ -62,27 +62,21 @@ public final class DatasetLoader {
             throw new InvalidDatasetException("IDX data " + directory + " is a directory, which holds its own labels"
                     + " files; give no labels file, or give the images file instead of the directory");
         }
-        return labelNames.isPresent()
-                ? IdxDatasetReader.readDirectory(directory, split, labelNames.get())
-                : IdxDatasetReader.readDirectory(directory, split);
+        return IdxDatasetReader.readDirectory(directory, split, labelNames);
     }
 
     private static ImageDataset loadIdxFiles(Path images, Optional<Path> labels, Optional<List<String>> labelNames)
             throws IOException {
         Path labelsFile = labels.orElseThrow(() -> new InvalidDatasetException("IDX images file " + images
                 + " needs a labels file (idx1-ubyte), or give the directory that holds both"));
-        return labelNames.isPresent()
-                ? IdxDatasetReader.read(images, labelsFile, labelNames.get())
-                : IdxDatasetReader.read(images, labelsFile);
+        return IdxDatasetReader.read(images, labelsFile, labelNames);
     }
 
     private static ImageDataset loadNpy(Path images, Optional<Path> labels, Optional<List<String>> labelNames)
             throws IOException {
         Path labelsFile = labels.orElseThrow(() -> new InvalidDatasetException("NPY images file " + images
                 + " needs a labels .npy file (indices [N] or one-hot [N, classes])"));
-        return labelNames.isPresent()
-                ? NpyDatasetReader.read(images, labelsFile, labelNames.get())
-                : NpyDatasetReader.read(images, labelsFile);
+        return NpyDatasetReader.read(images, labelsFile, labelNames);
     }
 
     private static ImageDataset loadFolder(Path directory, Optional<Path> labels, Optional<List<String>> labelNames)
