@@ -137,7 +137,7 @@ public class EvaluateCommand implements Callable<Integer> {
     }
 
     private void evaluate(PrintWriter console, EvaluationProgress progress) throws IOException {
-        EngineThreads.apply(threads);
+        DjlRuntime.setIntraOpThreads(threads);
         DdpmChoice ddpmChoice = DdpmChoice.parse(ddpm);
         EvaluationPlan plan = new EvaluationPlan(EvaluationPlan.samplerSettings(samplers, steps, spacing), guidance,
                 ddpmChoice, samplesPerLabel, ddpmSamplesPerLabel, seed);

@@ -111,7 +111,7 @@ public class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        EngineThreads.apply(threads);
+        DjlRuntime.setIntraOpThreads(threads);
         TrainingJob job = job();
         PrintWriter out = spec != null ? spec.commandLine().getOut() : new PrintWriter(System.err, true);
         TrainingResult result;
