@@ -1,9 +1,11 @@
 package org.diffusionworker.training.data;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -54,6 +56,34 @@ public final class DatasetLoader {
             case NPY -> loadNpy(data, labels, labelNames);
             case FOLDER -> loadFolder(data, labels, labelNames);
         };
+    }
+
+    /**
+     * A dataset as a command's options name it: the format's and label names' texts as given (label names null:
+     * numbered, or the folder names), at most the first {@code limit} images (null: all). A dataset that cannot be
+     * used fails with an IllegalArgumentException, one that cannot be read with an UncheckedIOException naming it.
+     */
+    public static ImageDataset load(String format, Path data, Path labels, String labelNames, DatasetSplit split,
+            Integer limit) {
+        if (limit != null && limit < 1) {
+            throw new IllegalArgumentException("--limit must be >= 1, got " + limit);
+        }
+        try {
+            ImageDataset dataset = load(DatasetFormat.parse(format), data, Optional.ofNullable(labels),
+                    Optional.ofNullable(labelNames).map(LabelNames::parse), split);
+            return limit == null ? dataset : dataset.take(limit);
+        } catch (InvalidDatasetException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + data + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** What a model card records as the source of data loaded from these options. */
+    public static String describe(String format, Path data, Path labels, Integer limit) {
+        return DatasetFormat.parse(format).name().toLowerCase(Locale.ROOT) + ":" + data.toAbsolutePath().normalize()
+                + (labels == null ? "" : " labels:" + labels.toAbsolutePath().normalize())
+                + (limit == null ? "" : " (first " + limit + " images)");
     }
 
     private static ImageDataset loadIdxDirectory(Path directory, Optional<Path> labels,
