@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.diffusionworker.benchmark.BenchmarkRun;
+import org.diffusionworker.model.DjlRuntime;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -72,7 +73,7 @@ public class BenchmarkCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        EngineThreads.apply(threads);
+        DjlRuntime.setIntraOpThreads(threads);
         BenchmarkRun.Settings settings = new BenchmarkRun.Settings(cases, batches, ddpmSteps, repeats, configs,
                 trainingBatch, trainingPrecisions, trainingSteps, threads, referenceScript, noReference, bf16, outFile);
         new BenchmarkRun(settings, spec.commandLine().getOut(), spec.commandLine().getErr()).run();

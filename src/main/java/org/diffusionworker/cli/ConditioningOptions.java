@@ -1,6 +1,7 @@
 package org.diffusionworker.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.diffusionworker.client.RequestJson;
 import org.diffusionworker.generation.Conditioning;
 import picocli.CommandLine.Option;
 
@@ -28,12 +29,12 @@ final class ConditioningOptions {
     }
 
     /** Puts the label or the mix into a request's JSON; unconditional, or nothing given, puts neither. */
-    static void putInto(ConditioningOptions options, ObjectNode request) {
+    static void putInto(ConditioningOptions options, RequestJson request) {
         Conditioning conditioning = resolve(options);
         if (conditioning instanceof Conditioning.Label l) {
-            request.put("label", l.name());
+            request.optional("label", l.name());
         } else if (conditioning instanceof Conditioning.Mix m) {
-            ObjectNode context = request.putObject("context");
+            ObjectNode context = request.node().putObject("context");
             m.weights().forEach(context::put);
         }
     }

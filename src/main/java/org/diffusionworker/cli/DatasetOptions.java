@@ -1,16 +1,10 @@
 package org.diffusionworker.cli;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
-import java.util.List;
-import java.util.Optional;
 import org.diffusionworker.training.data.DatasetFormat;
 import org.diffusionworker.training.data.DatasetLoader;
 import org.diffusionworker.training.data.DatasetSplit;
 import org.diffusionworker.training.data.ImageDataset;
-import org.diffusionworker.training.data.InvalidDatasetException;
-import org.diffusionworker.training.data.LabelNames;
 import picocli.CommandLine.Option;
 
 /** The options that name a labelled dataset, shared by {@code train} and {@code evaluate}. */
@@ -42,10 +36,6 @@ public class DatasetOptions {
         return DatasetFormat.parse(format);
     }
 
-    Optional<List<String>> names() {
-        return Optional.ofNullable(labelNames).map(LabelNames::parse);
-    }
-
     /** The dataset's {@code split}, limited to {@code --limit} images. */
     ImageDataset load(DatasetSplit split) {
         return load(data, labels, split, limit);
@@ -53,23 +43,11 @@ public class DatasetOptions {
 
     /** Another source (e.g. test files) in the same format and with the same label names. */
     ImageDataset load(Path source, Path labelsFile, DatasetSplit split, Integer max) {
-        if (max != null && max < 1) {
-            throw new IllegalArgumentException("--limit must be >= 1, got " + max);
-        }
-        try {
-            ImageDataset dataset = DatasetLoader.load(format(), source, Optional.ofNullable(labelsFile), names(), split);
-            return max == null ? dataset : dataset.take(max);
-        } catch (InvalidDatasetException e) {
-            throw new IllegalArgumentException(e.getMessage(), e);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + source + ": " + e.getMessage(), e);
-        }
+        return DatasetLoader.load(format, source, labelsFile, labelNames, split, max);
     }
 
     /** What the model card records as the data's source. */
     String describe() {
-        return format().name().toLowerCase(java.util.Locale.ROOT) + ":" + data.toAbsolutePath().normalize()
-                + (labels == null ? "" : " labels:" + labels.toAbsolutePath().normalize())
-                + (limit == null ? "" : " (first " + limit + " images)");
+        return DatasetLoader.describe(format, data, labels, limit);
     }
 }

@@ -5,12 +5,8 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import org.diffusionworker.diffusion.SamplerKind;
-import org.diffusionworker.diffusion.SamplerSettings;
-import org.diffusionworker.diffusion.TimestepSpacing;
 import org.diffusionworker.generation.GenerationEngine;
 import org.diffusionworker.model.DjlRuntime;
 import org.diffusionworker.model.InvalidModelException;
@@ -151,14 +147,14 @@ public class EvaluateCommand implements Callable<Integer> {
     }
 
     private void evaluate(PrintWriter console, EvaluationProgress progress) throws IOException {
-        EngineThreads.apply(threads);
+        DjlRuntime.setIntraOpThreads(threads);
         DdpmChoice ddpmChoice = DdpmChoice.parse(ddpm);
-        EvaluationPlan plan = new EvaluationPlan(samplerSettings(), guidance, ddpmChoice, samplesPerLabel,
-                ddpmSamplesPerLabel, seed);
+        EvaluationPlan plan = new EvaluationPlan(EvaluationPlan.samplerSettings(samplers, steps, spacing), guidance,
+                ddpmChoice, samplesPerLabel, ddpmSamplesPerLabel, seed);
         Device target = DjlRuntime.device(device);
         ImageDataset train = dataset.load(DatasetSplit.TRAIN);
         ImageDataset test = testSet();
-        if (!sameShape(train, test)) {
+        if (!train.sameShapeAs(test)) {
             throw new IllegalArgumentException("test images " + test + " differ from the training images " + train);
         }
         LoadedModel loaded;
@@ -191,29 +187,5 @@ public class EvaluateCommand implements Callable<Integer> {
         }
         throw new IllegalArgumentException("give --test-data (and --test-labels) with real test images; only an IDX"
                 + " directory as --data holds its own test split");
-    }
-
-    private static boolean sameShape(ImageDataset a, ImageDataset b) {
-        return a.channels() == b.channels() && a.height() == b.height() && a.width() == b.width()
-                && a.labelCount() == b.labelCount();
-    }
-
-    /** Every --sampler at every --steps, on --spacing where given; DDPM is refused here (it is --ddpm's). */
-    private List<SamplerSettings> samplerSettings() {
-        if (steps == null || steps.isEmpty() || samplers == null || samplers.isEmpty()) {
-            throw new IllegalArgumentException("--sampler and --steps need at least one value each");
-        }
-        TimestepSpacing chosen = spacing == null ? null : TimestepSpacing.parse(spacing);
-        List<SamplerSettings> all = new ArrayList<>();
-        for (String name : samplers) {
-            SamplerKind kind = SamplerKind.parse(name);
-            if (!kind.takesSteps()) {
-                throw new IllegalArgumentException("--sampler ddpm: DDPM always takes all T steps; use --ddpm");
-            }
-            for (int n : steps) {
-                all.add(new SamplerSettings(kind, n, 0, kind.multistep() ? chosen : null));
-            }
-        }
-        return all;
     }
 }

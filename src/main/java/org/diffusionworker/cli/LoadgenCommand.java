@@ -2,21 +2,17 @@ package org.diffusionworker.cli;
 
 import java.nio.file.Path;
 import java.security.SecureRandom;
-import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import org.diffusionworker.client.Durations;
 import org.diffusionworker.loadgen.LoadPlan;
 import org.diffusionworker.loadgen.LoadRun;
 import org.diffusionworker.loadgen.LoadTest;
 import org.diffusionworker.loadgen.Loopback;
-import org.diffusionworker.loadgen.Proportions;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -135,12 +131,10 @@ public class LoadgenCommand implements Callable<Integer> {
         String servers = kafka.servers();
         Loopback.require(servers, allowRemote);
         LoadPlan plan = plan();
-        Duration wait = bounded("--timeout", timeout);
-        Duration lingering = bounded("--linger", linger);
+        LoadRun.Settings settings = LoadRun.Settings.of(servers, kafka.requestsTopic, kafka.eventsTopic, group, timeout,
+                linger, startAt, Instant.now());
         Path directory = out != null ? out : Path.of("loadgen-"
                 + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss", Locale.ROOT)));
-        LoadRun.Settings settings = new LoadRun.Settings(servers, kafka.requestsTopic, kafka.eventsTopic, group, wait,
-                lingering, startAt == null ? null : startTime(startAt, Instant.now()));
         boolean complete = LoadTest.run(plan, settings, commandLine(), directory, spec.commandLine().getOut(),
                 spec.commandLine().getErr());
         return complete ? 0 : INCOMPLETE_EXIT_CODE;
@@ -148,41 +142,12 @@ public class LoadgenCommand implements Callable<Integer> {
 
     /** The plan the options describe; every inconsistency is refused with the options named. */
     LoadPlan plan() {
-        List<String> known = allLabels == null || allLabels.isEmpty() ? LoadPlan.FASHION_MNIST_LABELS
-                : allLabels.stream().map(String::trim).toList();
-        if (labels != null && labelMix != null) {
-            throw new IllegalArgumentException("give --labels or --label-mix, not both");
-        }
-        Proportions<String> labelProportions = labelMix != null ? LoadPlan.labelMix(labelMix, known)
-                : LoadPlan.labelList(labels != null ? labels.stream().map(String::trim).toList() : known, known);
-        return new LoadPlan(labelProportions, LoadPlan.counts(counts), LoadPlan.samplers(samplers), steps, guidance,
-                layout, seed != null ? seed : new SecureRandom().nextLong() & Long.MAX_VALUE,
+        return new LoadPlan(LoadPlan.labels(labels, labelMix, allLabels), LoadPlan.counts(counts),
+                LoadPlan.samplers(samplers), steps, guidance, layout,
+                seed != null ? seed : new SecureRandom().nextLong() & Long.MAX_VALUE,
                 LoadPlan.Pacing.of(burst, rate, duration, requests),
                 tenants == null ? null : LoadPlan.tenants(tenants),
                 priorities == null ? null : LoadPlan.priorities(priorities));
-    }
-
-    /** {@code --start-at} as an instant: ISO-8601 or epoch milliseconds, not more than {@link LoadPlan#MAX_SPAN} ahead. */
-    static Instant startTime(String text, Instant now) {
-        Instant at;
-        try {
-            at = text.matches("\\d+") ? Instant.ofEpochMilli(Long.parseLong(text)) : Instant.parse(text);
-        } catch (DateTimeParseException | NumberFormatException e) {
-            throw new IllegalArgumentException("--start-at must be an ISO-8601 instant (e.g. 2026-12-07T21:00:00Z) or"
-                    + " epoch milliseconds, got '" + text + "'");
-        }
-        if (at.isAfter(now.plus(LoadPlan.MAX_SPAN))) {
-            throw new IllegalArgumentException("--start-at must be at most 1h ahead, got " + at + " (now " + now + ")");
-        }
-        return at;
-    }
-
-    private static Duration bounded(String option, String text) {
-        Duration d = Durations.parse(text);
-        if (d.isNegative() || d.compareTo(LoadPlan.MAX_SPAN) > 0) {
-            throw new IllegalArgumentException(option + " must be 0..1h, got " + text);
-        }
-        return d;
     }
 
     /** The command line as given, for the report. */

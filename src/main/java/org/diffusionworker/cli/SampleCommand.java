@@ -11,12 +11,12 @@ import java.util.stream.IntStream;
 import org.diffusionworker.diffusion.ClassifierFreeGuidance;
 import org.diffusionworker.diffusion.SamplerKind;
 import org.diffusionworker.diffusion.SamplerSettings;
-import org.diffusionworker.diffusion.TimestepSpacing;
 import org.diffusionworker.generation.ChunkedGeneration;
 import org.diffusionworker.generation.Conditioning;
 import org.diffusionworker.generation.GeneratedImages;
 import org.diffusionworker.generation.GenerationEngine;
 import org.diffusionworker.generation.ImageSlot;
+import org.diffusionworker.generation.SamplerChoice;
 import org.diffusionworker.imaging.GifTiming;
 import org.diffusionworker.imaging.GridOptions;
 import org.diffusionworker.imaging.ImageBatch;
@@ -85,7 +85,7 @@ public class SampleCommand implements Callable<Integer> {
         validateCounts();
         SamplerKind kind = SamplerKind.parse(sampling.sampler != null ? sampling.sampler : SamplerKind.DDIM.id());
         double guidance = sampling.guidance != null ? sampling.guidance : 0;
-        PixelNormalization pixels = parseNormalization(normalization);
+        PixelNormalization pixels = PixelNormalization.parse(normalization);
         ClassifierFreeGuidance cfg = new ClassifierFreeGuidance(guidance);
         // Before sampling, so that a missing folder does not cost the run.
         OutputFolders.createFor(out);
@@ -95,7 +95,8 @@ public class SampleCommand implements Callable<Integer> {
 
         try (GenerationEngine engine = new GenerationEngine(model.load())) {
             int timesteps = engine.schedule().timesteps();
-            SamplerSettings settings = samplerSettings(kind, timesteps);
+            SamplerSettings settings = SamplerChoice.settings(kind, sampling.steps, sampling.eta, spacing, timesteps,
+                    DEFAULT_STEPS);
             float[] context = engine.contextVector(what);
             int every = gif == null ? 0 : trajectoryEvery != null ? trajectoryEvery : kind == SamplerKind.DDPM ? 20 : 1;
             if (every < 0) {
@@ -113,8 +114,8 @@ public class SampleCommand implements Callable<Integer> {
             }
             PrintWriter stdout = spec.commandLine().getOut();
             stdout.printf(Locale.ROOT, "wrote %s: %d image(s) of %s, %s, guidance %s, seed %d, model %s, %.1f s (%.2f images/s)%n",
-                    out, count, what.describe(), describe(settings), guidance, effectiveSeed, engine.spec().name(),
-                    seconds, count / seconds);
+                    out, count, what.describe(), SamplerChoice.describe(settings), guidance, effectiveSeed,
+                    engine.spec().name(), seconds, count / seconds);
             if (gif != null) {
                 stdout.printf(Locale.ROOT, "wrote %s: %d frame(s)%n", gif, result.trajectory().size());
             }
@@ -136,45 +137,6 @@ public class SampleCommand implements Callable<Integer> {
         if (trajectoryEvery != null && gif == null) {
             throw new IllegalArgumentException("--trajectory-every needs --gif");
         }
-    }
-
-    private SamplerSettings samplerSettings(SamplerKind kind, int timesteps) {
-        Integer steps = sampling.steps;
-        double eta = sampling.eta != null ? sampling.eta : 0;
-        if (kind == SamplerKind.DDPM) {
-            if (steps != null && steps != timesteps) {
-                throw new IllegalArgumentException("DDPM takes all " + timesteps + " steps of this model; drop --steps or use --sampler ddim");
-            }
-            if (eta != 0) {
-                throw new IllegalArgumentException("--eta applies to DDIM only");
-            }
-            if (spacing != null) {
-                throw new IllegalArgumentException("--spacing applies to dpmpp-2m and unipc only");
-            }
-            return SamplerSettings.ddpm(timesteps);
-        }
-        if (!kind.takesEta() && eta != 0) {
-            throw new IllegalArgumentException("--eta applies to DDIM only; " + kind.id() + " is deterministic");
-        }
-        if (!kind.multistep() && spacing != null) {
-            throw new IllegalArgumentException("--spacing applies to dpmpp-2m and unipc only; ddim runs on its own grid");
-        }
-        TimestepSpacing chosen = spacing == null ? null : TimestepSpacing.parse(spacing);
-        return new SamplerSettings(kind, steps != null ? steps : DEFAULT_STEPS, eta, chosen);
-    }
-
-    private static PixelNormalization parseNormalization(String name) {
-        return switch (name.toLowerCase(Locale.ROOT)) {
-            case "clamp" -> PixelNormalization.CLAMP;
-            case "min-max", "minmax" -> PixelNormalization.MIN_MAX;
-            default -> throw new IllegalArgumentException("unknown --normalization '" + name + "' (use clamp or min-max)");
-        };
-    }
-
-    private static String describe(SamplerSettings s) {
-        String name = s.kind().displayName() + "-" + s.steps();
-        return s.kind() == SamplerKind.DDIM ? name + " eta " + s.eta()
-                : s.kind().multistep() ? name + " " + s.spacing().id() : name;
     }
 
     /** Runs the images in chunks of {@code batchSize}; each image keeps its index, so chunking changes nothing. */

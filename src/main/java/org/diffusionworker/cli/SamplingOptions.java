@@ -1,6 +1,6 @@
 package org.diffusionworker.cli;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.diffusionworker.client.RequestJson;
 import picocli.CommandLine.Option;
 
 /**
@@ -35,27 +35,8 @@ final class SamplingOptions {
     Integer columns;
 
     /** Puts the options given into a request's JSON (docs/messages.md); those not given are left to the worker. */
-    void putInto(ObjectNode request) {
-        if (count != null) {
-            request.put("count", count);
-        }
-        if (sampler != null) {
-            request.put("sampler", sampler);
-        }
-        if (steps != null) {
-            request.put("steps", steps);
-        }
-        if (eta != null) {
-            request.put("eta", eta);
-        }
-        if (guidance != null) {
-            request.put("guidance", guidance);
-        }
-        if (seed != null) {
-            request.put("seed", seed);
-        }
-        if (columns != null) {
-            request.put("columns", columns);
-        }
+    void putInto(RequestJson request) {
+        request.optional("count", count).optional("sampler", sampler).optional("steps", steps).optional("eta", eta)
+                .optional("guidance", guidance).optional("seed", seed).optional("columns", columns);
     }
 }

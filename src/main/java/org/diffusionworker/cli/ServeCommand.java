@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
 
 /**
  * {@code serve}: runs the Kafka worker until SIGTERM or Ctrl-C. The worker itself starts with the application (see
- * {@link Main}); this command keeps the process up and lets Quarkus shut it down gracefully.
+ * {@link org.diffusionworker.app.Main}); this command keeps the process up and lets Quarkus shut it down gracefully.
  */
 @Command(name = "serve", mixinStandardHelpOptions = true,
         description = {"Run the worker: consume generation requests from Kafka, sample them in batches, upload the grids"

@@ -12,6 +12,7 @@ import java.util.UUID;
 import java.util.concurrent.Callable;
 import org.diffusionworker.client.Durations;
 import org.diffusionworker.client.RequestClient;
+import org.diffusionworker.client.RequestJson;
 import org.diffusionworker.client.TerminalEvent;
 import org.diffusionworker.storage.ObjectKeys;
 import org.diffusionworker.worker.ResultLayout;
@@ -110,20 +111,16 @@ public class SubmitCommand implements Callable<Integer> {
     }
 
     private ObjectNode request(ObjectMapper json, String id) {
-        ObjectNode r = json.createObjectNode();
-        r.put("schemaVersion", 1);
-        r.put("requestId", id);
+        RequestJson r = new RequestJson(json, id);
         ConditioningOptions.putInto(conditioning, r);
         sampling.putInto(r);
         if (trajectory) {
-            r.put("trajectory", true);
+            r.optional("trajectory", true);
         }
-        if (layout != null) {
-            if (ResultLayout.byId(layout) == null) {
-                throw new IllegalArgumentException("--layout must be grid, images or both, got '" + layout + "'");
-            }
-            r.put("layout", layout);
+        if (layout != null && ResultLayout.byId(layout) == null) {
+            throw new IllegalArgumentException("--layout must be grid, images or both, got '" + layout + "'");
         }
+        r.optional("layout", layout);
         if (download != null && "images".equals(layout)) {
             throw new IllegalArgumentException("--download takes the grid, which --layout images does not store;"
                     + " use --download-images DIR");
@@ -139,15 +136,15 @@ public class SubmitCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("--deadline must be an ISO-8601 date-time with offset, e.g."
                         + " 2030-01-01T12:00:00Z, got '" + deadline + "'");
             }
-            r.put("deadline", deadline);
         }
+        r.optional("deadline", deadline);
         if (!attributes.isEmpty()) {
-            ObjectNode a = r.putObject("attributes");
+            ObjectNode a = r.node().putObject("attributes");
             attributes.forEach(a::put);
         }
         if (follow) {
-            r.putArray("events").add("started").add("progress");
+            r.node().putArray("events").add("started").add("progress");
         }
-        return r;
+        return r.node();
     }
 }

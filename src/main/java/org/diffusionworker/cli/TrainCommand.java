@@ -111,7 +111,7 @@ public class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        EngineThreads.apply(threads);
+        DjlRuntime.setIntraOpThreads(threads);
         TrainingJob job = job();
         PrintWriter out = spec != null ? spec.commandLine().getOut() : new PrintWriter(System.err, true);
         TrainingResult result;
@@ -149,13 +149,7 @@ public class TrainCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--n-feat must be a positive multiple of 8 (GroupNorm(8, n_feat)), got "
                     + nFeat);
         }
-        ModelSpec.Schedule schedule;
-        try {
-            schedule = new ModelSpec.Schedule(timesteps, TrainingJob.COURSE_SCHEDULE.beta1(),
-                    TrainingJob.COURSE_SCHEDULE.beta2());
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("--timesteps: " + e.getMessage(), e);
-        }
+        ModelSpec.Schedule schedule = TrainingJob.courseSchedule(timesteps);
         ImageDataset data = dataset.load(DatasetSplit.TRAIN);
         if (height != null && height != data.height()) {
             throw new IllegalArgumentException("--height " + height + " does not match the data, whose images are "

@@ -17,10 +17,7 @@ public final class DpmSolverSampler extends MultistepSampler {
     }
 
     @Override
-    public StepOutput step(NDArray eps, int t, NDArray x, NDArray noise, SamplerHistory history) {
-        int k = grid.indexOf(t);
-        int target = grid.target(k);
-        NDArray x0 = DataPrediction.x0(schedule, t, x, eps);
+    StepOutput solve(int k, int t, int target, NDArray x, NDArray x0, SamplerHistory history) {
         NDArray d = x0;
         if (k > 0 && target > 0) {
             SamplerHistory.Entry earlier = history.get(0);

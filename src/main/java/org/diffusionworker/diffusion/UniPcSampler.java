@@ -20,10 +20,7 @@ public final class UniPcSampler extends MultistepSampler {
     }
 
     @Override
-    public StepOutput step(NDArray eps, int t, NDArray x, NDArray noise, SamplerHistory history) {
-        int k = grid.indexOf(t);
-        int target = grid.target(k);
-        NDArray x0 = DataPrediction.x0(schedule, t, x, eps);
+    StepOutput solve(int k, int t, int target, NDArray x, NDArray x0, SamplerHistory history) {
         NDArray corrected = k > 0 && target > 0 ? correct(x0, t, history, predictorOrder(k - 1)) : x;
         NDArray next = DataPrediction.firstOrder(schedule, t, target, corrected, x0);
         if (predictorOrder(k) == 2) {

@@ -54,6 +54,12 @@ public final class ChartFrame {
      */
     public static void grid(Graphics2D g, double[] xTicks, DoubleUnaryOperator xPixel, double[] yTicks,
             DoubleUnaryOperator yPixel, DoubleFunction<String> label) {
+        grid(g, xTicks, xPixel, label, yTicks, yPixel, label);
+    }
+
+    /** The same grid, each axis with its own labels. */
+    public static void grid(Graphics2D g, double[] xTicks, DoubleUnaryOperator xPixel, DoubleFunction<String> xLabel,
+            double[] yTicks, DoubleUnaryOperator yPixel, DoubleFunction<String> yLabel) {
         g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 13));
         FontMetrics metrics = g.getFontMetrics();
         g.setStroke(new BasicStroke(1f));
@@ -63,7 +69,7 @@ public final class ChartFrame {
             g.drawLine(LEFT, y, WIDTH - RIGHT, y);
             g.setColor(Color.DARK_GRAY);
             g.drawLine(LEFT - 5, y, LEFT, y);
-            String text = label.apply(value);
+            String text = yLabel.apply(value);
             g.drawString(text, LEFT - 8 - metrics.stringWidth(text), y + metrics.getAscent() / 2 - 1);
         }
         for (double value : xTicks) {
@@ -72,7 +78,7 @@ public final class ChartFrame {
             g.drawLine(x, TOP, x, HEIGHT - BOTTOM);
             g.setColor(Color.DARK_GRAY);
             g.drawLine(x, HEIGHT - BOTTOM, x, HEIGHT - BOTTOM + 5);
-            String text = label.apply(value);
+            String text = xLabel.apply(value);
             g.drawString(text, x - metrics.stringWidth(text) / 2, HEIGHT - BOTTOM + 8 + metrics.getAscent());
         }
     }

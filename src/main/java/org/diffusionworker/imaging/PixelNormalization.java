@@ -1,5 +1,7 @@
 package org.diffusionworker.imaging;
 
+import java.util.Locale;
+
 /** How a sampled image's float values become 8-bit levels (0 = black, 255 = white). */
 public enum PixelNormalization {
 
@@ -40,6 +42,15 @@ public enum PixelNormalization {
             return levels;
         }
     };
+
+    /** The normalisation the {@code sample} command's {@code --normalization} names: clamp or min-max. */
+    public static PixelNormalization parse(String name) {
+        return switch (name.toLowerCase(Locale.ROOT)) {
+            case "clamp" -> CLAMP;
+            case "min-max", "minmax" -> MIN_MAX;
+            default -> throw new IllegalArgumentException("unknown --normalization '" + name + "' (use clamp or min-max)");
+        };
+    }
 
     /** The 8-bit levels of image {@code index} of the batch, in CHW order. */
     abstract int[] levels(ImageBatch batch, int index);

@@ -188,6 +188,20 @@ public record LoadPlan(Proportions<String> labels, Proportions<Integer> counts, 
         return Proportions.of("--label-mix", weights);
     }
 
+    /**
+     * The label proportions of {@code --labels} or {@code --label-mix} (not both; neither: all labels equally), over
+     * {@code --all-labels} (null or empty: {@link #FASHION_MNIST_LABELS}).
+     */
+    public static Proportions<String> labels(List<String> labels, String labelMix, List<String> allLabels) {
+        List<String> known = allLabels == null || allLabels.isEmpty() ? FASHION_MNIST_LABELS
+                : allLabels.stream().map(String::trim).toList();
+        if (labels != null && labelMix != null) {
+            throw new IllegalArgumentException("give --labels or --label-mix, not both");
+        }
+        return labelMix != null ? labelMix(labelMix, known)
+                : labelList(labels != null ? labels.stream().map(String::trim).toList() : known, known);
+    }
+
     /** Equal shares of the labels listed (each one of {@code allLabels}). */
     public static Proportions<String> labelList(List<String> labels, List<String> allLabels) {
         return Proportions.uniform("--labels", labels.stream().map(l -> knownLabel("--labels", l, allLabels)).toList());

@@ -3,6 +3,7 @@ package org.diffusionworker.loadgen;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Instant;
+import org.diffusionworker.client.RequestJson;
 
 /**
  * One request of a load run, as planned (docs/messages.md).
@@ -29,28 +30,10 @@ record LoadRequest(int n, String id, String label, int count, String sampler, In
      * timestamp, which loadgen sets to {@code submittedAt}; it also goes into the attributes (echoed in the event).
      */
     String json(ObjectMapper mapper, String run, Instant submittedAt) {
-        ObjectNode r = mapper.createObjectNode();
-        r.put("schemaVersion", 1);
-        r.put("requestId", id);
-        r.put("label", label);
-        r.put("count", count);
-        r.put("sampler", sampler);
-        if (steps != null) {
-            r.put("steps", steps);
-        }
-        if (guidance != null) {
-            r.put("guidance", guidance);
-        }
-        if (layout != null) {
-            r.put("layout", layout);
-        }
-        r.put("seed", seed);
-        if (tenant != null) {
-            r.put("tenant", tenant);
-        }
-        if (priority != null) {
-            r.put("priority", priority);
-        }
+        ObjectNode r = new RequestJson(mapper, id).optional("label", label).optional("count", count)
+                .optional("sampler", sampler).optional("steps", steps).optional("guidance", guidance)
+                .optional("layout", layout).optional("seed", seed).optional("tenant", tenant)
+                .optional("priority", priority).node();
         r.putObject("attributes").put("loadgen", run).put("submittedAt", submittedAt.toString());
         return r.toString();
     }

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -25,6 +26,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.TimeoutException;
+import org.diffusionworker.client.Durations;
 import org.diffusionworker.client.KafkaClients;
 
 /**
@@ -43,7 +45,44 @@ public final class LoadRun {
      * @param startAt when the first request goes out, or null for as soon as the clients are connected
      */
     public record Settings(String bootstrapServers, String requestsTopic, String eventsTopic, String group,
-            Duration timeout, Duration linger, Instant startAt) {}
+            Duration timeout, Duration linger, Instant startAt) {
+
+        /**
+         * The settings as {@code loadgen}'s options give them: {@code --timeout} and {@code --linger} 0..1h,
+         * {@code --start-at} (or null) an ISO-8601 instant or epoch milliseconds at most 1h after {@code now}.
+         */
+        public static Settings of(String bootstrapServers, String requestsTopic, String eventsTopic, String group,
+                String timeout, String linger, String startAt, Instant now) {
+            Duration wait = bounded("--timeout", timeout);
+            Duration lingering = bounded("--linger", linger);
+            return new Settings(bootstrapServers, requestsTopic, eventsTopic, group, wait, lingering,
+                    startAt == null ? null : startTime(startAt, now));
+        }
+
+        /** {@code --start-at} as an instant, not more than {@link LoadPlan#MAX_SPAN} ahead. */
+        static Instant startTime(String text, Instant now) {
+            Instant at;
+            try {
+                at = text.matches("\\d+") ? Instant.ofEpochMilli(Long.parseLong(text)) : Instant.parse(text);
+            } catch (DateTimeParseException | NumberFormatException e) {
+                throw new IllegalArgumentException("--start-at must be an ISO-8601 instant (e.g. 2026-12-07T21:00:00Z)"
+                        + " or epoch milliseconds, got '" + text + "'");
+            }
+            if (at.isAfter(now.plus(LoadPlan.MAX_SPAN))) {
+                throw new IllegalArgumentException("--start-at must be at most 1h ahead, got " + at + " (now " + now
+                        + ")");
+            }
+            return at;
+        }
+
+        private static Duration bounded(String option, String text) {
+            Duration d = Durations.parse(text);
+            if (d.isNegative() || d.compareTo(LoadPlan.MAX_SPAN) > 0) {
+                throw new IllegalArgumentException(option + " must be 0..1h, got " + text);
+            }
+            return d;
+        }
+    }
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration POLL = Duration.ofMillis(100);

@@ -13,6 +13,7 @@ import com.sun.jna.Native;
 public final class DjlRuntime {
 
     private static final String OFFLINE = "ai.djl.offline";
+    private static final String THREADS = "ai.djl.pytorch.num_threads";
 
     static {
         // Without it DJL's engine start asks a cloud metadata address and may try to download
@@ -113,6 +114,20 @@ public final class DjlRuntime {
         if ("PyTorch".equals(engine().getEngineName())) {
             JniUtils.setGradMode(false);
         }
+    }
+
+    /**
+     * Sets PyTorch's intra-op thread count (a command's {@code --threads}; null leaves PyTorch's own). It must be set
+     * before the engine starts: the engine reads it then, and an engine already running keeps its count.
+     */
+    public static void setIntraOpThreads(Integer threads) {
+        if (threads == null) {
+            return;
+        }
+        if (threads < 1) {
+            throw new IllegalArgumentException("--threads must be >= 1, got " + threads);
+        }
+        System.setProperty(THREADS, Integer.toString(threads));
     }
 
     /** The engine's intra-op thread count (PyTorch's {@code get_num_threads}), or -1 for another engine. */

@@ -52,12 +52,8 @@ public final class GroupNormBlock extends AbstractBlock {
     @Override
     protected NDList forwardInternal(
             ParameterStore store, NDList inputs, boolean training, PairList<String, Object> params) {
-        NDArray x = inputs.singletonOrThrow();
+        NDArray x = BatchArrays.imageBatch(inputs, channels, () -> "GroupNorm(" + groups + ", " + channels + ")");
         Shape shape = x.getShape();
-        if (shape.dimension() != 4 || shape.get(1) != channels) {
-            throw new IllegalArgumentException(
-                    "GroupNorm(" + groups + ", " + channels + ") expects [B, " + channels + ", H, W], got " + shape);
-        }
         NDArray w = store.getValue(weight, x.getDevice(), training);
         NDArray b = store.getValue(bias, x.getDevice(), training);
         long batch = shape.get(0);

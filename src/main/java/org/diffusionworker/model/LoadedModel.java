@@ -13,8 +13,10 @@ public interface LoadedModel extends AutoCloseable {
 
     ModelSpec spec();
 
-    /** The device the weights live on; inputs must be created there. */
-    Device device();
+    /** The device the weights live on (their manager's); inputs must be created there. */
+    default Device device() {
+        return manager().getDevice();
+    }
 
     /** A long-lived manager on {@link #device()}, for callers to open per-batch sub-managers. */
     NDManager manager();

@@ -1,6 +1,5 @@
 package org.diffusionworker.model;
 
-import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -37,11 +36,6 @@ final class NativeContextUnetModel implements LoadedModel {
     @Override
     public ModelSpec spec() {
         return spec;
-    }
-
-    @Override
-    public Device device() {
-        return manager.getDevice();
     }
 
     @Override

@@ -51,13 +51,9 @@ public final class PatchConvTranspose2dBlock extends AbstractBlock {
     @Override
     protected NDList forwardInternal(
             ParameterStore store, NDList inputs, boolean training, PairList<String, Object> params) {
-        NDArray x = inputs.singletonOrThrow();
+        NDArray x = BatchArrays.imageBatch(inputs, inChannels,
+                () -> "ConvTranspose2d(" + inChannels + " -> " + outChannels + ")");
         Shape shape = x.getShape();
-        if (shape.dimension() != 4 || shape.get(1) != inChannels) {
-            throw new IllegalArgumentException(
-                    "ConvTranspose2d(" + inChannels + " -> " + outChannels + ") expects [B, " + inChannels
-                            + ", H, W], got " + shape);
-        }
         NDArray w = store.getValue(weight, x.getDevice(), training);
         NDArray b = store.getValue(bias, x.getDevice(), training);
         long batch = shape.get(0);

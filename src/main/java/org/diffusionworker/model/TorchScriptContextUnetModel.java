@@ -1,6 +1,5 @@
 package org.diffusionworker.model;
 
-import ai.djl.Device;
 import ai.djl.Model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
@@ -25,11 +24,6 @@ final class TorchScriptContextUnetModel implements LoadedModel {
     @Override
     public ModelSpec spec() {
         return spec;
-    }
-
-    @Override
-    public Device device() {
-        return model.getNDManager().getDevice();
     }
 
     @Override

@@ -1,7 +1,6 @@
 package org.diffusionworker.training;
 
 import static org.diffusionworker.imaging.ChartFrame.BOTTOM;
-import static org.diffusionworker.imaging.ChartFrame.GRID;
 import static org.diffusionworker.imaging.ChartFrame.HEIGHT;
 import static org.diffusionworker.imaging.ChartFrame.LEFT;
 import static org.diffusionworker.imaging.ChartFrame.RIGHT;
@@ -111,45 +110,13 @@ public final class LossPlot {
     }
 
     private static void drawGridAndTicks(Graphics2D g, Axes axes) {
-        g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 13));
-        FontMetrics metrics = g.getFontMetrics();
-        g.setStroke(new BasicStroke(1f));
-        for (double value : axes.yTicks()) {
-            int y = (int) Math.round(axes.y(value));
-            g.setColor(GRID);
-            g.drawLine(LEFT, y, WIDTH - RIGHT, y);
-            g.setColor(Color.DARK_GRAY);
-            g.drawLine(LEFT - 5, y, LEFT, y);
-            String label = formatLoss(value);
-            g.drawString(label, LEFT - 8 - metrics.stringWidth(label), y + metrics.getAscent() / 2 - 1);
-        }
-        for (int epoch : axes.xTicks()) {
-            int x = (int) Math.round(axes.x(epoch));
-            g.setColor(GRID);
-            g.drawLine(x, TOP, x, HEIGHT - BOTTOM);
-            g.setColor(Color.DARK_GRAY);
-            g.drawLine(x, HEIGHT - BOTTOM, x, HEIGHT - BOTTOM + 5);
-            String label = Integer.toString(epoch);
-            g.drawString(label, x - metrics.stringWidth(label) / 2, HEIGHT - BOTTOM + 8 + metrics.getAscent());
-        }
+        ChartFrame.grid(g, axes.xTicks().stream().mapToDouble(Integer::doubleValue).toArray(), axes::x,
+                epoch -> Integer.toString((int) epoch),
+                axes.yTicks().stream().mapToDouble(Double::doubleValue).toArray(), axes::y, LossPlot::formatLoss);
     }
 
     private static void drawFrameAndLabels(Graphics2D g, String title, int window) {
-        g.setColor(Color.BLACK);
-        g.setStroke(new BasicStroke(1.2f));
-        g.drawRect(LEFT, TOP, WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM);
-        g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 16));
-        FontMetrics big = g.getFontMetrics();
-        g.drawString(title, (WIDTH - big.stringWidth(title)) / 2, 24);
-        g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 14));
-        FontMetrics metrics = g.getFontMetrics();
-        String xLabel = "epoch";
-        g.drawString(xLabel, LEFT + (WIDTH - LEFT - RIGHT - metrics.stringWidth(xLabel)) / 2, HEIGHT - 22);
-        String yLabel = "loss: MSE of predicted noise (log scale)";
-        Graphics2D rotated = (Graphics2D) g.create();
-        rotated.rotate(-Math.PI / 2);
-        rotated.drawString(yLabel, -(TOP + (HEIGHT - TOP - BOTTOM + metrics.stringWidth(yLabel)) / 2), 22);
-        rotated.dispose();
+        ChartFrame.frame(g, title, "epoch", "loss: MSE of predicted noise (log scale)");
         // Legend, top right inside the frame.
         g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
         FontMetrics small = g.getFontMetrics();

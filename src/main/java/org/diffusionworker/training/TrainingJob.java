@@ -26,6 +26,15 @@ public record TrainingJob(ImageDataset data, String dataSource, String modelName
     /** The course's schedule: T = 500, beta from 1e-4 to 0.02. */
     public static final ModelSpec.Schedule COURSE_SCHEDULE = new ModelSpec.Schedule(500, 1e-4, 0.02);
 
+    /** The course's betas over {@code timesteps} steps (a command's {@code --timesteps}), checked. */
+    public static ModelSpec.Schedule courseSchedule(int timesteps) {
+        try {
+            return new ModelSpec.Schedule(timesteps, COURSE_SCHEDULE.beta1(), COURSE_SCHEDULE.beta2());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--timesteps: " + e.getMessage(), e);
+        }
+    }
+
     public TrainingJob {
         Objects.requireNonNull(data, "data");
         Objects.requireNonNull(schedule, "schedule");

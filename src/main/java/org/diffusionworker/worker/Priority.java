@@ -1,29 +1,17 @@
 package org.diffusionworker.worker;
 
-import java.util.Locale;
-
 /**
  * A request's class (request field {@code priority}): batches are filled from the highest class waiting; a request
  * waits at most {@link WorkerSettings.Fairness#maxStarvation()} behind higher classes.
  */
-public enum Priority {
+public enum Priority implements WireName {
     HIGH,
     NORMAL,
     LOW;
 
-    /** The name in requests and events: {@code high}, {@code normal} or {@code low}. */
-    public String id() {
-        return name().toLowerCase(Locale.ROOT);
-    }
-
-    /** Parses {@link #id()}, exactly; null when it is none. */
+    /** Parses its id ({@code high}, {@code normal} or {@code low}), exactly; null when it is none. */
     public static Priority byId(String id) {
-        for (Priority p : values()) {
-            if (p.id().equals(id)) {
-                return p;
-            }
-        }
-        return null;
+        return WireName.byId(values(), id);
     }
 
     /** The choices as they are written in requests, for messages. */

@@ -1,12 +1,10 @@
 package org.diffusionworker.worker;
 
-import java.util.Locale;
-
 /**
  * What a request's images are stored as (request field {@code layout}): one PNG grid of them all (the default, and
  * all there was before the field existed), each image as a PNG of its own, or both.
  */
-public enum ResultLayout {
+public enum ResultLayout implements WireName {
     /** One PNG grid, {@code <prefix>/<requestId>/grid.png}. */
     GRID,
     /** One PNG per image, {@code <prefix>/<requestId>/images/<index>.png}; no grid. */
@@ -14,19 +12,9 @@ public enum ResultLayout {
     /** The grid and the single images. */
     BOTH;
 
-    /** The name in requests and events: {@code grid}, {@code images} or {@code both}. */
-    public String id() {
-        return name().toLowerCase(Locale.ROOT);
-    }
-
-    /** Parses {@link #id()}, exactly; null when it is none. */
+    /** Parses its id ({@code grid}, {@code images} or {@code both}), exactly; null when it is none. */
     public static ResultLayout byId(String id) {
-        for (ResultLayout l : values()) {
-            if (l.id().equals(id)) {
-                return l;
-            }
-        }
-        return null;
+        return WireName.byId(values(), id);
     }
 
     /** The choices as they are written in requests, for messages. */

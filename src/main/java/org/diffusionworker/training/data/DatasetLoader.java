@@ -1,9 +1,11 @@
 package org.diffusionworker.training.data;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -56,33 +58,55 @@ public final class DatasetLoader {
         };
     }
 
+    /**
+     * A dataset as a command's options name it: the format's and label names' texts as given (label names null:
+     * numbered, or the folder names), at most the first {@code limit} images (null: all). A dataset that cannot be
+     * used fails with an IllegalArgumentException, one that cannot be read with an UncheckedIOException naming it.
+     */
+    public static ImageDataset load(String format, Path data, Path labels, String labelNames, DatasetSplit split,
+            Integer limit) {
+        if (limit != null && limit < 1) {
+            throw new IllegalArgumentException("--limit must be >= 1, got " + limit);
+        }
+        try {
+            ImageDataset dataset = load(DatasetFormat.parse(format), data, Optional.ofNullable(labels),
+                    Optional.ofNullable(labelNames).map(LabelNames::parse), split);
+            return limit == null ? dataset : dataset.take(limit);
+        } catch (InvalidDatasetException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + data + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** What a model card records as the source of data loaded from these options. */
+    public static String describe(String format, Path data, Path labels, Integer limit) {
+        return DatasetFormat.parse(format).name().toLowerCase(Locale.ROOT) + ":" + data.toAbsolutePath().normalize()
+                + (labels == null ? "" : " labels:" + labels.toAbsolutePath().normalize())
+                + (limit == null ? "" : " (first " + limit + " images)");
+    }
+
     private static ImageDataset loadIdxDirectory(Path directory, Optional<Path> labels,
             Optional<List<String>> labelNames, DatasetSplit split) throws IOException {
         if (labels.isPresent()) {
             throw new InvalidDatasetException("IDX data " + directory + " is a directory, which holds its own labels"
                     + " files; give no labels file, or give the images file instead of the directory");
         }
-        return labelNames.isPresent()
-                ? IdxDatasetReader.readDirectory(directory, split, labelNames.get())
-                : IdxDatasetReader.readDirectory(directory, split);
+        return IdxDatasetReader.readDirectory(directory, split, labelNames);
     }
 
     private static ImageDataset loadIdxFiles(Path images, Optional<Path> labels, Optional<List<String>> labelNames)
             throws IOException {
         Path labelsFile = labels.orElseThrow(() -> new InvalidDatasetException("IDX images file " + images
                 + " needs a labels file (idx1-ubyte), or give the directory that holds both"));
-        return labelNames.isPresent()
-                ? IdxDatasetReader.read(images, labelsFile, labelNames.get())
-                : IdxDatasetReader.read(images, labelsFile);
+        return IdxDatasetReader.read(images, labelsFile, labelNames);
     }
 
     private static ImageDataset loadNpy(Path images, Optional<Path> labels, Optional<List<String>> labelNames)
             throws IOException {
         Path labelsFile = labels.orElseThrow(() -> new InvalidDatasetException("NPY images file " + images
                 + " needs a labels .npy file (indices [N] or one-hot [N, classes])"));
-        return labelNames.isPresent()
-                ? NpyDatasetReader.read(images, labelsFile, labelNames.get())
-                : NpyDatasetReader.read(images, labelsFile);
+        return NpyDatasetReader.read(images, labelsFile, labelNames);
     }
 
     private static ImageDataset loadFolder(Path directory, Optional<Path> labels, Optional<List<String>> labelNames)

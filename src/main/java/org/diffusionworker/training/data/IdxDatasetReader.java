@@ -34,12 +34,17 @@ public final class IdxDatasetReader {
 
     /** Reads one split from a directory holding the conventionally named files ({@link #findFiles}). */
     public static ImageDataset readDirectory(Path directory, DatasetSplit split) throws IOException {
-        IdxFiles files = findFiles(directory, split);
-        return read(files.images(), files.labels());
+        return readDirectory(directory, split, Optional.empty());
     }
 
     /** As {@link #readDirectory(Path, DatasetSplit)}, with the caller's label names. */
     public static ImageDataset readDirectory(Path directory, DatasetSplit split, List<String> labelNames)
+            throws IOException {
+        return readDirectory(directory, split, Optional.of(labelNames));
+    }
+
+    /** One split of a directory, with the caller's label names where given. */
+    static ImageDataset readDirectory(Path directory, DatasetSplit split, Optional<List<String>> labelNames)
             throws IOException {
         IdxFiles files = findFiles(directory, split);
         return read(files.images(), files.labels(), labelNames);
@@ -76,7 +81,8 @@ public final class IdxDatasetReader {
                 + " file; looked for " + String.join(", ", candidates));
     }
 
-    private static ImageDataset read(Path imagesFile, Path labelsFile, Optional<List<String>> labelNames)
+    /** Images and labels, with the caller's label names where given. */
+    static ImageDataset read(Path imagesFile, Path labelsFile, Optional<List<String>> labelNames)
             throws IOException {
         labelNames.ifPresent(LabelIndices::requireValidNames);
         // Labels first: they are small, so a wrong pair fails before 47 MB of images are inflated.

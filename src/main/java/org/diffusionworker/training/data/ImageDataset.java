@@ -204,6 +204,12 @@ public record ImageDataset(int count, int channels, int height, int width, float
         }
     }
 
+    /** Whether {@code other}'s images have this dataset's channels, height and width, and its number of labels. */
+    public boolean sameShapeAs(ImageDataset other) {
+        return channels == other.channels && height == other.height && width == other.width
+                && labelCount() == other.labelCount();
+    }
+
     /** The shape as "NxCxHxW", for messages. */
     public String shape() {
         return count + "x" + channels + "x" + height + "x" + width;

@@ -29,7 +29,8 @@ public final class NpyDatasetReader {
         return read(imagesFile, labelsFile, Optional.of(labelNames));
     }
 
-    private static ImageDataset read(Path imagesFile, Path labelsFile, Optional<List<String>> labelNames)
+    /** Images and labels, with the caller's label names where given. */
+    static ImageDataset read(Path imagesFile, Path labelsFile, Optional<List<String>> labelNames)
             throws IOException {
         labelNames.ifPresent(LabelIndices::requireValidNames);
         NpyLabels labels = NpyLabels.from(NpyFile.read(labelsFile, "labels"), labelNames);

@@ -1,12 +1,13 @@
-package org.diffusionworker.cli;
+package org.diffusionworker.app;
 
 import io.quarkus.runtime.Quarkus;
 import io.quarkus.runtime.QuarkusApplication;
 import io.quarkus.runtime.annotations.QuarkusMain;
 import jakarta.inject.Inject;
+import java.io.PrintWriter;
 import java.util.Arrays;
 import java.util.Set;
-import java.io.PrintWriter;
+import org.diffusionworker.cli.LocalInfrastructure;
 import picocli.CommandLine;
 
 /**
