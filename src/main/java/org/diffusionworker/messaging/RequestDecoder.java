@@ -27,12 +27,14 @@ import java.util.Set;
 import org.diffusionworker.diffusion.SamplerKind;
 import org.diffusionworker.generation.Conditioning;
 import org.diffusionworker.storage.ObjectKeys;
+import org.diffusionworker.worker.Delivery;
 import org.diffusionworker.worker.ErrorCode;
 import org.diffusionworker.worker.GenerationRequest;
 import org.diffusionworker.worker.Priority;
 import org.diffusionworker.worker.RequestEvent;
 import org.diffusionworker.worker.RequestRejectedException;
 import org.diffusionworker.worker.ResultLayout;
+import org.diffusionworker.worker.SamplingParameters;
 import org.diffusionworker.worker.SamplingPreset;
 import org.diffusionworker.worker.Scheduling;
 
@@ -140,24 +142,29 @@ final class RequestDecoder {
         if (!id.isTextual()) {
             throw invalid("requestId must be a string, got " + describe(id));
         }
-        return new GenerationRequest(
-                id.asText(),
-                conditioning(r),
-                present(r, "count") ? integer(r, "count") : 16,
-                present(r, "sampler") ? sampler(r) : null,
-                present(r, "steps") ? Integer.valueOf(integer(r, "steps")) : null,
-                present(r, "preset") ? preset(r) : SamplingPreset.STANDARD,
-                present(r, "eta") ? number(r, "eta") : 0,
-                present(r, "guidance") ? number(r, "guidance") : 0,
-                present(r, "seed") ? longValue(r, "seed") : null,
-                present(r, "columns") ? integer(r, "columns") : null,
-                present(r, "trajectory") && bool(r, "trajectory"),
-                present(r, "deadline") ? deadline(r) : null,
-                present(r, "attributes") ? attributes(r) : Map.of(),
-                submittedAt,
-                present(r, "events") ? events(r) : Set.of(),
-                present(r, "layout") ? layout(r) : ResultLayout.GRID,
-                new Scheduling(present(r, "priority") ? priority(r) : Priority.NORMAL, tenant(r, tenantHeader)));
+        // Every field's type first, then the request's own checks, then its parts': a record wrong in several ways is
+        // refused for the first fault in that order.
+        String requestId = id.asText();
+        Conditioning conditioning = conditioning(r);
+        int count = present(r, "count") ? integer(r, "count") : 16;
+        SamplerKind sampler = present(r, "sampler") ? sampler(r) : null;
+        Integer steps = present(r, "steps") ? Integer.valueOf(integer(r, "steps")) : null;
+        SamplingPreset preset = present(r, "preset") ? preset(r) : SamplingPreset.STANDARD;
+        double eta = present(r, "eta") ? number(r, "eta") : 0;
+        double guidance = present(r, "guidance") ? number(r, "guidance") : 0;
+        Long seed = present(r, "seed") ? longValue(r, "seed") : null;
+        Integer columns = present(r, "columns") ? integer(r, "columns") : null;
+        boolean trajectory = present(r, "trajectory") && bool(r, "trajectory");
+        Instant deadline = present(r, "deadline") ? deadline(r) : null;
+        Map<String, String> attributes = present(r, "attributes") ? attributes(r) : Map.of();
+        Set<RequestEvent> events = present(r, "events") ? events(r) : Set.of();
+        ResultLayout layout = present(r, "layout") ? layout(r) : ResultLayout.GRID;
+        Scheduling scheduling = new Scheduling(present(r, "priority") ? priority(r) : Priority.NORMAL,
+                tenant(r, tenantHeader));
+        GenerationRequest.requireValid(requestId, count);
+        return new GenerationRequest(requestId, conditioning, count,
+                new SamplingParameters(sampler, steps, preset, eta, guidance, seed),
+                new Delivery(columns, trajectory, layout, events), scheduling, deadline, attributes, submittedAt);
     }
 
     private static Priority priority(ObjectNode r) {
