@@ -10,6 +10,7 @@ import net.jqwik.api.Arbitrary;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
+import org.diffusionworker.testing.FuzzedRecords;
 import org.diffusionworker.worker.GenerationRequest;
 
 /**
