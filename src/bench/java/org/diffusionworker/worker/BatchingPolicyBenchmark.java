@@ -105,8 +105,9 @@ class BatchingPolicyBenchmark {
                 String id = "r" + i;
                 String label = labels.get(i);
                 labelOf.put(id, label);
-                GenerationRequest request = GenerationRequest.of(id, Conditioning.label(label))
-                        .withCount(IMAGES_PER_REQUEST).withSampler(SamplerKind.DDIM, STEPS).withSeed((long) i);
+                GenerationRequest request = new GenerationRequest(id, Conditioning.label(label), IMAGES_PER_REQUEST,
+                        new SamplingParameters(SamplerKind.DDIM, STEPS, null, 0, 0, (long) i), null, null, null, null,
+                        null);
                 long at = arrivals.equals("burst") ? 0 : i * 250L;
                 producer.schedule(() -> {
                     long sent = System.nanoTime();

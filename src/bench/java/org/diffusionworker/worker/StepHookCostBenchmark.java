@@ -81,9 +81,10 @@ class StepHookCostBenchmark {
                     }
                 };
                 for (int i = 0; i < REQUESTS; i++) {
-                    worker.submit(GenerationRequest.of("hook-" + round + "-" + i, Conditioning.label("bag"))
-                            .withCount(IMAGES_PER_REQUEST).withSampler(SamplerKind.DDIM, STEPS).withSeed((long) i)
-                            .withEvents(Set.of(RequestEvent.STARTED, RequestEvent.PROGRESS)), observer);
+                    worker.submit(new GenerationRequest("hook-" + round + "-" + i, Conditioning.label("bag"),
+                            IMAGES_PER_REQUEST, new SamplingParameters(SamplerKind.DDIM, STEPS, null, 0, 0, (long) i),
+                            new Delivery(null, false, null, Set.of(RequestEvent.STARTED, RequestEvent.PROGRESS)), null,
+                            null, null, null), observer);
                 }
                 done.await(10, TimeUnit.MINUTES);
             }

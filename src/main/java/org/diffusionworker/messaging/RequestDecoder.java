@@ -19,20 +19,23 @@ import java.io.IOException;
 import java.time.DateTimeException;
 import java.time.Instant;
 import java.time.OffsetDateTime;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.EnumSet;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
+import java.util.function.IntFunction;
 import org.diffusionworker.diffusion.SamplerKind;
 import org.diffusionworker.generation.Conditioning;
 import org.diffusionworker.storage.ObjectKeys;
+import org.diffusionworker.worker.Delivery;
 import org.diffusionworker.worker.ErrorCode;
 import org.diffusionworker.worker.GenerationRequest;
 import org.diffusionworker.worker.Priority;
 import org.diffusionworker.worker.RequestEvent;
 import org.diffusionworker.worker.RequestRejectedException;
 import org.diffusionworker.worker.ResultLayout;
+import org.diffusionworker.worker.SamplingParameters;
 import org.diffusionworker.worker.SamplingPreset;
 import org.diffusionworker.worker.Scheduling;
 
@@ -140,33 +143,41 @@ final class RequestDecoder {
         if (!id.isTextual()) {
             throw invalid("requestId must be a string, got " + describe(id));
         }
-        return new GenerationRequest(
-                id.asText(),
-                conditioning(r),
-                present(r, "count") ? integer(r, "count") : 16,
-                present(r, "sampler") ? sampler(r) : null,
-                present(r, "steps") ? Integer.valueOf(integer(r, "steps")) : null,
-                present(r, "preset") ? preset(r) : SamplingPreset.STANDARD,
-                present(r, "eta") ? number(r, "eta") : 0,
-                present(r, "guidance") ? number(r, "guidance") : 0,
-                present(r, "seed") ? longValue(r, "seed") : null,
-                present(r, "columns") ? integer(r, "columns") : null,
-                present(r, "trajectory") && bool(r, "trajectory"),
-                present(r, "deadline") ? deadline(r) : null,
-                present(r, "attributes") ? attributes(r) : Map.of(),
-                submittedAt,
-                present(r, "events") ? events(r) : Set.of(),
-                present(r, "layout") ? layout(r) : ResultLayout.GRID,
-                new Scheduling(present(r, "priority") ? priority(r) : Priority.NORMAL, tenant(r, tenantHeader)));
+        // Every field's type first, then the request's own checks, then its parts': a record wrong in several ways is
+        // refused for the first fault in that order.
+        String requestId = id.asText();
+        Conditioning conditioning = conditioning(r);
+        int count = present(r, "count") ? integer(r, "count") : 16;
+        SamplerKind sampler = present(r, "sampler") ? sampler(r) : null;
+        Integer steps = present(r, "steps") ? Integer.valueOf(integer(r, "steps")) : null;
+        SamplingPreset preset = present(r, "preset") ? preset(r) : SamplingPreset.STANDARD;
+        double eta = present(r, "eta") ? number(r, "eta") : 0;
+        double guidance = present(r, "guidance") ? number(r, "guidance") : 0;
+        Long seed = present(r, "seed") ? longValue(r, "seed") : null;
+        Integer columns = present(r, "columns") ? integer(r, "columns") : null;
+        boolean trajectory = present(r, "trajectory") && bool(r, "trajectory");
+        Instant deadline = present(r, "deadline") ? deadline(r) : null;
+        Map<String, String> attributes = present(r, "attributes") ? attributes(r) : Map.of();
+        Set<RequestEvent> events = present(r, "events") ? events(r) : Set.of();
+        ResultLayout layout = present(r, "layout")
+                ? choice(r, "layout", ResultLayout::byId, ResultLayout.choices()) : ResultLayout.GRID;
+        Priority priority = present(r, "priority")
+                ? choice(r, "priority", Priority::byId, Priority.choices()) : Priority.NORMAL;
+        Scheduling scheduling = new Scheduling(priority, tenant(r, tenantHeader));
+        GenerationRequest.requireValid(requestId, count);
+        return new GenerationRequest(requestId, conditioning, count,
+                new SamplingParameters(sampler, steps, preset, eta, guidance, seed),
+                new Delivery(columns, trajectory, layout, events), scheduling, deadline, attributes, submittedAt);
     }
 
-    private static Priority priority(ObjectNode r) {
-        JsonNode p = r.get("priority");
-        Priority priority = p.isTextual() ? Priority.byId(p.asText()) : null;
-        if (priority == null) {
-            throw invalid("priority must be " + Priority.choices() + ", got " + describe(p));
+    /** The value of {@code field} that {@code byId} names; refused, naming {@code choices}, when it names none. */
+    private static <T> T choice(ObjectNode r, String field, Function<String, T> byId, String choices) {
+        JsonNode v = r.get(field);
+        T value = v.isTextual() ? byId.apply(v.asText()) : null;
+        if (value == null) {
+            throw invalid(field + " must be " + choices + ", got " + describe(v));
         }
-        return priority;
+        return value;
     }
 
     /** The request's {@code tenant}, else the record's {@code tenant} header, else {@link Scheduling#DEFAULT_TENANT}. */
@@ -202,18 +213,10 @@ final class RequestDecoder {
             return Conditioning.label(labelName(l.asText()));
         }
         if (context) {
-            JsonNode c = r.get("context");
-            if (!c.isObject()) {
-                throw invalid("context must be an object of label weights, e.g. {\"sneaker\": 0.6, \"bag\": 0.4}, got "
-                        + describe(c));
-            }
-            if (c.size() > MAX_CONTEXT_ENTRIES) {
-                throw new RequestRejectedException(ErrorCode.LIMIT_EXCEEDED,
-                        "context may name at most " + MAX_CONTEXT_ENTRIES + " labels, got " + c.size());
-            }
             Map<String, Double> weights = new LinkedHashMap<>();
-            for (Iterator<Map.Entry<String, JsonNode>> it = c.fields(); it.hasNext(); ) {
-                Map.Entry<String, JsonNode> e = it.next();
+            for (Map.Entry<String, JsonNode> e : entries(r, "context",
+                    "label weights, e.g. {\"sneaker\": 0.6, \"bag\": 0.4}", MAX_CONTEXT_ENTRIES,
+                    n -> "context may name at most " + MAX_CONTEXT_ENTRIES + " labels, got " + n)) {
                 if (!e.getValue().isNumber()) {
                     throw invalid("context weight of '" + shorten(e.getKey()) + "' must be a number, got "
                             + describe(e.getValue()));
@@ -249,16 +252,6 @@ final class RequestDecoder {
         } catch (IllegalArgumentException e) {
             throw invalid("sampler must be one of " + SamplerKind.choices() + ", got \"" + shorten(s.asText()) + "\"");
         }
-    }
-
-    /** {@code "grid"}, {@code "images"} or {@code "both"}: what the images are stored as. */
-    private static ResultLayout layout(ObjectNode r) {
-        JsonNode l = r.get("layout");
-        ResultLayout layout = l.isTextual() ? ResultLayout.byId(l.asText()) : null;
-        if (layout == null) {
-            throw invalid("layout must be " + ResultLayout.choices() + ", got " + describe(l));
-        }
-        return layout;
     }
 
     /** An array of distinct {@code "started"} / {@code "progress"}: the intermediate events the producer wants. */
@@ -309,17 +302,9 @@ final class RequestDecoder {
     }
 
     private static Map<String, String> attributes(ObjectNode r) {
-        JsonNode a = r.get("attributes");
-        if (!a.isObject()) {
-            throw invalid("attributes must be an object of strings, got " + describe(a));
-        }
-        if (a.size() > MAX_ATTRIBUTES) {
-            throw new RequestRejectedException(ErrorCode.LIMIT_EXCEEDED,
-                    "attributes may hold at most " + MAX_ATTRIBUTES + " entries, got " + a.size());
-        }
         Map<String, String> attributes = new LinkedHashMap<>();
-        for (Iterator<Map.Entry<String, JsonNode>> it = a.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> e = it.next();
+        for (Map.Entry<String, JsonNode> e : entries(r, "attributes", "strings", MAX_ATTRIBUTES,
+                n -> "attributes may hold at most " + MAX_ATTRIBUTES + " entries, got " + n)) {
             if (!e.getValue().isTextual()) {
                 throw invalid("attribute '" + shorten(e.getKey()) + "' must be a string, got " + describe(e.getValue()));
             }
@@ -330,6 +315,23 @@ final class RequestDecoder {
             attributes.put(e.getKey(), e.getValue().asText());
         }
         return attributes;
+    }
+
+    /**
+     * The entries of the object {@code field}, in order: refused when it is not an object ({@code "<field> must be an
+     * object of <holding>"}) or has more than {@code max} entries ({@link ErrorCode#LIMIT_EXCEEDED}, {@code tooMany} of
+     * its size).
+     */
+    private static Set<Map.Entry<String, JsonNode>> entries(ObjectNode r, String field, String holding, int max,
+            IntFunction<String> tooMany) {
+        JsonNode node = r.get(field);
+        if (!node.isObject()) {
+            throw invalid(field + " must be an object of " + holding + ", got " + describe(node));
+        }
+        if (node.size() > max) {
+            throw new RequestRejectedException(ErrorCode.LIMIT_EXCEEDED, tooMany.apply(node.size()));
+        }
+        return node.properties();
     }
 
     private static DecodedRequest.Refused undecodable(String keyId, String key, String message) {

@@ -273,7 +273,7 @@ final class Job {
             if (state != RequestState.QUEUED || !moveTo(RequestState.RUNNING)) {
                 return true;
             }
-            if (request.events().contains(RequestEvent.STARTED)) {
+            if (request.delivery().events().contains(RequestEvent.STARTED)) {
                 observer.started(new RequestProgress.Started(request, Answers.endToEndMs(request, receivedNanos),
                         batchImages, batchRequests, java.time.Instant.now()));
             }
@@ -292,7 +292,7 @@ final class Job {
                 return;
             }
             imageStepsDone += ownImages;
-            if (!request.events().contains(RequestEvent.PROGRESS)) {
+            if (!request.delivery().events().contains(RequestEvent.PROGRESS)) {
                 return;
             }
             int step = stepsDone();

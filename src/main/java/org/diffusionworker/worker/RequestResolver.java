@@ -45,10 +45,11 @@ final class RequestResolver {
                             + "; split the request");
         }
         int timesteps = spec.schedule().timesteps();
-        SamplerKind kind = samplerOf(request);
+        SamplingParameters asked = request.sampling();
+        SamplerKind kind = samplerOf(asked);
         SamplerSettings sampler;
         if (kind == SamplerKind.DDPM) {
-            if (request.steps() != null && request.steps() != timesteps) {
+            if (asked.steps() != null && asked.steps() != timesteps) {
                 throw new RequestRejectedException(ErrorCode.INVALID_REQUEST, "ddpm always takes all " + timesteps
                         + " steps of this model; leave steps out, or use ddim for fewer steps");
             }
@@ -59,13 +60,13 @@ final class RequestResolver {
             }
             sampler = SamplerSettings.ddpm(timesteps);
         } else {
-            int steps = request.steps() != null ? request.steps() : Math.min(presetSteps(request.preset(), kind), timesteps);
+            int steps = asked.steps() != null ? asked.steps() : Math.min(presetSteps(asked.preset(), kind), timesteps);
             int maxSteps = Math.min(settings.maxSteps(), timesteps);
             if (steps > maxSteps) {
                 throw new RequestRejectedException(ErrorCode.LIMIT_EXCEEDED, kind.id() + " steps must be at most "
                         + maxSteps + " on this worker (model T = " + timesteps + "), got " + steps);
             }
-            sampler = new SamplerSettings(kind, steps, request.eta());
+            sampler = new SamplerSettings(kind, steps, asked.eta());
         }
         float[] context;
         try {
@@ -73,13 +74,14 @@ final class RequestResolver {
         } catch (UnknownLabelException e) {
             throw new RequestRejectedException(ErrorCode.UNKNOWN_LABEL, e.getMessage());
         }
-        boolean drawn = request.seed() == null;
-        long seed = drawn ? seeds.nextLong() & Long.MAX_VALUE : request.seed();
-        int columns = request.columns() != null ? request.columns() : (int) Math.ceil(Math.sqrt(request.count()));
+        boolean drawn = asked.seed() == null;
+        long seed = drawn ? seeds.nextLong() & Long.MAX_VALUE : asked.seed();
+        Delivery delivery = request.delivery();
+        int columns = delivery.columns() != null ? delivery.columns() : (int) Math.ceil(Math.sqrt(request.count()));
         String contextKey = canonical(request.conditioning());
         Outcome.EffectiveParameters parameters = new Outcome.EffectiveParameters(request.conditioning().describe(),
-                request.count(), sampler, request.guidance(), seed, drawn, columns, request.trajectory(),
-                request.layout());
+                request.count(), sampler, asked.guidance(), seed, drawn, columns, delivery.trajectory(),
+                delivery.layout());
         // As a nanoTime instant; a quarter of the range keeps now + x free of overflow.
         long untilDeadline = request.deadline() == null ? Long.MAX_VALUE : nanosFromNowTo(request.deadline());
         long deadline = now + Math.max(-Long.MAX_VALUE / 4, Math.min(untilDeadline, Long.MAX_VALUE / 4));
@@ -88,14 +90,14 @@ final class RequestResolver {
     }
 
     /** The request's sampler, else its preset's; eta without a sampler means DDIM, the one sampler it applies to. */
-    private SamplerKind samplerOf(GenerationRequest request) {
-        if (request.sampler() != null) {
-            return request.sampler();
+    private SamplerKind samplerOf(SamplingParameters asked) {
+        if (asked.sampler() != null) {
+            return asked.sampler();
         }
-        if (request.eta() != 0) {
+        if (asked.eta() != 0) {
             return SamplerKind.DDIM;
         }
-        return request.preset() == SamplingPreset.FAST ? settings.fastSampler() : settings.defaultSampler();
+        return asked.preset() == SamplingPreset.FAST ? settings.fastSampler() : settings.defaultSampler();
     }
 
     /** Steps of a request that names none: the preset's, which for "fast" depend on the sampler. */
@@ -116,10 +118,11 @@ final class RequestResolver {
     static String fingerprint(GenerationRequest r, String contextKey, SamplerSettings sampler, int columns) {
         String canonical = String.join("\n", FINGERPRINT_VERSION, "context=" + contextKey, "count=" + r.count(),
                 "sampler=" + ResultStore.samplerId(sampler), "steps=" + sampler.steps(), "eta=" + sampler.eta(),
-                "guidance=" + r.guidance(), "seed=" + (r.seed() == null ? "drawn" : r.seed().toString()),
-                "columns=" + columns, "trajectory=" + r.trajectory());
-        if (r.layout() != ResultLayout.GRID) {
-            canonical += "\nlayout=" + r.layout().id();
+                "guidance=" + r.sampling().guidance(),
+                "seed=" + (r.sampling().seed() == null ? "drawn" : r.sampling().seed().toString()),
+                "columns=" + columns, "trajectory=" + r.delivery().trajectory());
+        if (r.delivery().layout() != ResultLayout.GRID) {
+            canonical += "\nlayout=" + r.delivery().layout().id();
         }
         try {
             byte[] hash = MessageDigest.getInstance("SHA-256").digest(canonical.getBytes(StandardCharsets.UTF_8));

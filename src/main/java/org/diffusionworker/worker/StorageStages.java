@@ -32,7 +32,8 @@ record StorageStages(ResultStore results, StorageGuard storage, StageSpans spans
     }
 
     ResultStore.Encoded encode(Job job) {
-        Span span = spans.start(StageSpans.ENCODE, job).setAttribute(StageSpans.LAYOUT, job.request().layout().id());
+        Span span = spans.start(StageSpans.ENCODE, job)
+                .setAttribute(StageSpans.LAYOUT, job.request().delivery().layout().id());
         try {
             ResultStore.Encoded encoded = results.encode(job);
             StageSpans.end(span, null);
@@ -48,7 +49,8 @@ record StorageStages(ResultStore results, StorageGuard storage, StageSpans spans
 
     CompletableFuture<Outcome> store(Job job, ResultStore.Encoded encoded) {
         long start = clock.getAsLong();
-        Span upload = spans.start(StageSpans.UPLOAD, job).setAttribute(StageSpans.LAYOUT, job.request().layout().id());
+        Span upload = spans.start(StageSpans.UPLOAD, job)
+                .setAttribute(StageSpans.LAYOUT, job.request().delivery().layout().id());
         return storage.call(job, () -> results.store(job, encoded))
                 .whenComplete((stored, failure) -> StageSpans.end(upload, failure))
                 .thenApply(stored -> {

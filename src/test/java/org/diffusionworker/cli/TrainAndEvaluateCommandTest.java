@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import org.diffusionworker.model.LoadedModel;
 import org.diffusionworker.model.ModelLoader;
+import org.diffusionworker.testing.TinyIdx;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;

@@ -42,6 +42,9 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.diffusionworker.testing.DeployFiles;
+import org.diffusionworker.testing.DeployTestInfrastructure;
+import org.diffusionworker.testing.WorkerTestConfig;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -304,7 +307,7 @@ class DeployedWorkerTest {
         c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         KafkaConsumer<String, String> consumer = new KafkaConsumer<>(c);
-        List<TopicPartition> partitions = consumer.partitionsFor(DeployTestInfrastructure.EVENTS, WAIT).stream()
+        List<TopicPartition> partitions = consumer.partitionsFor(WorkerTestConfig.EVENTS, WAIT).stream()
                 .map(i -> new TopicPartition(i.topic(), i.partition())).toList();
         consumer.assign(partitions);
         consumer.seekToBeginning(partitions);
@@ -312,7 +315,7 @@ class DeployedWorkerTest {
     }
 
     private static void send(KafkaProducer<String, byte[]> producer, String key, String value) throws Exception {
-        producer.send(new ProducerRecord<>(DeployTestInfrastructure.REQUESTS, key,
+        producer.send(new ProducerRecord<>(WorkerTestConfig.REQUESTS, key,
                 value.getBytes(StandardCharsets.UTF_8))).get(30, TimeUnit.SECONDS);
     }
 

@@ -1,11 +1,11 @@
 package org.diffusionworker.deploy;
 
-import static org.diffusionworker.deploy.DeployFiles.at;
-import static org.diffusionworker.deploy.DeployFiles.list;
-import static org.diffusionworker.deploy.DeployFiles.map;
-import static org.diffusionworker.deploy.DeployFiles.ofKind;
-import static org.diffusionworker.deploy.DeployFiles.onlyOfKind;
-import static org.diffusionworker.deploy.DeployFiles.text;
+import static org.diffusionworker.testing.DeployFiles.at;
+import static org.diffusionworker.testing.DeployFiles.list;
+import static org.diffusionworker.testing.DeployFiles.map;
+import static org.diffusionworker.testing.DeployFiles.ofKind;
+import static org.diffusionworker.testing.DeployFiles.onlyOfKind;
+import static org.diffusionworker.testing.DeployFiles.text;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -27,6 +27,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.diffusionworker.testing.DeployFiles;
 import org.junit.jupiter.api.Test;
 
 /**

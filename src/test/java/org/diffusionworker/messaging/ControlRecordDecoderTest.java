@@ -12,6 +12,7 @@ import net.jqwik.api.Arbitrary;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
+import org.diffusionworker.testing.FuzzedRecords;
 import org.junit.jupiter.api.Test;
 
 /** Control records: a cancel is read exactly as documented, and nothing else can make the decoder throw. */

@@ -26,6 +26,8 @@ import java.util.UUID;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.diffusionworker.testing.EmbeddedInfrastructureResource;
+import org.diffusionworker.testing.TestKafka;
 import org.diffusionworker.testing.WorkerTestConfig;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.AfterAll;

@@ -10,6 +10,7 @@ import net.jqwik.api.Arbitrary;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
+import org.diffusionworker.testing.FuzzedRecords;
 import org.diffusionworker.worker.GenerationRequest;
 
 /**
@@ -37,8 +38,9 @@ class RequestDecoderPropertiesTest {
         } else {
             GenerationRequest r = ((DecodedRequest.Valid) decoded).request();
             assertTrue(r.count() >= 1);
-            assertNotNull(r.layout(), "grid when absent");
-            assertTrue(r.eta() >= 0 && r.eta() <= 1 && r.guidance() >= 0 && r.guidance() <= 20);
+            assertNotNull(r.delivery().layout(), "grid when absent");
+            assertTrue(r.sampling().eta() >= 0 && r.sampling().eta() <= 1 && r.sampling().guidance() >= 0
+                    && r.sampling().guidance() <= 20);
             assertTrue(r.deadline() == null || (r.deadline().isAfter(RequestDecoder.EARLIEST.minusNanos(1))
                     && r.deadline().isBefore(RequestDecoder.LATEST)), String.valueOf(r.deadline()));
         }

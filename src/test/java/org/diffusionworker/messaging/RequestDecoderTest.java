@@ -46,9 +46,9 @@ class RequestDecoderTest {
                  "attributes": {"caller": "shop-frontend", "traceId": "abc123"}, "someFutureField": [1]}""");
         assertEquals("order-4711-sneakers", r.requestId());
         assertEquals(Conditioning.label("sneaker"), r.conditioning());
-        assertEquals(25, r.steps());
-        assertEquals(2.0, r.guidance());
-        assertEquals(42L, r.seed());
+        assertEquals(25, r.sampling().steps());
+        assertEquals(2.0, r.sampling().guidance());
+        assertEquals(42L, r.sampling().seed());
         assertEquals(Instant.parse("2030-01-01T12:00:00Z"), r.deadline());
         assertEquals(Map.of("caller", "shop-frontend", "traceId", "abc123"), r.attributes());
     }
@@ -58,17 +58,17 @@ class RequestDecoderTest {
         GenerationRequest r = valid("{\"requestId\": \"any-1\", \"seed\": null}");
         assertEquals(Conditioning.unconditional(), r.conditioning());
         assertEquals(16, r.count());
-        assertNull(r.sampler(), "absent: the worker's preset decides");
-        assertNull(r.steps());
-        assertNull(r.seed());
-        assertFalse(r.trajectory());
+        assertNull(r.sampling().sampler(), "absent: the worker's preset decides");
+        assertNull(r.sampling().steps());
+        assertNull(r.sampling().seed());
+        assertFalse(r.delivery().trajectory());
     }
 
     @Test
     void theMultistepSamplersAreReadByTheirIds() {
         assertEquals(SamplerKind.DPMPP_2M, valid("{\"requestId\": \"a\", \"sampler\": \"dpmpp-2m\", \"steps\": 8}")
-                .sampler());
-        assertEquals(SamplerKind.UNIPC, valid("{\"requestId\": \"a\", \"sampler\": \"unipc\"}").sampler());
+                .sampling().sampler());
+        assertEquals(SamplerKind.UNIPC, valid("{\"requestId\": \"a\", \"sampler\": \"unipc\"}").sampling().sampler());
         String etaWithUnipc = refused("{\"requestId\": \"a\", \"sampler\": \"unipc\", \"eta\": 0.5}").message();
         assertTrue(etaWithUnipc.contains("eta") && etaWithUnipc.contains("unipc"), etaWithUnipc);
         String unknown = refused("{\"requestId\": \"a\", \"sampler\": \"dpm++\"}").message();
@@ -97,12 +97,13 @@ class RequestDecoderTest {
     @Test
     void presetIsCarriedForTheWorkerToResolveAndExplicitStepsStayAsSent() {
         GenerationRequest fast = valid("{\"requestId\": \"a\", \"preset\": \"fast\"}");
-        assertEquals(SamplingPreset.FAST, fast.preset());
-        assertNull(fast.steps(), "the worker's settings say how many steps fast is");
+        assertEquals(SamplingPreset.FAST, fast.sampling().preset());
+        assertNull(fast.sampling().steps(), "the worker's settings say how many steps fast is");
         GenerationRequest both = valid("{\"requestId\": \"a\", \"preset\": \"fast\", \"steps\": 40}");
-        assertEquals(40, both.steps());
-        assertEquals(SamplingPreset.STANDARD, valid("{\"requestId\": \"a\", \"preset\": \"standard\"}").preset());
-        assertEquals(SamplingPreset.STANDARD, valid("{\"requestId\": \"a\"}").preset());
+        assertEquals(40, both.sampling().steps());
+        assertEquals(SamplingPreset.STANDARD,
+                valid("{\"requestId\": \"a\", \"preset\": \"standard\"}").sampling().preset());
+        assertEquals(SamplingPreset.STANDARD, valid("{\"requestId\": \"a\"}").sampling().preset());
         assertTrue(refused("{\"requestId\": \"a\", \"preset\": \"turbo\"}").message().contains("\"turbo\""));
         assertTrue(refused("{\"requestId\": \"a\", \"preset\": 3}").message().startsWith("preset must be"));
         assertTrue(refused("{\"requestId\": \"a\", \"preset\": \"fast\", \"sampler\": \"ddpm\"}").message()
@@ -142,11 +143,12 @@ class RequestDecoderTest {
 
     @Test
     void layoutIsReadByItsIdsAndDefaultsToGrid() {
-        assertEquals(ResultLayout.GRID, valid("{\"requestId\": \"a\"}").layout());
-        assertEquals(ResultLayout.GRID, valid("{\"requestId\": \"a\", \"layout\": null}").layout(), "null: absent");
-        assertEquals(ResultLayout.GRID, valid("{\"requestId\": \"a\", \"layout\": \"grid\"}").layout());
-        assertEquals(ResultLayout.IMAGES, valid("{\"requestId\": \"a\", \"layout\": \"images\"}").layout());
-        assertEquals(ResultLayout.BOTH, valid("{\"requestId\": \"a\", \"layout\": \"both\"}").layout());
+        assertEquals(ResultLayout.GRID, valid("{\"requestId\": \"a\"}").delivery().layout());
+        assertEquals(ResultLayout.GRID, valid("{\"requestId\": \"a\", \"layout\": null}").delivery().layout(),
+                "null: absent");
+        assertEquals(ResultLayout.GRID, valid("{\"requestId\": \"a\", \"layout\": \"grid\"}").delivery().layout());
+        assertEquals(ResultLayout.IMAGES, valid("{\"requestId\": \"a\", \"layout\": \"images\"}").delivery().layout());
+        assertEquals(ResultLayout.BOTH, valid("{\"requestId\": \"a\", \"layout\": \"both\"}").delivery().layout());
     }
 
     @Test

@@ -13,6 +13,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import org.diffusionworker.testing.FuzzedRecords;
+import org.diffusionworker.testing.TestKafka;
 import org.diffusionworker.testing.WorkerTestConfig;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.AfterAll;

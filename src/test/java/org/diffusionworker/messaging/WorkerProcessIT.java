@@ -21,6 +21,9 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
+import org.diffusionworker.testing.ProcessTestInfrastructure;
+import org.diffusionworker.testing.TestKafka;
+import org.diffusionworker.testing.WorkerProcess;
 import org.diffusionworker.testing.WorkerTestConfig;
 import org.junit.jupiter.api.Test;
 

@@ -38,8 +38,8 @@ class DynamicBatcherTest {
     }
 
     private Job job(String id, String label, int count, int steps, Long deadlineInNanos, Scheduling scheduling) {
-        GenerationRequest r = new GenerationRequest(id, Conditioning.label(label), count, SamplerKind.DDIM, steps, null, 0, 0,
-                1L, null, false, null, Map.of(), null, null, null, scheduling);
+        GenerationRequest r = new GenerationRequest(id, Conditioning.label(label), count,
+                new SamplingParameters(SamplerKind.DDIM, steps, null, 0, 0, 1L), null, scheduling, null, Map.of(), null);
         SamplerSettings sampler = SamplerSettings.ddim(steps, 0);
         var p = new Outcome.EffectiveParameters(label, count, sampler, 0, 1, false, 4, false, ResultLayout.GRID);
         long deadline = deadlineInNanos == null ? now.get() + Long.MAX_VALUE / 4 : now.get() + deadlineInNanos;

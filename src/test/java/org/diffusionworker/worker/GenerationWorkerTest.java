@@ -100,9 +100,24 @@ class GenerationWorkerTest {
         }
     }
 
+    /** {@code count} images of {@code label} by DDIM-5, seed 7, under a new id. */
     static GenerationRequest request(String label, int count) {
-        return GenerationRequest.of("r-" + UUID.randomUUID(), Conditioning.label(label)).withCount(count)
-                .withSampler(SamplerKind.DDIM, 5).withSeed(7L);
+        return request(label, count, sampling(SamplerKind.DDIM, 5));
+    }
+
+    static GenerationRequest request(String label, int count, SamplingParameters sampling) {
+        return new GenerationRequest("r-" + UUID.randomUUID(), Conditioning.label(label), count, sampling, null, null,
+                null, null, null);
+    }
+
+    /** {@code sampler} at {@code steps} (null: the sampler's own), seed 7. */
+    static SamplingParameters sampling(SamplerKind sampler, Integer steps) {
+        return new SamplingParameters(sampler, steps, null, 0, 0, 7L);
+    }
+
+    /** {@code request} stored as {@code layout}, nothing else changed. */
+    static GenerationRequest laidOut(GenerationRequest request, ResultLayout layout) {
+        return request.with(new Delivery(null, false, layout, null));
     }
 
     @Test
@@ -144,10 +159,10 @@ class GenerationWorkerTest {
         try (MinioObjectStore store = new MinioObjectStore(storeSettings(s3, "join"));
              GenerationWorker worker = worker(settings, store)) {
             assertTrue(worker.awaitWarm(WAIT));
-            GenerationRequest first = request("bag", 4).withSampler(SamplerKind.DDIM, 40)
-                    .withScheduling(new Scheduling(Priority.NORMAL, "a"));
-            GenerationRequest joining = request("coat", 2).withSampler(SamplerKind.DDIM, 40)
-                    .withScheduling(new Scheduling(Priority.NORMAL, "b"));
+            GenerationRequest first = request("bag", 4, sampling(SamplerKind.DDIM, 40))
+                    .with(new Scheduling(Priority.NORMAL, "a"));
+            GenerationRequest joining = request("coat", 2, sampling(SamplerKind.DDIM, 40))
+                    .with(new Scheduling(Priority.NORMAL, "b"));
             Answers answers = new Answers();
             worker.submit(first, answers);
             long deadline = System.nanoTime() + WAIT.toNanos();
@@ -163,10 +178,8 @@ class GenerationWorkerTest {
                     + " ms, not after the batch in progress (" + a.timings().samplingMs() + " ms)");
 
             Answers alone = new Answers();
-            GenerationRequest firstAlone = GenerationRequest.of("r-" + UUID.randomUUID(), first.conditioning())
-                    .withCount(4).withSampler(SamplerKind.DDIM, 40).withSeed(7L);
-            GenerationRequest joiningAlone = GenerationRequest.of("r-" + UUID.randomUUID(), joining.conditioning())
-                    .withCount(2).withSampler(SamplerKind.DDIM, 40).withSeed(7L);
+            GenerationRequest firstAlone = request("bag", 4, sampling(SamplerKind.DDIM, 40));
+            GenerationRequest joiningAlone = request("coat", 2, sampling(SamplerKind.DDIM, 40));
             worker.submit(firstAlone, alone);
             assertSameImages(store, a, (Outcome.Completed) alone.one());
             worker.submit(joiningAlone, alone);
@@ -219,7 +232,8 @@ class GenerationWorkerTest {
         try (MinioObjectStore store = new MinioObjectStore(storeSettings(s3, "duplicates"));
              GenerationWorker worker = worker(WorkerSettings.defaults(), store)) {
             Answers answers = new Answers();
-            GenerationRequest first = request("trouser", 2).withSeed(null);
+            GenerationRequest first = request("trouser", 2,
+                    new SamplingParameters(SamplerKind.DDIM, 5, null, 0, 0, null));
             worker.submit(first, answers);
             Outcome.Completed made = assertInstanceOf(Outcome.Completed.class, answers.one());
             assertTrue(made.parameters().seedDrawn());
@@ -231,7 +245,8 @@ class GenerationWorkerTest {
             assertEquals(made.parameters().seed(), again.parameters().seed(), "the drawn seed is reported again");
             assertEquals(made.grid().orElseThrow().key(), again.grid().orElseThrow().key());
 
-            worker.submit(first.withCount(3), answers);
+            worker.submit(new GenerationRequest(first.requestId(), first.conditioning(), 3, first.sampling(), null,
+                    null, null, null, null), answers);
             Outcome.Failed conflict = assertInstanceOf(Outcome.Failed.class, answers.one());
             assertEquals(ErrorCode.CONFLICT, conflict.code());
         }
@@ -243,7 +258,7 @@ class GenerationWorkerTest {
         try (MinioObjectStore store = new MinioObjectStore(storeSettings(s3, "layouts"));
              GenerationWorker worker = worker(WorkerSettings.defaults(), store)) {
             Answers answers = new Answers();
-            GenerationRequest both = request("bag", 3).withLayout(ResultLayout.BOTH);
+            GenerationRequest both = laidOut(request("bag", 3), ResultLayout.BOTH);
             worker.submit(both, answers);
             Outcome.Completed made = assertInstanceOf(Outcome.Completed.class, answers.one());
             String id = both.requestId();
@@ -261,7 +276,8 @@ class GenerationWorkerTest {
             assertEquals("both", store.stat(keys.grid(id)).orElseThrow().metadata().get("layout"));
             assertTrue(store.stat(keys.imagesManifest(id)).isEmpty(), "layout both: the grid is its done marker");
 
-            GenerationRequest images = request("coat", 2).withLayout(ResultLayout.IMAGES).withSeed(null);
+            GenerationRequest images = laidOut(request("coat", 2,
+                    new SamplingParameters(SamplerKind.DDIM, 5, null, 0, 0, null)), ResultLayout.IMAGES);
             worker.submit(images, answers);
             Outcome.Completed single = assertInstanceOf(Outcome.Completed.class, answers.one());
             String imagesId = images.requestId();
@@ -284,12 +300,12 @@ class GenerationWorkerTest {
                     again.images().stream().map(Outcome.StoredImage::key).toList());
             assertTrue(again.grid().isEmpty());
 
-            for (GenerationRequest other : List.of(images.withLayout(ResultLayout.GRID),
-                    images.withLayout(ResultLayout.BOTH), both.withLayout(ResultLayout.IMAGES),
-                    both.withLayout(ResultLayout.GRID))) {
+            for (GenerationRequest other : List.of(laidOut(images, ResultLayout.GRID),
+                    laidOut(images, ResultLayout.BOTH), laidOut(both, ResultLayout.IMAGES),
+                    laidOut(both, ResultLayout.GRID))) {
                 worker.submit(other, answers);
                 Outcome.Failed conflict = assertInstanceOf(Outcome.Failed.class, answers.one(), other.toString());
-                assertEquals(ErrorCode.CONFLICT, conflict.code(), other.layout() + " over another layout");
+                assertEquals(ErrorCode.CONFLICT, conflict.code(), other.delivery().layout() + " over another layout");
             }
             assertTrue(store.stat(keys.grid(imagesId)).isEmpty(), "a conflict writes nothing");
         }
@@ -304,7 +320,7 @@ class GenerationWorkerTest {
             GenerationRequest r = request("dress", 2);
             worker.submit(r, answers);
             worker.submit(r, answers);
-            worker.submit(r.withGuidance(1), answers);
+            worker.submit(r.with(new SamplingParameters(SamplerKind.DDIM, 5, null, 0, 1, 7L)), answers);
 
             List<Outcome> outcomes = answers.await(3);
 
@@ -323,9 +339,10 @@ class GenerationWorkerTest {
             Answers answers = new Answers();
             worker.submit(request("unicorn", 1), answers);
             worker.submit(request("bag", 65), answers);
-            worker.submit(request("bag", 1).withSampler(SamplerKind.DDIM, 501), answers);
-            worker.submit(request("bag", 1).withSampler(SamplerKind.DDPM, 20), answers);
-            worker.submit(request("bag", 1).withDeadline(Instant.now().minusSeconds(1)), answers);
+            worker.submit(request("bag", 1, sampling(SamplerKind.DDIM, 501)), answers);
+            worker.submit(request("bag", 1, sampling(SamplerKind.DDPM, 20)), answers);
+            worker.submit(new GenerationRequest("r-" + UUID.randomUUID(), Conditioning.label("bag"), 1,
+                    sampling(SamplerKind.DDIM, 5), null, null, Instant.now().minusSeconds(1), null, null), answers);
 
             List<ErrorCode> codes = answers.await(5).stream().map(o -> ((Outcome.Failed) o).code()).toList();
 

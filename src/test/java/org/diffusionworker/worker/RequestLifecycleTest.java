@@ -2,6 +2,7 @@ package org.diffusionworker.worker;
 
 import static org.diffusionworker.worker.GenerationWorkerTest.WAIT;
 import static org.diffusionworker.worker.GenerationWorkerTest.request;
+import static org.diffusionworker.worker.GenerationWorkerTest.sampling;
 import static org.diffusionworker.worker.GenerationWorkerTest.storeSettings;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -113,7 +114,7 @@ class RequestLifecycleTest {
     }
 
     private static GenerationRequest following(GenerationRequest r) {
-        return r.withEvents(Set.of(RequestEvent.STARTED, RequestEvent.PROGRESS));
+        return r.with(new Delivery(null, false, null, Set.of(RequestEvent.STARTED, RequestEvent.PROGRESS)));
     }
 
     @Test
@@ -121,8 +122,8 @@ class RequestLifecycleTest {
         try (MinioObjectStore store = new MinioObjectStore(storeSettings(s3, "order"));
              GenerationWorker worker = worker(settings(Duration.ofMillis(10)), store, model())) {
             assertTrue(worker.awaitWarm(WAIT));
-            for (GenerationRequest r : List.of(following(request("bag", 2)).withSampler(SamplerKind.DDIM, 400),
-                    following(request("coat", 2)).withSampler(SamplerKind.DDPM, null))) {
+            for (GenerationRequest r : List.of(following(request("bag", 2, sampling(SamplerKind.DDIM, 400))),
+                    following(request("coat", 2, sampling(SamplerKind.DDPM, null))))) {
                 Recorder recorder = new Recorder();
                 long sent = System.nanoTime();
                 worker.submit(r, recorder);
@@ -140,7 +141,7 @@ class RequestLifecycleTest {
                 for (Recorder.Seen s : progress) {
                     RequestProgress.Step step = assertInstanceOf(RequestProgress.Step.class, s.what());
                     assertTrue(step.step() > last, "strictly increasing: " + step.step() + " after " + last);
-                    assertEquals(r.sampler() == SamplerKind.DDPM ? 500 : 400, step.steps());
+                    assertEquals(r.sampling().sampler() == SamplerKind.DDPM ? 500 : 400, step.steps());
                     assertTrue(step.etaMs() >= 0);
                     if (lastAt != 0) {
                         // Seen here a few microseconds after the hook decided; allow that much, not more.
@@ -160,7 +161,7 @@ class RequestLifecycleTest {
         try (MinioObjectStore store = new MinioObjectStore(storeSettings(s3, "quiet"));
              GenerationWorker worker = worker(settings(Duration.ofMillis(10)), store, model())) {
             Recorder recorder = new Recorder();
-            GenerationRequest r = request("bag", 2).withSampler(SamplerKind.DDIM, 50);
+            GenerationRequest r = request("bag", 2, sampling(SamplerKind.DDIM, 50));
             worker.submit(r, recorder);
             List<Recorder.Seen> seen = recorder.until(r.requestId());
             assertEquals(1, seen.size(), seen.toString());
@@ -199,8 +200,9 @@ class RequestLifecycleTest {
              GenerationWorker worker = worker(settings(Duration.ofSeconds(2)), store, model)) {
             assertTrue(worker.awaitWarm(WAIT));
             Recorder recorder = new Recorder();
-            GenerationRequest canceled = following(request("bag", 2)).withSampler(SamplerKind.DDPM, null);
-            GenerationRequest neighbour = request("sneaker", 2).withSampler(SamplerKind.DDPM, null).withSeed(11L);
+            GenerationRequest canceled = following(request("bag", 2, sampling(SamplerKind.DDPM, null)));
+            GenerationRequest neighbour = request("sneaker", 2, new SamplingParameters(SamplerKind.DDPM, null, null, 0, 0,
+                    11L));
             model.holdPass(250);
             worker.submit(canceled, recorder);
             worker.submit(neighbour, recorder);

@@ -1,4 +1,4 @@
-package org.diffusionworker.deploy;
+package org.diffusionworker.testing;
 
 import io.smallrye.config.WithName;
 import java.io.IOException;
@@ -35,16 +35,18 @@ import org.yaml.snakeyaml.Yaml;
  * configuration keys, application.properties, the Kafka client's settings, DJL's environment variables), for the
  * tests of this package. Kept free of Quarkus so that the plain tests run without starting the application.
  */
-final class DeployFiles {
+public final class DeployFiles {
 
-    static final Path ROOT = locateRoot();
-    static final Path APPLICATION_PROPERTIES = ROOT.resolve("src/main/resources/application.properties");
-    static final Path DASHBOARD = ROOT.resolve("deploy/monitoring/grafana/dashboards/diffusion-worker.json");
-    static final Path ALERT_RULES = ROOT.resolve("deploy/monitoring/prometheus/rules/diffusion-worker.rules.yml");
-    static final Path ALERT_TESTS = ROOT.resolve("deploy/monitoring/prometheus/tests/diffusion-worker.rules.test.yml");
-    static final Path PROMETHEUS_CONFIG = ROOT.resolve("deploy/monitoring/prometheus/prometheus.yml");
-    static final Path COMPOSE = ROOT.resolve("docker-compose.yml");
-    static final Path K8S = ROOT.resolve("k8s");
+    public static final Path ROOT = locateRoot();
+    public static final Path APPLICATION_PROPERTIES = ROOT.resolve("src/main/resources/application.properties");
+    public static final Path DASHBOARD = ROOT.resolve("deploy/monitoring/grafana/dashboards/diffusion-worker.json");
+    public static final Path ALERT_RULES =
+            ROOT.resolve("deploy/monitoring/prometheus/rules/diffusion-worker.rules.yml");
+    public static final Path ALERT_TESTS =
+            ROOT.resolve("deploy/monitoring/prometheus/tests/diffusion-worker.rules.test.yml");
+    public static final Path PROMETHEUS_CONFIG = ROOT.resolve("deploy/monitoring/prometheus/prometheus.yml");
+    public static final Path COMPOSE = ROOT.resolve("docker-compose.yml");
+    public static final Path K8S = ROOT.resolve("k8s");
 
     /** Environment variables that are not configuration keys, and who reads them (checked in {@link #readers}). */
     static final Map<String, String> RUNTIME_VARIABLES = Map.of(
@@ -76,7 +78,7 @@ final class DeployFiles {
         return dir;
     }
 
-    static String read(Path file) {
+    public static String read(Path file) {
         try {
             return Files.readString(file);
         } catch (IOException e) {
@@ -93,12 +95,12 @@ final class DeployFiles {
     }
 
     /** One YAML document as maps and lists (merge keys {@code <<} resolved, as docker-compose does). */
-    static Map<String, Object> yamlFile(Path file) {
+    public static Map<String, Object> yamlFile(Path file) {
         return map(yaml().load(read(file)));
     }
 
     /** Every document of a YAML stream (a kustomize output, a file with {@code ---}). */
-    static List<Map<String, Object>> yamlDocuments(String text) {
+    public static List<Map<String, Object>> yamlDocuments(String text) {
         List<Map<String, Object>> documents = new ArrayList<>();
         for (Object document : yaml().loadAll(text)) {
             if (document != null) {
@@ -108,12 +110,12 @@ final class DeployFiles {
         return documents;
     }
 
-    static List<Map<String, Object>> yamlDocuments(Path file) {
+    public static List<Map<String, Object>> yamlDocuments(Path file) {
         return yamlDocuments(read(file));
     }
 
     @SuppressWarnings("unchecked")
-    static Map<String, Object> map(Object o) {
+    public static Map<String, Object> map(Object o) {
         if (!(o instanceof Map)) {
             throw new AssertionError("expected a mapping, found " + o);
         }
@@ -121,7 +123,7 @@ final class DeployFiles {
     }
 
     @SuppressWarnings("unchecked")
-    static List<Object> list(Object o) {
+    public static List<Object> list(Object o) {
         if (o == null) {
             return List.of();
         }
@@ -132,7 +134,7 @@ final class DeployFiles {
     }
 
     /** The value at a path of keys (and list indices as integers), or null. */
-    static Object at(Object root, Object... path) {
+    public static Object at(Object root, Object... path) {
         Object o = root;
         for (Object step : path) {
             if (o instanceof Map<?, ?> m) {
@@ -146,17 +148,17 @@ final class DeployFiles {
         return o;
     }
 
-    static String text(Object root, Object... path) {
+    public static String text(Object root, Object... path) {
         Object o = at(root, path);
         return o == null ? null : o.toString();
     }
 
     /** Objects of one kind among documents. */
-    static List<Map<String, Object>> ofKind(List<Map<String, Object>> documents, String kind) {
+    public static List<Map<String, Object>> ofKind(List<Map<String, Object>> documents, String kind) {
         return documents.stream().filter(d -> kind.equals(d.get("kind"))).toList();
     }
 
-    static Map<String, Object> onlyOfKind(List<Map<String, Object>> documents, String kind) {
+    public static Map<String, Object> onlyOfKind(List<Map<String, Object>> documents, String kind) {
         List<Map<String, Object>> found = ofKind(documents, kind);
         if (found.size() != 1) {
             throw new AssertionError("expected one " + kind + ", found " + found.size());
@@ -166,7 +168,7 @@ final class DeployFiles {
 
     // --- the application's configuration ------------------------------------------------------------------------------
 
-    static Properties applicationProperties() {
+    public static Properties applicationProperties() {
         Properties p = new Properties();
         try (InputStream in = Files.newInputStream(APPLICATION_PROPERTIES)) {
             p.load(in);
@@ -177,7 +179,7 @@ final class DeployFiles {
     }
 
     /** Every key of {@link WorkerConfig} with its default ({@code null} when it has none), by reflection. */
-    static Map<String, String> workerConfigKeys() {
+    public static Map<String, String> workerConfigKeys() {
         Map<String, String> keys = new LinkedHashMap<>();
         collectKeys(WorkerConfig.class, "diffusionworker", keys);
         return keys;
@@ -231,7 +233,7 @@ final class DeployFiles {
      * key, a Kafka client setting (Quarkus hands every KAFKA_* variable to the clients, '_' read as '.'), or a
      * variable of DJL / the JVM.
      */
-    static Optional<String> meaningOf(String variable) {
+    public static Optional<String> meaningOf(String variable) {
         String key = configurationKeysByEnvironmentName().get(variable);
         if (key != null) {
             return Optional.of("configuration key " + key);
@@ -279,7 +281,7 @@ final class DeployFiles {
      * The regions of a file between a {@code [snippet:NAME]} and an {@code [end]} comment line ({@code //} or
      * {@code #}), by name, with their common indentation removed.
      */
-    static Map<String, String> snippets(Path file) {
+    public static Map<String, String> snippets(Path file) {
         Map<String, String> regions = new LinkedHashMap<>();
         Pattern start = Pattern.compile("^\\s*(?://|#) \\[snippet:([a-z0-9-]+)]\\s*$");
         Pattern end = Pattern.compile("^\\s*(?://|#) \\[end]\\s*$");
@@ -312,7 +314,7 @@ final class DeployFiles {
     }
 
     /** The fenced code blocks of a Markdown file: language and text. */
-    static List<Map.Entry<String, String>> codeBlocks(Path markdown) {
+    public static List<Map.Entry<String, String>> codeBlocks(Path markdown) {
         List<Map.Entry<String, String>> blocks = new ArrayList<>();
         Matcher m = Pattern.compile("(?ms)^```([a-z]*)\\n(.*?)^```\\s*$").matcher(read(markdown));
         while (m.find()) {
@@ -322,7 +324,7 @@ final class DeployFiles {
     }
 
     /** Whether the compiled class on the class path contains the string (a constant it reads). */
-    static boolean readers(String constant, String classResource) {
+    public static boolean readers(String constant, String classResource) {
         try (InputStream in = DeployFiles.class.getClassLoader().getResourceAsStream(classResource)) {
             if (in == null) {
                 return false;
@@ -334,7 +336,7 @@ final class DeployFiles {
     }
 
     /** KEY=VALUE lines (kustomize's envs files), comments and blank lines skipped. */
-    static Map<String, String> envFile(Path file) {
+    public static Map<String, String> envFile(Path file) {
         Map<String, String> env = new LinkedHashMap<>();
         for (String line : read(file).split("\n")) {
             String l = line.strip();
@@ -348,7 +350,7 @@ final class DeployFiles {
     }
 
     /** The ENV variables a Dockerfile sets (both {@code ENV A=1 B=2} and continuation lines). */
-    static Map<String, String> dockerfileEnv(Path dockerfile) {
+    public static Map<String, String> dockerfileEnv(Path dockerfile) {
         Map<String, String> env = new LinkedHashMap<>();
         String joined = read(dockerfile).replace("\\\n", " ");
         for (String line : joined.split("\n")) {
@@ -365,7 +367,7 @@ final class DeployFiles {
     }
 
     /** Durations as Quarkus and docker-compose write them: 30s, 3m, 1m30s, 250ms, 2h, or ISO-8601 (PT3M). */
-    static Duration duration(String text) {
+    public static Duration duration(String text) {
         String t = text.strip();
         if (t.startsWith("PT") || t.startsWith("pt")) {
             return Duration.parse(t);
@@ -406,7 +408,7 @@ final class DeployFiles {
      * The metric names a PromQL expression selects. Strings, label matchers, ranges and label lists are removed first;
      * what remains and is not a function, an aggregation or a keyword is a metric name.
      */
-    static Set<String> metricNames(String expr) {
+    public static Set<String> metricNames(String expr) {
         String s = expr.replaceAll("\"(?:[^\"\\\\]|\\\\.)*\"", " ")
                 .replaceAll("'(?:[^'\\\\]|\\\\.)*'", " ")
                 .replaceAll("\\{[^}]*}", " ")
@@ -427,7 +429,7 @@ final class DeployFiles {
     }
 
     /** Every PromQL expression of the dashboard, with where it is. */
-    static Map<String, String> dashboardQueries() {
+    public static Map<String, String> dashboardQueries() {
         Map<String, String> queries = new LinkedHashMap<>();
         com.fasterxml.jackson.databind.JsonNode dashboard;
         try {
@@ -472,7 +474,7 @@ final class DeployFiles {
     }
 
     /** All referenced queries, by where they are. */
-    static Map<String, String> allQueries() {
+    public static Map<String, String> allQueries() {
         Map<String, String> all = new LinkedHashMap<>(dashboardQueries());
         all.putAll(alertQueries());
         all.putAll(kubernetesQueries());
@@ -480,7 +482,7 @@ final class DeployFiles {
     }
 
     /** Metric names kafka-exporter documents (src/test/resources/deploy/kafka-exporter-metrics.txt). */
-    static Set<String> kafkaExporterMetrics() {
+    public static Set<String> kafkaExporterMetrics() {
         Set<String> names = new LinkedHashSet<>();
         try (InputStream in = DeployFiles.class.getResourceAsStream("/deploy/kafka-exporter-metrics.txt")) {
             for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
@@ -496,7 +498,7 @@ final class DeployFiles {
     }
 
     /** Metric names kube-state-metrics documents, of those the alerts use (deploy/kube-state-metrics-metrics.txt). */
-    static Set<String> kubeStateMetrics() {
+    public static Set<String> kubeStateMetrics() {
         Set<String> names = new LinkedHashSet<>();
         try (InputStream in = DeployFiles.class.getResourceAsStream("/deploy/kube-state-metrics-metrics.txt")) {
             for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
@@ -512,10 +514,11 @@ final class DeployFiles {
     }
 
     /** Metrics that Prometheus itself makes for every target. */
-    static final Set<String> PROMETHEUS_SYNTHETIC = Set.of("up", "scrape_duration_seconds", "scrape_samples_scraped");
+    public static final Set<String> PROMETHEUS_SYNTHETIC =
+            Set.of("up", "scrape_duration_seconds", "scrape_samples_scraped");
 
     /** Runs a command (30 s at most) and returns its exit code and output; null when the program is not installed. */
-    static Result run(Path directory, List<String> command) {
+    public static Result run(Path directory, List<String> command) {
         try {
             Process p = new ProcessBuilder(command).directory(directory.toFile()).redirectErrorStream(true).start();
             byte[] out = p.getInputStream().readAllBytes();
@@ -532,10 +535,10 @@ final class DeployFiles {
         }
     }
 
-    record Result(int exitCode, String output) {}
+    public record Result(int exitCode, String output) {}
 
     /** Whether a program is on the PATH. */
-    static boolean installed(String program) {
+    public static boolean installed(String program) {
         for (String dir : System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator)) {
             if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, program))) {
                 return true;

@@ -1,4 +1,4 @@
-package org.diffusionworker.messaging;
+package org.diffusionworker.testing;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -10,9 +10,9 @@ import java.util.concurrent.TimeUnit;
  * A self-signed server certificate for 127.0.0.1, made with the JDK's keytool: a PKCS12 key store for the servers
  * and the certificate as PEM for the clients (the way a private CA's certificate is mounted in production).
  */
-record TestCertificates(Path keyStore, String password, Path certificatePem) {
+public record TestCertificates(Path keyStore, String password, Path certificatePem) {
 
-    static TestCertificates create(Path directory) throws IOException, InterruptedException {
+    public static TestCertificates create(Path directory) throws IOException, InterruptedException {
         Path keyStore = directory.resolve("server.p12");
         Path pem = directory.resolve("ca.pem");
         String password = UUID.randomUUID().toString();

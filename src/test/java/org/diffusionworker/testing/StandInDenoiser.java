@@ -1,22 +1,24 @@
-package org.diffusionworker.diffusion;
+package org.diffusionworker.testing;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import org.diffusionworker.diffusion.Denoiser;
+import org.diffusionworker.diffusion.NoiseSchedule;
 
 /**
  * The closed-form network of {@code tools/reference/make_multistep_fixtures.py}: the exact noise prediction for data
  * {@code x0 ~ N(mu(c), s^2 I)}, {@code eps = sigma_t (x - alpha_t mu(c)) / (alpha_t^2 s^2 + sigma_t^2)}, plus
  * {@code nonlinear * tanh(x)}; {@code mu(c) = c P} with {@code P[k, p] = 0.5 sin(1.3 (k + 1) + 0.7 p)}.
  */
-final class StandInDenoiser implements Denoiser {
+public final class StandInDenoiser implements Denoiser {
 
     private final NoiseSchedule schedule;
     private final double s;
     private final double nonlinear;
     private final NDArray pattern;
 
-    StandInDenoiser(NoiseSchedule schedule, double s, double nonlinear, NDManager manager, int contextWidth,
+    public StandInDenoiser(NoiseSchedule schedule, double s, double nonlinear, NDManager manager, int contextWidth,
             int pixels) {
         this.schedule = schedule;
         this.s = s;
@@ -31,7 +33,7 @@ final class StandInDenoiser implements Denoiser {
     }
 
     /** The data mean for each row of {@code c}, shaped as {@code like}. */
-    NDArray mean(NDArray c, Shape like) {
+    public NDArray mean(NDArray c, Shape like) {
         return c.matMul(pattern).reshape(like);
     }
 

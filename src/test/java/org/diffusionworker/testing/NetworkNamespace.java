@@ -1,4 +1,4 @@
-package org.diffusionworker.messaging;
+package org.diffusionworker.testing;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -13,7 +13,7 @@ import java.util.concurrent.TimeUnit;
  * only link can be taken down and brought back. The machine's side of the pair has {@link #hostAddress()}, where
  * servers the namespace must reach listen; the namespace's side has {@link #namespaceAddress()}.
  */
-final class NetworkNamespace implements AutoCloseable {
+public final class NetworkNamespace implements AutoCloseable {
 
     private final String name;
     private final String hostInterface;
@@ -36,7 +36,7 @@ final class NetworkNamespace implements AutoCloseable {
      * Why a namespace cannot be made here (not root, no iproute2, no CAP_NET_ADMIN), or empty when it can: tried
      * for real, with a namespace made and removed.
      */
-    static Optional<String> unavailableBecause() {
+    public static Optional<String> unavailableBecause() {
         if (!"root".equals(System.getProperty("user.name"))) {
             return Optional.of("not root (user " + System.getProperty("user.name") + "): network namespaces need root");
         }
@@ -51,7 +51,7 @@ final class NetworkNamespace implements AutoCloseable {
     }
 
     /** Makes the namespace and the pair, both ends up, loopback up inside. */
-    static NetworkNamespace create() throws IOException {
+    public static NetworkNamespace create() throws IOException {
         NetworkNamespace ns = new NetworkNamespace(ThreadLocalRandom.current().nextInt(1, 16384));
         try {
             run("ip", "netns", "add", ns.name);
@@ -70,25 +70,25 @@ final class NetworkNamespace implements AutoCloseable {
     }
 
     /** The command prefix that runs a program inside the namespace. */
-    List<String> launcher() {
+    public List<String> launcher() {
         return List.of("ip", "netns", "exec", name);
     }
 
-    String hostAddress() {
+    public String hostAddress() {
         return hostAddress;
     }
 
-    String namespaceAddress() {
+    public String namespaceAddress() {
         return namespaceAddress;
     }
 
     /** Takes the namespace's link down: nothing in it reaches anything outside, nor is reached. */
-    void cut() throws IOException {
+    public void cut() throws IOException {
         inside("ip", "link", "set", namespaceInterface, "down");
     }
 
     /** Brings the link back. */
-    void restore() throws IOException {
+    public void restore() throws IOException {
         inside("ip", "link", "set", namespaceInterface, "up");
     }
 

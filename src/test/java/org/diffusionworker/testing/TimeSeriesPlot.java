@@ -1,4 +1,4 @@
-package org.diffusionworker.messaging;
+package org.diffusionworker.testing;
 
 import java.awt.BasicStroke;
 import java.awt.Color;
@@ -13,10 +13,10 @@ import java.util.Locale;
 import javax.imageio.ImageIO;
 
 /** Stacked line charts sharing one time axis, for the soak's samples: one panel per series. */
-final class TimeSeriesPlot {
+public final class TimeSeriesPlot {
 
     /** One panel: a name with its unit, and one value per sample. */
-    record Series(String title, String unit, double[] values) {}
+    public record Series(String title, String unit, double[] values) {}
 
     private static final int WIDTH = 960;
     private static final int PANEL = 170;
@@ -29,7 +29,7 @@ final class TimeSeriesPlot {
     }
 
     /** Draws the panels over {@code seconds} (the x value of each sample) and writes a PNG. */
-    static void write(Path png, String title, double[] seconds, double warmUpSeconds, List<Series> series)
+    public static void write(Path png, String title, double[] seconds, double warmUpSeconds, List<Series> series)
             throws IOException {
         int height = TOP + series.size() * (PANEL + GAP) + 20;
         BufferedImage image = new BufferedImage(WIDTH, height, BufferedImage.TYPE_INT_RGB);

@@ -1,13 +1,13 @@
-package org.diffusionworker.cli;
+package org.diffusionworker.testing;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import picocli.CommandLine;
 
 /** One run of a command line in the test's JVM: its exit code, stdout (reports) and stderr (progress). */
-record CommandRun(int code, String out, String err) {
+public record CommandRun(int code, String out, String err) {
 
-    static CommandRun of(CommandLine line, String... args) {
+    public static CommandRun of(CommandLine line, String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         line.setOut(new PrintWriter(out, true));

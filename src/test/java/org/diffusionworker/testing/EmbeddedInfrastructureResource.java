@@ -1,9 +1,7 @@
-package org.diffusionworker.messaging;
+package org.diffusionworker.testing;
 
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import java.util.Map;
-import org.diffusionworker.testing.EmbeddedServers;
-import org.diffusionworker.testing.WorkerTestConfig;
 
 /** A real Kafka broker (in-process KRaft) and a real S3 server (S3Proxy child process) for the worker's tests. */
 public class EmbeddedInfrastructureResource implements QuarkusTestResourceLifecycleManager {

@@ -1,23 +1,16 @@
-package org.diffusionworker.deploy;
+package org.diffusionworker.testing;
 
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import java.util.List;
 import java.util.Map;
 import org.diffusionworker.embedded.EmbeddedKafkaBroker;
 import org.diffusionworker.embedded.EmbeddedS3Server;
-import org.diffusionworker.testing.EmbeddedServers;
-import org.diffusionworker.testing.WorkerTestConfig;
 
 /**
- * A real Kafka broker (KRaft, in process) and S3 server (S3Proxy) for {@link DeployedWorkerTest}, with the four
+ * A real Kafka broker (KRaft, in process) and S3 server (S3Proxy) for {@code deploy.DeployedWorkerTest}, with the four
  * topics of the deployment; the worker runs with the small random-weight test model.
  */
 public class DeployTestInfrastructure implements QuarkusTestResourceLifecycleManager {
-
-    static final String REQUESTS = WorkerTestConfig.REQUESTS;
-    static final String EVENTS = WorkerTestConfig.EVENTS;
-    static final String DEAD_LETTERS = WorkerTestConfig.DEAD_LETTERS;
-    static final String CONTROL = WorkerTestConfig.CONTROL;
 
     private EmbeddedServers servers;
 
@@ -27,8 +20,8 @@ public class DeployTestInfrastructure implements QuarkusTestResourceLifecycleMan
         EmbeddedKafkaBroker kafka = servers.kafka();
         EmbeddedS3Server s3 = servers.s3();
         // Two request partitions: the per-partition lag gauge then has more than one series, as in a deployment.
-        kafka.createTopics(2, REQUESTS, EVENTS);
-        kafka.createTopics(1, DEAD_LETTERS, CONTROL);
+        kafka.createTopics(2, WorkerTestConfig.REQUESTS, WorkerTestConfig.EVENTS);
+        kafka.createTopics(1, WorkerTestConfig.DEAD_LETTERS, WorkerTestConfig.CONTROL);
 
         Map<String, String> c = WorkerTestConfig.with(kafka.bootstrapServers(), s3.endpoint().toString(),
                 s3.credentials().accessKey(), s3.credentials().secretKey());

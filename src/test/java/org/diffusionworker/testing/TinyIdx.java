@@ -1,4 +1,4 @@
-package org.diffusionworker.cli;
+package org.diffusionworker.testing;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -7,14 +7,14 @@ import java.nio.file.Path;
 import java.util.SplittableRandom;
 
 /** Writes a small labelled IDX dataset of 16 x 16 patterns: 0 a bright left half, 1 a bright top half, 2 a centre block. */
-final class TinyIdx {
+public final class TinyIdx {
 
     static final int SIZE = 16;
 
     private TinyIdx() {}
 
     /** Writes {@code images} and {@code labels} files of {@code count} images; returns the two paths. */
-    static Path[] write(Path directory, String prefix, int count, int classes, long seed) throws IOException {
+    public static Path[] write(Path directory, String prefix, int count, int classes, long seed) throws IOException {
         SplittableRandom random = new SplittableRandom(seed);
         ByteBuffer images = ByteBuffer.allocate(16 + count * SIZE * SIZE);
         images.putInt(2051).putInt(count).putInt(SIZE).putInt(SIZE);

@@ -1,10 +1,8 @@
-package org.diffusionworker.messaging;
+package org.diffusionworker.testing;
 
 import java.nio.file.Path;
 import org.diffusionworker.embedded.EmbeddedKafkaBroker;
 import org.diffusionworker.embedded.EmbeddedS3Server;
-import org.diffusionworker.testing.EmbeddedServers;
-import org.diffusionworker.testing.WorkerTestConfig;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.io.TempDir;
@@ -13,15 +11,15 @@ import org.junit.jupiter.api.io.TempDir;
  * What the tests of worker processes share: an embedded Kafka broker with the worker's three topics, an embedded S3
  * server, and a producer and event reader, for the whole test class.
  */
-abstract class ProcessTestInfrastructure {
+public abstract class ProcessTestInfrastructure {
 
     @TempDir
-    static Path directory;
+    protected static Path directory;
 
-    static EmbeddedServers servers;
-    static EmbeddedKafkaBroker kafka;
-    static EmbeddedS3Server s3;
-    static TestKafka clients;
+    protected static EmbeddedServers servers;
+    protected static EmbeddedKafkaBroker kafka;
+    protected static EmbeddedS3Server s3;
+    protected static TestKafka clients;
 
     @BeforeAll
     static void startInfrastructure() {

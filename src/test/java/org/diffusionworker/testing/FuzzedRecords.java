@@ -1,4 +1,4 @@
-package org.diffusionworker.messaging;
+package org.diffusionworker.testing;
 
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -11,14 +11,14 @@ import net.jqwik.api.Combinators;
  * wrong-typed, huge, deeply nested, oddly encoded or legal-but-absurd values, and some raw bytes that are barely
  * JSON or not at all. Request ids are made unique by the caller ({@code %ID%} in the text).
  */
-final class FuzzedRecords {
+public final class FuzzedRecords {
 
     static final String ID = "%ID%";
 
     private FuzzedRecords() {}
 
     /** One record's value, as text with {@link #ID} where its request id goes. */
-    static Arbitrary<String> values() {
+    public static Arbitrary<String> values() {
         return Arbitraries.frequencyOf(
                 net.jqwik.api.Tuple.of(8, requestShaped()),
                 net.jqwik.api.Tuple.of(1, rawText()),
@@ -29,7 +29,7 @@ final class FuzzedRecords {
      * One control record's value: mostly control-shaped JSON ({@code action}, {@code requestId}, {@code schemaVersion}
      * with drawn values, some left out or doubled), some raw bytes and deep nesting; {@link #ID} where an id goes.
      */
-    static Arbitrary<String> controlValues() {
+    public static Arbitrary<String> controlValues() {
         List<String> fields = List.of("action", "requestId", "schemaVersion", "unknownField");
         Arbitrary<String> member = Combinators.combine(Arbitraries.of(fields), Arbitraries.frequencyOf(
                         net.jqwik.api.Tuple.of(3, fieldValue()),
@@ -134,7 +134,7 @@ final class FuzzedRecords {
                 Arbitraries.strings().all().ofMaxLength(60));
     }
 
-    static byte[] bytes(String value, String id) {
+    public static byte[] bytes(String value, String id) {
         return value.replace(ID, id).getBytes(StandardCharsets.UTF_8);
     }
 

@@ -1,4 +1,4 @@
-package org.diffusionworker.messaging;
+package org.diffusionworker.testing;
 
 import java.io.IOException;
 import java.net.InetAddress;
@@ -27,19 +27,19 @@ import org.diffusionworker.embedded.EmbeddedS3Server;
  * The packaged application ({@code serve}) as a child process against the embedded Kafka broker and S3 server,
  * probed over HTTP at {@code httpHost} (its loopback address, or its address in a network namespace).
  */
-record WorkerProcess(Process process, String httpHost, int httpPort, Path log) {
+public record WorkerProcess(Process process, String httpHost, int httpPort, Path log) {
 
     static final Duration START = Duration.ofMinutes(3);
     private static final HttpClient HTTP = HttpClient.newHttpClient();
 
     /** Starts a worker; {@code extra} system properties override the defaults below. */
-    static WorkerProcess start(Path directory, EmbeddedKafkaBroker kafka, EmbeddedS3Server s3, String name,
+    public static WorkerProcess start(Path directory, EmbeddedKafkaBroker kafka, EmbeddedS3Server s3, String name,
             Map<String, String> extra) throws IOException {
         return start(directory, kafka, s3, name, extra, Map.of());
     }
 
     /** Starts a worker with extra system properties and extra environment variables (secrets go there). */
-    static WorkerProcess start(Path directory, EmbeddedKafkaBroker kafka, EmbeddedS3Server s3, String name,
+    public static WorkerProcess start(Path directory, EmbeddedKafkaBroker kafka, EmbeddedS3Server s3, String name,
             Map<String, String> extra, Map<String, String> environment) throws IOException {
         return start(directory, kafka, s3, name, extra, environment, List.of(), "127.0.0.1");
     }
@@ -48,7 +48,7 @@ record WorkerProcess(Process process, String httpHost, int httpPort, Path log) {
      * Starts a worker under {@code launcher} (e.g. {@code ip netns exec <name>}, which runs it in a network namespace),
      * its HTTP endpoints reached at {@code httpHost}.
      */
-    static WorkerProcess start(Path directory, EmbeddedKafkaBroker kafka, EmbeddedS3Server s3, String name,
+    public static WorkerProcess start(Path directory, EmbeddedKafkaBroker kafka, EmbeddedS3Server s3, String name,
             Map<String, String> extra, Map<String, String> environment, List<String> launcher, String httpHost)
             throws IOException {
         int port;
@@ -78,11 +78,11 @@ record WorkerProcess(Process process, String httpHost, int httpPort, Path log) {
         return new WorkerProcess(builder.start(), httpHost, port, log);
     }
 
-    static String model() {
+    public static String model() {
         return Path.of("src/test/resources/models/random-gray28").toAbsolutePath().toString();
     }
 
-    static List<String> java(Map<String, String> properties) {
+    public static List<String> java(Map<String, String> properties) {
         String jar = System.getProperty("it.application.jar", "target/quarkus-app/quarkus-run.jar");
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
@@ -93,7 +93,7 @@ record WorkerProcess(Process process, String httpHost, int httpPort, Path log) {
         return command;
     }
 
-    String output() {
+    public String output() {
         try {
             return Files.readString(log, StandardCharsets.UTF_8);
         } catch (IOException e) {
@@ -101,17 +101,17 @@ record WorkerProcess(Process process, String httpHost, int httpPort, Path log) {
         }
     }
 
-    void awaitReady() throws Exception {
+    public void awaitReady() throws Exception {
         awaitHttp("/q/health/ready", body -> true);
     }
 
     /** Until the worker is up and warm (live), whether or not it has partitions assigned. */
-    void awaitLive() throws Exception {
+    public void awaitLive() throws Exception {
         awaitHttp("/q/health/live", body -> true);
     }
 
     /** Until the worker reports images in a running batch. */
-    void awaitBatchInProgress() throws Exception {
+    public void awaitBatchInProgress() throws Exception {
         Pattern gauge = Pattern.compile("(?m)^diffusion_inference_images(\\{[^}]*\\})? ([0-9.]+)$");
         awaitHttp("/q/metrics", body -> {
             Matcher m = gauge.matcher(body);
@@ -146,7 +146,7 @@ record WorkerProcess(Process process, String httpHost, int httpPort, Path log) {
     }
 
     /** Whether readiness answers 200 now. */
-    boolean ready() {
+    public boolean ready() {
         HttpRequest get = HttpRequest.newBuilder(URI.create("http://" + httpHost + ":" + httpPort + "/q/health/ready"))
                 .timeout(Duration.ofSeconds(5)).build();
         try {

@@ -1,4 +1,4 @@
-package org.diffusionworker.messaging;
+package org.diffusionworker.testing;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -25,30 +25,29 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
-import org.diffusionworker.testing.WorkerTestConfig;
 
 /** Plain Kafka clients for tests: a producer of requests and a reader of events, as another service would have. */
-final class TestKafka implements AutoCloseable {
+public final class TestKafka implements AutoCloseable {
 
-    static final Duration WAIT = Duration.ofSeconds(90);
-    static final ObjectMapper JSON = new ObjectMapper();
+    public static final Duration WAIT = Duration.ofSeconds(90);
+    public static final ObjectMapper JSON = new ObjectMapper();
     static final java.util.Set<String> TERMINAL = java.util.Set.of("COMPLETED", "FAILED", "CANCELED");
 
     /** One event as it came: key, CloudEvents headers and JSON body. */
-    record Event(String key, Map<String, String> headers, JsonNode body, long receivedNanos) {
-        String status() {
+    public record Event(String key, Map<String, String> headers, JsonNode body, long receivedNanos) {
+        public String status() {
             return body.path("status").asText();
         }
 
-        boolean terminal() {
+        public boolean terminal() {
             return TERMINAL.contains(status());
         }
 
-        String type() {
+        public String type() {
             return headers.get("ce_type");
         }
 
-        String errorCode() {
+        public String errorCode() {
             return body.path("error").path("code").asText();
         }
     }
@@ -58,7 +57,7 @@ final class TestKafka implements AutoCloseable {
     private final Map<String, List<Event>> received = new HashMap<>();
     private final List<Event> all = new ArrayList<>();
 
-    TestKafka(String bootstrapServers) {
+    public TestKafka(String bootstrapServers) {
         Properties p = new Properties();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
@@ -72,7 +71,7 @@ final class TestKafka implements AutoCloseable {
         events.seekToBeginning(partitions);
     }
 
-    static <V> KafkaConsumer<String, V> consumer(String bootstrapServers, Class<?> valueDeserializer) {
+    public static <V> KafkaConsumer<String, V> consumer(String bootstrapServers, Class<?> valueDeserializer) {
         Properties c = new Properties();
         c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         c.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
@@ -83,21 +82,21 @@ final class TestKafka implements AutoCloseable {
         return new KafkaConsumer<>(c);
     }
 
-    void send(String key, String json) {
+    public void send(String key, String json) {
         send(key, json.getBytes(StandardCharsets.UTF_8));
     }
 
-    void send(String key, byte[] value) {
+    public void send(String key, byte[] value) {
         sendAt(key, value);
     }
 
     /** Sends a record and returns its offset. */
-    long sendAt(String key, byte[] value) {
+    public long sendAt(String key, byte[] value) {
         return sendTo(WorkerTestConfig.REQUESTS, key, value);
     }
 
     /** Sends a request record with these headers (a producer's {@code traceparent}, say). */
-    void send(String key, String json, Map<String, String> headers) {
+    public void send(String key, String json, Map<String, String> headers) {
         ProducerRecord<String, byte[]> record = new ProducerRecord<>(WorkerTestConfig.REQUESTS, key,
                 json.getBytes(StandardCharsets.UTF_8));
         headers.forEach((name, value) -> record.headers().add(name, value.getBytes(StandardCharsets.UTF_8)));
@@ -109,7 +108,7 @@ final class TestKafka implements AutoCloseable {
     }
 
     /** Sends a record to another requests topic and returns its offset. */
-    long sendTo(String topic, String key, byte[] value) {
+    public long sendTo(String topic, String key, byte[] value) {
         try {
             return producer.send(new ProducerRecord<>(topic, key, value)).get(30, TimeUnit.SECONDS).offset();
         } catch (Exception e) {
@@ -118,12 +117,12 @@ final class TestKafka implements AutoCloseable {
     }
 
     /** Every event received so far, in order. */
-    List<Event> all() {
+    public List<Event> all() {
         return List.copyOf(all);
     }
 
     /** Waits until every id has at least {@code n} events; returns the latest of each. */
-    Map<String, Event> await(Collection<String> ids, int n) {
+    public Map<String, Event> await(Collection<String> ids, int n) {
         long deadline = System.nanoTime() + WAIT.toNanos();
         while (ids.stream().anyMatch(id -> received.getOrDefault(id, List.of()).size() < n)) {
             if (System.nanoTime() > deadline) {
@@ -140,16 +139,16 @@ final class TestKafka implements AutoCloseable {
         return latest;
     }
 
-    Event await(String id) {
+    public Event await(String id) {
         return await(List.of(id), 1).get(id);
     }
 
-    Event awaitNth(String id, int n) {
+    public Event awaitNth(String id, int n) {
         return await(List.of(id), n).get(id);
     }
 
     /** The sum of every series of {@code name} in a Prometheus text page at {@code metrics} (0 when absent). */
-    static double metric(java.net.URL metrics, String name) throws Exception {
+    public static double metric(java.net.URL metrics, String name) throws Exception {
         String text = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(metrics.toURI())
                 .build(), java.net.http.HttpResponse.BodyHandlers.ofString()).body();
         java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^" + java.util.regex.Pattern.quote(name)
@@ -162,23 +161,23 @@ final class TestKafka implements AutoCloseable {
     }
 
     /** Sends a control record (a cancel, or anything else) keyed by {@code key}. */
-    void sendControl(String key, byte[] value) {
+    public void sendControl(String key, byte[] value) {
         sendTo(WorkerTestConfig.CONTROL, key, value);
     }
 
     /** Sends {@code {"schemaVersion":1,"action":"cancel","requestId":id}}; returns when Kafka acknowledged it. */
-    void cancel(String id) {
+    public void cancel(String id) {
         sendControl(id, JSON.createObjectNode().put("schemaVersion", 1).put("action", "cancel").put("requestId", id)
                 .toString().getBytes(StandardCharsets.UTF_8));
     }
 
     /** Waits for the terminal event of {@code id} (COMPLETED, FAILED or CANCELED) and returns it. */
-    Event awaitTerminal(String id) {
+    public Event awaitTerminal(String id) {
         return awaitTerminal(id, WAIT);
     }
 
     /** As {@link #awaitTerminal(String)}, waiting up to {@code wait} (a long run on a busy machine). */
-    Event awaitTerminal(String id, Duration wait) {
+    public Event awaitTerminal(String id, Duration wait) {
         long deadline = System.nanoTime() + wait.toNanos();
         while (true) {
             for (Event e : received.getOrDefault(id, List.of())) {
@@ -194,7 +193,7 @@ final class TestKafka implements AutoCloseable {
     }
 
     /** Waits for the first event of {@code id} with {@code status} and returns it. */
-    Event awaitStatus(String id, String status) {
+    public Event awaitStatus(String id, String status) {
         long deadline = System.nanoTime() + WAIT.toNanos();
         while (true) {
             for (Event e : received.getOrDefault(id, List.of())) {
@@ -210,7 +209,7 @@ final class TestKafka implements AutoCloseable {
     }
 
     /** One poll of the events topic (blocks in the client up to 200 ms, until records arrive): paces wait loops. */
-    void poll() {
+    public void poll() {
         for (ConsumerRecord<String, String> r : events.poll(Duration.ofMillis(200))) {
             Event e = event(r);
             received.computeIfAbsent(r.key(), k -> new ArrayList<>()).add(e);
@@ -218,24 +217,24 @@ final class TestKafka implements AutoCloseable {
         }
     }
 
-    int eventsFor(String id) {
+    public int eventsFor(String id) {
         return received.getOrDefault(id, List.of()).size();
     }
 
     /** The events of one request received so far, in order (empty when none). */
-    List<Event> eventsOf(String id) {
+    public List<Event> eventsOf(String id) {
         return List.copyOf(received.getOrDefault(id, List.of()));
     }
 
     /** Polls until every id has an event or {@code deadline} ({@link System#nanoTime}) passes. */
-    void awaitAnswered(Collection<String> ids, long deadline) {
+    public void awaitAnswered(Collection<String> ids, long deadline) {
         while (ids.stream().anyMatch(id -> eventsFor(id) == 0) && System.nanoTime() < deadline) {
             poll();
         }
     }
 
     /** A couple of seconds more of polling, so that a duplicate answer that comes late is counted too. */
-    void pollForLateDuplicates() {
+    public void pollForLateDuplicates() {
         for (int i = 0; i < 10; i++) {
             poll();
         }
@@ -249,9 +248,9 @@ final class TestKafka implements AutoCloseable {
      * @param lost ids without any event
      * @param lastEvents the last event of each id that has one, in the order of {@code ids}
      */
-    record Delivery(int events, int duplicates, int lost, List<Event> lastEvents) {}
+    public record Delivery(int events, int duplicates, int lost, List<Event> lastEvents) {}
 
-    Delivery deliveryOf(Collection<String> ids) {
+    public Delivery deliveryOf(Collection<String> ids) {
         int events = 0;
         int duplicates = 0;
         int lost = 0;
@@ -281,7 +280,7 @@ final class TestKafka implements AutoCloseable {
         }
     }
 
-    static KafkaConsumer<String, byte[]> deadLetterReader(String bootstrapServers) {
+    public static KafkaConsumer<String, byte[]> deadLetterReader(String bootstrapServers) {
         KafkaConsumer<String, byte[]> c = consumer(bootstrapServers, ByteArrayDeserializer.class);
         List<TopicPartition> partitions = c.partitionsFor(WorkerTestConfig.DEAD_LETTERS, WAIT).stream()
                 .map(i -> new TopicPartition(i.topic(), i.partition())).toList();
