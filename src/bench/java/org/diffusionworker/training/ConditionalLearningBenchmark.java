@@ -53,7 +53,8 @@ class ConditionalLearningBenchmark {
                 LoadedModel model = ModelLoader.fromDirectory(out, Device.cpu())) {
             Evaluator evaluator = new Evaluator(classifier, test);
             NoiseSchedule schedule = new NoiseSchedule(200, 1e-4, 0.02);
-            SampleSource source = (setting, labels, seed) -> {
+            // Evaluator asks for a setting's images in one call (first 0), as PreviewSampler seeds them.
+            SampleSource source = (setting, labels, seed, first) -> {
                 float[] contexts = new float[labels.length * 3];
                 for (int i = 0; i < labels.length; i++) {
                     contexts[i * 3 + labels[i]] = 1f;
