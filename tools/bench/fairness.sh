@@ -31,7 +31,9 @@ one_run() { # name app mode jvm-options
   port=$DEMO_PORT
   ta=(); tb=(); th=()
   if [ "$mode" = fair ]; then ta=(--tenants a=1); tb=(--tenants b=1); th=(--tenants a=1 --priorities high=1); fi
-  lg() { java -jar "$loadgen_app/quarkus-run.jar" loadgen --bootstrap-servers "127.0.0.1:$port" --timeout 10m \
+  # The loadgens stand for producers on other machines: C1 only and one compiler thread, as S3Proxy runs, so that
+  # their JIT takes little of the worker's two cores.
+  lg() { java -XX:TieredStopAtLevel=1 -XX:CICompilerCount=1 -XX:+UseSerialGC -jar "$loadgen_app/quarkus-run.jar" loadgen --bootstrap-servers "127.0.0.1:$port" --timeout 10m \
       --samplers ddim=1 --steps 25 "$@"; }
   # The three loadgens start together and begin at one time, once their JVMs are up: their start-up (seconds of
   # both cores) is not part of the worker's load.
