@@ -78,7 +78,8 @@ class ForwardTimingBenchmark {
         }
     }
 
-    private static void pass(LoadedModel model, NDArray x, NDArray t, NDArray c) {
+    /** One forward pass, its result read back (as the samplers do), in a sub-manager closed after it. */
+    static void pass(LoadedModel model, NDArray x, NDArray t, NDArray c) {
         try (NDManager step = x.getManager().newSubManager()) {
             NDArray eps = model.predictNoise(x, t, c);
             eps.attach(step);

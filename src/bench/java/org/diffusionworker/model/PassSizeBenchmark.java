@@ -69,20 +69,12 @@ class PassSizeBenchmark {
                 oneHot[i * labels + i % labels] = 1;
             }
             NDArray c = m.create(oneHot, new Shape(rows, labels));
-            pass(model, x, times, c);
+            ForwardTimingBenchmark.pass(model, x, times, c);
             long start = System.nanoTime();
             for (int i = 0; i < passes; i++) {
-                pass(model, x, times, c);
+                ForwardTimingBenchmark.pass(model, x, times, c);
             }
             return (System.nanoTime() - start) / 1e6 / passes;
-        }
-    }
-
-    private static void pass(LoadedModel model, NDArray x, NDArray t, NDArray c) {
-        try (NDManager step = x.getManager().newSubManager()) {
-            NDArray eps = model.predictNoise(x, t, c);
-            eps.attach(step);
-            eps.toFloatArray();
         }
     }
 }

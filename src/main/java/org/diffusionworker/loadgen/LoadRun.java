@@ -177,8 +177,10 @@ public final class LoadRun {
             progress.printf(Locale.ROOT, "loadgen: connected; starting at %s (in %d ms)%n", settings.startAt(), ms);
         }
         progress.flush();
-        if (ms > 0) {
-            Thread.sleep(ms);
+        // Until the wall clock has reached it: the report's send times are wall-clock times, and a sleep rounded down
+        // to the millisecond would wake just before it.
+        for (Instant now = Instant.now(); now.isBefore(settings.startAt()); now = Instant.now()) {
+            Thread.sleep(Duration.between(now, settings.startAt()).toMillis() + 1);
         }
     }
 

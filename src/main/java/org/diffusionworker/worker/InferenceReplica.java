@@ -162,7 +162,6 @@ final class InferenceReplica implements Runnable {
             while (!running.isEmpty()) {
                 List<BatchInProgress.Member> finished;
                 long passStart = clock.getAsLong();
-                int passRows = running.rows();
                 try {
                     finished = running.step();
                 } catch (BatchStepHook.Aborted e) {
@@ -180,7 +179,7 @@ final class InferenceReplica implements Runnable {
                 if (LOG.isLoggable(Level.DEBUG)) {
                     // One line per pass: where a pass's time goes when latency surprises (rows, batches sharing it).
                     LOG.log(Level.DEBUG, String.format("Model replica %d: pass of %d image(s) in %d batch(es), %.1f ms",
-                            index, passRows, groups.size(), (end - passStart) / 1e6));
+                            index, imagesInHand, groups.size(), (end - passStart) / 1e6));
                 }
                 for (BatchInProgress.Member member : finished) {
                     Group group = groups.stream().filter(g -> g.member == member).findFirst().orElseThrow();

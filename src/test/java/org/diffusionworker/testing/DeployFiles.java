@@ -483,24 +483,18 @@ public final class DeployFiles {
 
     /** Metric names kafka-exporter documents (src/test/resources/deploy/kafka-exporter-metrics.txt). */
     public static Set<String> kafkaExporterMetrics() {
-        Set<String> names = new LinkedHashSet<>();
-        try (InputStream in = DeployFiles.class.getResourceAsStream("/deploy/kafka-exporter-metrics.txt")) {
-            for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
-                String l = line.strip();
-                if (!l.isEmpty() && !l.startsWith("#")) {
-                    names.add(l);
-                }
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return names;
+        return documentedMetrics("/deploy/kafka-exporter-metrics.txt");
     }
 
     /** Metric names kube-state-metrics documents, of those the alerts use (deploy/kube-state-metrics-metrics.txt). */
     public static Set<String> kubeStateMetrics() {
+        return documentedMetrics("/deploy/kube-state-metrics-metrics.txt");
+    }
+
+    /** The names in a test resource, one per line; blank lines and {@code #} comments left out. */
+    private static Set<String> documentedMetrics(String resource) {
         Set<String> names = new LinkedHashSet<>();
-        try (InputStream in = DeployFiles.class.getResourceAsStream("/deploy/kube-state-metrics-metrics.txt")) {
+        try (InputStream in = DeployFiles.class.getResourceAsStream(resource)) {
             for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
                 String l = line.strip();
                 if (!l.isEmpty() && !l.startsWith("#")) {

@@ -133,9 +133,9 @@ public final class ModelEvaluation {
         try (EvaluationProgress.Task task = progress.start(setting.title(), 0)) {
             SampleSource source = sources.open(task::step);
             task.maxHint(sources.stepsFor(setting, images));
-            int readBefore = sources instanceof StoredSamples stored ? stored.imagesRead() : 0;
+            int readBefore = sources.imagesRead();
             Evaluator.Row row = evaluator.score(setting, source, seed, output);
-            int read = sources instanceof StoredSamples stored ? stored.imagesRead() - readBefore : 0;
+            int read = sources.imagesRead() - readBefore;
             if (read > 0) {
                 // Part of the images came from an earlier run: the time measured here is not the setting's.
                 row = new Evaluator.Row(row.title(), row.perLabel(), row.scores(), row.frechetDistance(), Double.NaN,

@@ -11,4 +11,9 @@ public interface SampleSources {
 
     /** Denoising steps that generating {@code images} images under {@code setting} takes. */
     long stepsFor(EvaluationSetting setting, int images);
+
+    /** Images handed out so far that were read from an earlier run instead of sampled (none unless they are kept). */
+    default int imagesRead() {
+        return 0;
+    }
 }

@@ -54,7 +54,7 @@ public final class StoredSamples implements SampleSources {
         this.chunkImages = chunkImages;
     }
 
-    /** Images read from earlier runs so far. */
+    @Override
     public int imagesRead() {
         return read;
     }
@@ -73,7 +73,7 @@ public final class StoredSamples implements SampleSources {
     public SampleSource open(Runnable afterEachStep) {
         SampleSource source = inner.open(afterEachStep);
         return (setting, labels, seed, first) -> {
-            ImageBatch all = null;
+            ImageBatch firstChunk = null;
             float[] pixels = null;
             for (int from = 0; from < labels.length; from += chunkImages) {
                 int to = Math.min(labels.length, from + chunkImages);
@@ -93,12 +93,13 @@ public final class StoredSamples implements SampleSources {
                     sampled += chunk.count();
                 }
                 if (pixels == null) {
-                    all = chunk;
+                    firstChunk = chunk;
                     pixels = new float[labels.length * chunk.valuesPerImage()];
                 }
                 System.arraycopy(chunk.pixels(), 0, pixels, from * chunk.valuesPerImage(), chunk.pixels().length);
             }
-            return new ImageBatch(labels.length, all.channels(), all.height(), all.width(), pixels);
+            return new ImageBatch(labels.length, firstChunk.channels(), firstChunk.height(), firstChunk.width(),
+                    pixels);
         };
     }
 
@@ -171,11 +172,5 @@ public final class StoredSamples implements SampleSources {
         } catch (IOException e) {
             throw new UncheckedIOException("could not store generated images in " + file, e);
         }
-    }
-
-    /** For the report and the console: how many images were read and how many sampled. */
-    public String summary() {
-        return String.format(Locale.ROOT, "%d generated image(s) read from %s, %d sampled", read, directory,
-                sampled);
     }
 }
