@@ -7,6 +7,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.diffusionworker.console.EvaluationProgressBars;
+import org.diffusionworker.console.StopSignal;
 import org.diffusionworker.generation.GenerationEngine;
 import org.diffusionworker.model.DjlRuntime;
 import org.diffusionworker.model.InvalidModelException;
@@ -137,7 +139,7 @@ public class EvaluateCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         PrintWriter console = spec != null ? spec.commandLine().getOut() : new PrintWriter(System.err, true);
         try (StopSignal stop = StopSignal.install(StopSignal.GRACE)) {
-            evaluate(console, new EvaluationBars(!noProgress, stop));
+            evaluate(console, new EvaluationProgressBars(!noProgress, stop));
             return 0;
         } catch (StopSignal.Stopped e) {
             console.printf("%s; no report was written%n", e.getMessage());
