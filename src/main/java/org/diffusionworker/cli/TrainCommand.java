@@ -127,9 +127,7 @@ public class TrainCommand implements Callable<Integer> {
                 return StopSignal.STOPPED;
             }
         }
-        out.printf(Locale.ROOT, "trained %s: %d epochs, final loss %.5f, %.1f images/s, %.0f s wall; model in %s%n",
-                result.card().name(), result.epochs().size(), result.finalLoss(), result.imagesPerSecond(),
-                result.wallSeconds(), result.output());
+        out.println(result.summary());
         out.flush();
         return 0;
     }
