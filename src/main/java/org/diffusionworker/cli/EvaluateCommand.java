@@ -139,12 +139,15 @@ public class EvaluateCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         PrintWriter console = spec != null ? spec.commandLine().getOut() : new PrintWriter(System.err, true);
         try (StopSignal stop = StopSignal.install(StopSignal.GRACE)) {
-            evaluate(console, new EvaluationProgressBars(!noProgress, stop));
-            return 0;
-        } catch (StopSignal.Stopped e) {
-            console.printf("%s; no report was written%n", e.getMessage());
-            console.flush();
-            return StopSignal.STOPPED;
+            try {
+                evaluate(console, new EvaluationProgressBars(!noProgress, stop));
+                return 0;
+            } catch (StopSignal.Stopped e) {
+                // Said while the exit is still held: once the signal is closed the JVM may halt at any moment.
+                console.printf("%s; no report was written%n", e.getMessage());
+                console.flush();
+                return StopSignal.STOPPED;
+            }
         }
     }
 
