@@ -18,10 +18,10 @@ import org.junit.jupiter.api.Test;
  * The house's package rules: packages mirror the path of a request and imports point one way
  * (app, the application shell -> messaging, the Kafka adapter -> worker -> generation -> diffusion,
  * model; imaging, storage, training, cli and
- * embedded beside them; the engines of two commands, loadgen and benchmark, below cli only, loadgen on the worker's
- * client side (client); inside training: trainer -> evaluation -> data). The one place these rules
- * are written. Plain {@code @Test}s: ArchUnit's own JUnit engine finds no tests under the JUnit 6
- * platform that Quarkus 3.33 brings.
+ * embedded beside them; the engines of two commands, loadgen and benchmark, and the long commands' progress bars
+ * and stop signal (console) below cli only, loadgen on the worker's client side (client); inside training:
+ * trainer -> evaluation -> data). The one place these rules are written. Plain {@code @Test}s: ArchUnit's own
+ * JUnit engine finds no tests under the JUnit 6 platform that Quarkus 3.33 brings.
  */
 class ArchitectureTest {
 
@@ -252,6 +252,18 @@ class ArchitectureTest {
         noClasses().that().resideInAPackage(pkg("benchmark")).should().dependOnClassesThat()
                 .resideInAnyPackage(pkg("loadgen"), pkg("cli"), pkg("client"), pkg("worker"), pkg("messaging"),
                         pkg("app"), pkg("storage"), pkg("embedded"), "org.apache.kafka..", "picocli..")
+                .check(CLASSES);
+    }
+
+    @Test
+    void theConsoleShowsProgressForTheCommandLineOnly() {
+        // Progress bars and the stop signal of the long commands; the listeners they implement come from below.
+        noClasses().that().resideInAPackage(pkg("console")).should().dependOnClassesThat()
+                .resideInAnyPackage(pkg("cli"), pkg("worker"), pkg("messaging"), pkg("app"), pkg("storage"),
+                        pkg("loadgen"), pkg("benchmark"), pkg("client"), pkg("embedded"), "picocli..")
+                .check(CLASSES);
+        noClasses().that().resideOutsideOfPackages(pkg("cli"), pkg("console")).should().dependOnClassesThat()
+                .resideInAPackage(pkg("console"))
                 .check(CLASSES);
     }
 

@@ -73,31 +73,11 @@ public final class BenchmarkRun {
     }
 
     private final Settings settings;
-    private final List<String> cases;
-    private final List<Integer> batches;
-    private final int ddpmSteps;
-    private final int repeats;
-    private final List<String> configs;
-    private final List<String> trainingPrecisions;
-    private final int trainingBatch;
-    private final int trainingSteps;
-    private final boolean noReference;
-    private final Path outFile;
     private final PrintWriter out;
     private final PrintWriter err;
 
     public BenchmarkRun(Settings settings, PrintWriter out, PrintWriter err) {
         this.settings = settings;
-        this.cases = settings.cases();
-        this.batches = settings.batches();
-        this.ddpmSteps = settings.ddpmSteps();
-        this.repeats = settings.repeats();
-        this.configs = settings.configs();
-        this.trainingPrecisions = settings.trainingPrecisions();
-        this.trainingBatch = settings.trainingBatch();
-        this.trainingSteps = settings.trainingSteps();
-        this.noReference = settings.noReference();
-        this.outFile = settings.outFile();
         this.out = out;
         this.err = err;
     }
@@ -113,24 +93,24 @@ public final class BenchmarkRun {
     /** Runs every case asked for, printing the report as it is made, and writes it to the file asked for. */
     public void run() throws IOException, InterruptedException {
         bf16NotTimed = bf16Skipped(settings.bf16(), CpuFeatures.usableBf16Flags());
-        ReferenceProcess reference = !noReference && ReferenceProcess.available()
+        ReferenceProcess reference = !settings.noReference() && ReferenceProcess.available()
                 ? new ReferenceProcess(settings.referenceScript(), settings.threads()) : null;
         MarkdownReport report = new MarkdownReport(out);
         Set<ModelSpec> models = new LinkedHashSet<>();
-        if (cases.contains("sampling")) {
-            configs.forEach(c -> models.add(spec(c)));
+        if (settings.cases().contains("sampling")) {
+            settings.configs().forEach(c -> models.add(spec(c)));
         }
-        if (cases.contains("training")) {
+        if (settings.cases().contains("training")) {
             models.add(spec(TRAINING_CONFIG));
         }
         progress("exporting the weights through the reference ...");
         try (BenchmarkWeights weights = BenchmarkWeights.export(reference, models)) {
             progress("measuring the fp32 ceiling ...");
             header(report, reference, weights, Fp32Ceiling.measure(CEILING_RUNS));
-            if (cases.contains("sampling")) {
+            if (settings.cases().contains("sampling")) {
                 sampling(report, reference, weights);
             }
-            if (cases.contains("training")) {
+            if (settings.cases().contains("training")) {
                 training(report, reference, weights);
             }
         }
@@ -140,8 +120,8 @@ public final class BenchmarkRun {
         report.line("Finished %s, load average %.2f; fp32 ceiling at the end: matmul %s, convolution %s GFLOP/s.",
                 Instant.now().truncatedTo(ChronoUnit.SECONDS), loadAverage(), after.matmul().format(1),
                 after.convolution().format(1));
-        if (outFile != null) {
-            report.writeTo(outFile);
+        if (settings.outFile() != null) {
+            report.writeTo(settings.outFile());
         }
     }
 
@@ -171,7 +151,7 @@ public final class BenchmarkRun {
                 + " in turn, %d times;"
                 + " cells are the median"
                 + " (min-max) of the %d repeats, ratios the median (min-max) of the ratios of repeats run side by side.",
-                repeats, repeats);
+                settings.repeats(), settings.repeats());
         report.line("");
         report.line("- Java: DJL %s, %s engine %s, CPU, %d intra-op thread(s); Java %s.", ai.djl.engine.Engine.getDjlVersion(),
                 DjlRuntime.engine().getEngineName(), DjlRuntime.engine().getVersion(), javaThreads,
@@ -202,7 +182,7 @@ public final class BenchmarkRun {
                     bf16NotTimed.map(why -> "not timed (" + why + ")").orElse("timed"));
         } else {
             report.line("- PyTorch reference: skipped (%s); no TorchScript columns without its export. Java weights:"
-                    + " the project's seeded initialisation.", noReference ? "--no-reference" : "/usr/bin/python3 has no torch");
+                    + " the project's seeded initialisation.", settings.noReference() ? "--no-reference" : "/usr/bin/python3 has no torch");
         }
         report.line("- fp32 ceiling through the same engine at the start (median (min-max) of %d): matmul %dx%d %s GFLOP/s;"
                 + " 3x3 convolution %d->%d channels, %dx%d, batch %d: %s GFLOP/s.", CEILING_RUNS, Fp32Ceiling.MATRIX,
@@ -218,7 +198,7 @@ public final class BenchmarkRun {
         report.line("## Sampling");
         report.line("");
         BenchmarkTables.samplingHeader(report);
-        for (String config : configs) {
+        for (String config : settings.configs()) {
             ModelSpec model = spec(config);
             long flopsPerCall = NetworkFlops.forwardPerImage(model.config());
             try (GenerationEngine blocks = new GenerationEngine(weights.blocks(model));
@@ -238,14 +218,14 @@ public final class BenchmarkRun {
                 bf16Timer.ifPresent(SamplingTimer::warmUp);
                 // The reference process runs DDIM and DDPM; the solvers' steps cost what DDIM's do (one network call).
                 for (SamplerKind kind : List.of(SamplerKind.DDPM, SamplerKind.DDIM)) {
-                    int timed = kind == SamplerKind.DDIM ? SamplingTimer.DDIM_STEPS : ddpmSteps;
-                    for (int batch : batches) {
+                    int timed = kind == SamplerKind.DDIM ? SamplingTimer.DDIM_STEPS : settings.ddpmSteps();
+                    for (int batch : settings.batches()) {
                         List<Double> java = new ArrayList<>();
                         List<Double> ts = new ArrayList<>();
                         List<Double> packed = new ArrayList<>();
                         List<Double> bf16 = new ArrayList<>();
                         List<Double> torch = new ArrayList<>();
-                        for (int r = 0; r < repeats; r++) {
+                        for (int r = 0; r < settings.repeats(); r++) {
                             java.add(javaTimer.imagesPerSecond(kind, batch, timed));
                             if (scriptTimer.isPresent()) {
                                 ts.add(scriptTimer.get().imagesPerSecond(kind, batch, timed));
@@ -263,7 +243,8 @@ public final class BenchmarkRun {
                             }
                             progress(String.format(Locale.ROOT, "%s %s batch %d repeat %d/%d: Java %.3f, TorchScript %s,"
                                     + " packed %s, bf16 %s, PyTorch %s images/s", config, label(kind), batch, r + 1,
-                                    repeats, last(java), lastOrNa(ts), lastOrNa(packed), lastOrNa(bf16), lastOrNa(torch)));
+                                    settings.repeats(), last(java), lastOrNa(ts), lastOrNa(packed), lastOrNa(bf16),
+                                    lastOrNa(torch)));
                         }
                         BenchmarkTables.samplingRow(report, describe(model), label(kind), batch, new Spread(java),
                                 spread(ts), spread(packed), spread(bf16), spread(torch),
@@ -297,41 +278,42 @@ public final class BenchmarkRun {
         report.line("## Training");
         report.line("");
         ModelSpec model = spec(TRAINING_CONFIG);
-        List<TrainingPrecision> precisions = parsePrecisions(trainingPrecisions);
+        List<TrainingPrecision> precisions = parsePrecisions(settings.trainingPrecisions());
         Path stateDict = weights.stateDict(model).orElse(null);
         Map<TrainingPrecision, List<Double>> java = new LinkedHashMap<>();
         List<Double> torch = new ArrayList<>();
         List<TrainingStepTimer> timers = new ArrayList<>();
         try {
             for (TrainingPrecision precision : precisions) {
-                timers.add(new TrainingStepTimer(model, stateDict, trainingBatch, 0, precision));
+                timers.add(new TrainingStepTimer(model, stateDict, settings.trainingBatch(), 0, precision));
                 java.put(precision, new ArrayList<>());
             }
             progress("warming up the training step ...");
             timers.forEach(t -> t.imagesPerSecond(0, TRAINING_WARM_UP + 1));
-            for (int r = 0; r < repeats; r++) {
+            for (int r = 0; r < settings.repeats(); r++) {
                 StringBuilder line = new StringBuilder();
                 for (int i = 0; i < precisions.size(); i++) {
                     List<Double> figures = java.get(precisions.get(i));
-                    figures.add(timers.get(i).imagesPerSecond(TRAINING_WARM_UP, trainingSteps));
+                    figures.add(timers.get(i).imagesPerSecond(TRAINING_WARM_UP, settings.trainingSteps()));
                     line.append(String.format(Locale.ROOT, "Java %s %.1f, ", precisions.get(i).optionValue(),
                             last(figures)));
                 }
                 if (reference != null) {
-                    JsonNode run = reference.train(model.config(), trainingBatch, TRAINING_WARM_UP, trainingSteps);
+                    JsonNode run = reference.train(model.config(), settings.trainingBatch(), TRAINING_WARM_UP,
+                            settings.trainingSteps());
                     weights.check(model, run);
                     torch.add(run.get("images_per_s").asDouble());
                 }
                 progress(String.format(Locale.ROOT, "training batch %d repeat %d/%d: %sPyTorch fp32 %s images/s",
-                        trainingBatch, r + 1, repeats, line, lastOrNa(torch)));
+                        settings.trainingBatch(), r + 1, settings.repeats(), line, lastOrNa(torch)));
             }
         } finally {
             timers.forEach(TrainingStepTimer::close);
         }
         BenchmarkTables.trainingHeader(report);
         for (TrainingPrecision precision : precisions) {
-            BenchmarkTables.trainingRow(report, describe(model), "Adam, MSE of the noise (" + trainingSteps
-                    + " timed); Java " + precision.optionValue() + ", PyTorch fp32", trainingBatch,
+            BenchmarkTables.trainingRow(report, describe(model), "Adam, MSE of the noise (" + settings.trainingSteps()
+                    + " timed); Java " + precision.optionValue() + ", PyTorch fp32", settings.trainingBatch(),
                     new Spread(java.get(precision)), spread(torch),
                     (double) TRAINING_FLOPS_PER_FORWARD * NetworkFlops.forwardPerImage(model.config()));
         }
@@ -386,7 +368,7 @@ public final class BenchmarkRun {
     }
 
     private String label(SamplerKind kind) {
-        return kind == SamplerKind.DDIM ? "DDIM-20" : "DDPM-500 (" + ddpmSteps + " timed)";
+        return kind == SamplerKind.DDIM ? "DDIM-20" : "DDPM-500 (" + settings.ddpmSteps() + " timed)";
     }
 
     /** A generation engine when there is a model for it, closed with the try block. */

@@ -7,6 +7,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.diffusionworker.console.EvaluationProgressBars;
+import org.diffusionworker.console.StopSignal;
 import org.diffusionworker.generation.GenerationEngine;
 import org.diffusionworker.model.DjlRuntime;
 import org.diffusionworker.model.InvalidModelException;
@@ -137,12 +139,15 @@ public class EvaluateCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         PrintWriter console = spec != null ? spec.commandLine().getOut() : new PrintWriter(System.err, true);
         try (StopSignal stop = StopSignal.install(StopSignal.GRACE)) {
-            evaluate(console, new EvaluationBars(!noProgress, stop));
-            return 0;
-        } catch (StopSignal.Stopped e) {
-            console.printf("%s; no report was written%n", e.getMessage());
-            console.flush();
-            return StopSignal.STOPPED;
+            try {
+                evaluate(console, new EvaluationProgressBars(!noProgress, stop));
+                return 0;
+            } catch (StopSignal.Stopped e) {
+                // Said while the exit is still held: once the signal is closed the JVM may halt at any moment.
+                console.printf("%s; no report was written%n", e.getMessage());
+                console.flush();
+                return StopSignal.STOPPED;
+            }
         }
     }
 

@@ -4,10 +4,8 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Instant;
 import java.time.LocalDateTime;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.diffusionworker.loadgen.LoadPlan;
 import org.diffusionworker.loadgen.LoadRun;
@@ -133,8 +131,7 @@ public class LoadgenCommand implements Callable<Integer> {
         LoadPlan plan = plan();
         LoadRun.Settings settings = LoadRun.Settings.of(servers, kafka.requestsTopic, kafka.eventsTopic, group, timeout,
                 linger, startAt, Instant.now());
-        Path directory = out != null ? out : Path.of("loadgen-"
-                + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss", Locale.ROOT)));
+        Path directory = out != null ? out : LoadTest.defaultDirectory(LocalDateTime.now());
         boolean complete = LoadTest.run(plan, settings, commandLine(), directory, spec.commandLine().getOut(),
                 spec.commandLine().getErr());
         return complete ? 0 : INCOMPLETE_EXIT_CODE;
@@ -159,9 +156,7 @@ public class LoadgenCommand implements Callable<Integer> {
         if (spec.root() == spec) {
             words.add(spec.name());
         }
-        for (String a : args) {
-            words.add(a.matches("[A-Za-z0-9_./:=,@%+-]+") ? a : "'" + a.replace("'", "'\\''") + "'");
-        }
-        return String.join(" ", words);
+        words.addAll(args);
+        return LoadTest.shellLine(words);
     }
 }

@@ -41,17 +41,13 @@ public class QualityPlotCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        int dash = baseline.lastIndexOf('-');
-        if (dash < 1) {
-            throw new IllegalArgumentException("--baseline must be <sampler>-<steps>, e.g. DDIM-25, got " + baseline);
-        }
+        SamplerQuality.Baseline base = SamplerQuality.Baseline.parse(baseline);
         List<SamplerQuality.Point> points = SamplerQuality.read(reports).stream()
                 .filter(p -> perLabel == null || p.perLabel() == perLabel).toList();
         if (points.isEmpty()) {
             throw new IllegalArgumentException("no setting rows in " + reports);
         }
-        spec.commandLine().getOut().print(SamplerQuality.table(points, baseline.substring(0, dash),
-                Integer.parseInt(baseline.substring(dash + 1)), 1, 10));
+        spec.commandLine().getOut().print(SamplerQuality.table(points, base.sampler(), base.steps(), 1, 10));
         spec.commandLine().getOut().flush();
         if (out != null) {
             OutputFolders.createFor(out);

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.stream.IntStream;
+import org.diffusionworker.console.SamplingProgressBar;
 import org.diffusionworker.diffusion.ClassifierFreeGuidance;
 import org.diffusionworker.diffusion.SamplerKind;
 import org.diffusionworker.diffusion.SamplerSettings;
@@ -145,7 +146,7 @@ public class SampleCommand implements Callable<Integer> {
         ChunkedGeneration chunked = new ChunkedGeneration(engine, batchSize);
         List<ImageSlot> slots = IntStream.range(0, count).mapToObj(i -> new ImageSlot(context, seed, i)).toList();
         GeneratedImages all;
-        try (ConsoleProgress progress = new ConsoleProgress("sampling", chunked.steps(settings, count), quiet)) {
+        try (SamplingProgressBar progress = new SamplingProgressBar("sampling", chunked.steps(settings, count), quiet)) {
             all = chunked.generate(settings, cfg, every, slots, progress);
         }
         int channels = all.channels();

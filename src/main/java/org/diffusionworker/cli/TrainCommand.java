@@ -5,12 +5,14 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import org.diffusionworker.console.StopSignal;
+import org.diffusionworker.console.TrainingProgressBar;
 import org.diffusionworker.model.DjlRuntime;
 import org.diffusionworker.model.ModelSpec;
 import org.diffusionworker.training.DiffusionTrainer;
 import org.diffusionworker.training.TrainingJob;
-import org.diffusionworker.training.TrainingResult;
 import org.diffusionworker.training.TrainingPrecision;
+import org.diffusionworker.training.TrainingResult;
 import org.diffusionworker.training.TrainingSettings;
 import org.diffusionworker.training.data.DatasetSplit;
 import org.diffusionworker.training.data.ImageDataset;
@@ -125,9 +127,7 @@ public class TrainCommand implements Callable<Integer> {
                 return StopSignal.STOPPED;
             }
         }
-        out.printf(Locale.ROOT, "trained %s: %d epochs, final loss %.5f, %.1f images/s, %.0f s wall; model in %s%n",
-                result.card().name(), result.epochs().size(), result.finalLoss(), result.imagesPerSecond(),
-                result.wallSeconds(), result.output());
+        out.println(result.summary());
         out.flush();
         return 0;
     }

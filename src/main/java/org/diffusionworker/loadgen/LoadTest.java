@@ -3,6 +3,9 @@ package org.diffusionworker.loadgen;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.List;
 import java.util.Locale;
 import java.util.UUID;
 
@@ -12,7 +15,21 @@ import java.util.UUID;
  */
 public final class LoadTest {
 
+    private static final DateTimeFormatter FOLDER_TIME = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss", Locale.ROOT);
+
     private LoadTest() {}
+
+    /** Where a run's report goes when none is named: {@code loadgen-<local time to the second>}. */
+    public static Path defaultDirectory(LocalDateTime now) {
+        return Path.of("loadgen-" + now.format(FOLDER_TIME));
+    }
+
+    /** {@code words} as one line that a POSIX shell reads back as the same words: for the report to quote. */
+    public static String shellLine(List<String> words) {
+        return String.join(" ", words.stream()
+                .map(a -> a.matches("[A-Za-z0-9_./:=,@%+-]+") ? a : "'" + a.replace("'", "'\\''") + "'")
+                .toList());
+    }
 
     /**
      * @param commandLine the command line as given, quoted in the report

@@ -1,15 +1,30 @@
 package org.diffusionworker.model;
 
+import java.util.function.Function;
+
 /**
  * What the builders of the model's channel-mapping blocks share, as DJL's {@code ConvolutionBuilder} does for its
- * convolutions: the input and output channel counts, both required and checked when the block is built.
+ * convolutions: the input and output channel counts, both required, and a {@link #build} that checks them (and
+ * whatever {@link #checkOptions} adds) before it makes the block.
  *
  * @param <T> the concrete builder, returned by the setters
+ * @param <B> the block it builds
  */
-public abstract class ChannelsBuilder<T extends ChannelsBuilder<T>> {
+public abstract class ChannelsBuilder<T extends ChannelsBuilder<T, B>, B> {
 
+    private final String block;
+    private final Function<? super T, B> make;
     int inChannels;
     int outChannels;
+
+    /**
+     * @param block the block's name in messages (the seed's, such as {@code UnetDown})
+     * @param make the block's constructor, given the checked builder
+     */
+    ChannelsBuilder(String block, Function<? super T, B> make) {
+        this.block = block;
+        this.make = make;
+    }
 
     public T setInChannels(int inChannels) {
         this.inChannels = inChannels;
@@ -21,13 +36,30 @@ public abstract class ChannelsBuilder<T extends ChannelsBuilder<T>> {
         return self();
     }
 
-    protected abstract T self();
-
-    /** Throws, naming {@code block}, unless both channel counts were set to at least 1. */
-    void checkChannels(String block) {
+    /** The block, once both channel counts are at least 1 and {@link #checkOptions} passes. */
+    public B build() {
         if (inChannels < 1 || outChannels < 1) {
             throw new IllegalArgumentException(
                     block + " channels must be >= 1, got in=" + inChannels + " out=" + outChannels);
+        }
+        checkOptions();
+        return make.apply(self());
+    }
+
+    /** Throws, naming the setting, where a builder's further settings are invalid; nothing to check by default. */
+    void checkOptions() {}
+
+    @SuppressWarnings("unchecked")
+    private T self() {
+        // Every subclass names itself as T (it is final), so this is a T.
+        return (T) this;
+    }
+
+    /** The builder of a block that needs nothing but its two channel counts. */
+    public static final class ChannelsOnly<B> extends ChannelsBuilder<ChannelsOnly<B>, B> {
+
+        ChannelsOnly(String block, Function<? super ChannelsOnly<B>, B> make) {
+            super(block, make);
         }
     }
 }

@@ -33,16 +33,8 @@ public final class GroupNormBlock extends AbstractBlock {
         this.groups = builder.groups;
         this.channels = builder.channels;
         this.epsilon = builder.epsilon;
-        this.weight = addParameter(Parameter.builder()
-                .setName("weight")
-                .setType(Parameter.Type.GAMMA)
-                .optShape(new Shape(channels))
-                .build());
-        this.bias = addParameter(Parameter.builder()
-                .setName("bias")
-                .setType(Parameter.Type.BETA)
-                .optShape(new Shape(channels))
-                .build());
+        this.weight = addParameter(BlockParameters.of("weight", Parameter.Type.GAMMA, new Shape(channels)));
+        this.bias = addParameter(BlockParameters.of("bias", Parameter.Type.BETA, new Shape(channels)));
     }
 
     public static Builder builder() {

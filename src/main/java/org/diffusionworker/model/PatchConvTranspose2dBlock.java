@@ -32,16 +32,9 @@ public final class PatchConvTranspose2dBlock extends AbstractBlock {
         this.inChannels = builder.inChannels;
         this.outChannels = builder.outChannels;
         this.kernel = builder.kernel;
-        this.weight = addParameter(Parameter.builder()
-                .setName("weight")
-                .setType(Parameter.Type.WEIGHT)
-                .optShape(new Shape(inChannels, outChannels, kernel, kernel))
-                .build());
-        this.bias = addParameter(Parameter.builder()
-                .setName("bias")
-                .setType(Parameter.Type.BIAS)
-                .optShape(new Shape(outChannels))
-                .build());
+        this.weight = addParameter(BlockParameters.of("weight", Parameter.Type.WEIGHT,
+                new Shape(inChannels, outChannels, kernel, kernel)));
+        this.bias = addParameter(BlockParameters.of("bias", Parameter.Type.BIAS, new Shape(outChannels)));
     }
 
     public static Builder builder() {
@@ -82,13 +75,12 @@ public final class PatchConvTranspose2dBlock extends AbstractBlock {
     }
 
     /** Builds a {@link PatchConvTranspose2dBlock}; all three setters are required. */
-    public static final class Builder extends ChannelsBuilder<Builder> {
+    public static final class Builder extends ChannelsBuilder<Builder, PatchConvTranspose2dBlock> {
 
         private int kernel;
 
-        @Override
-        protected Builder self() {
-            return this;
+        private Builder() {
+            super("ConvTranspose2d", PatchConvTranspose2dBlock::new);
         }
 
         /** Kernel size, which is also the stride. */
@@ -97,12 +89,11 @@ public final class PatchConvTranspose2dBlock extends AbstractBlock {
             return this;
         }
 
-        public PatchConvTranspose2dBlock build() {
-            checkChannels("ConvTranspose2d");
+        @Override
+        void checkOptions() {
             if (kernel < 1) {
                 throw new IllegalArgumentException("ConvTranspose2d kernel (= stride) must be >= 1, got " + kernel);
             }
-            return new PatchConvTranspose2dBlock(this);
         }
     }
 }

@@ -55,24 +55,18 @@ public final class ResidualConvBlock extends AbstractBlock {
     }
 
     /** Builds a {@link ResidualConvBlock}: both channel counts required; the residual sum optional (off). */
-    public static final class Builder extends ChannelsBuilder<Builder> {
+    public static final class Builder extends ChannelsBuilder<Builder, ResidualConvBlock> {
 
         private boolean residual;
 
-        @Override
-        protected Builder self() {
-            return this;
+        private Builder() {
+            super("ResidualConvBlock", ResidualConvBlock::new);
         }
 
         /** The seed's {@code is_res}: add the block's input (or first output) to its output. */
         public Builder optResidual(boolean residual) {
             this.residual = residual;
             return this;
-        }
-
-        public ResidualConvBlock build() {
-            checkChannels("ResidualConvBlock");
-            return new ResidualConvBlock(this);
         }
     }
 

@@ -19,7 +19,7 @@ public final class UnetDownBlock extends AbstractBlock {
     private final ResidualConvBlock first;
     private final ResidualConvBlock second;
 
-    private UnetDownBlock(Builder builder) {
+    private UnetDownBlock(ChannelsBuilder<?, ?> builder) {
         super(VERSION);
         this.first = addChildBlock("model.0", ResidualConvBlock.builder()
                 .setInChannels(builder.inChannels).setOutChannels(builder.outChannels).build());
@@ -27,22 +27,9 @@ public final class UnetDownBlock extends AbstractBlock {
                 .setInChannels(builder.outChannels).setOutChannels(builder.outChannels).build());
     }
 
-    public static Builder builder() {
-        return new Builder();
-    }
-
     /** Builds an {@link UnetDownBlock}; both channel counts are required. */
-    public static final class Builder extends ChannelsBuilder<Builder> {
-
-        @Override
-        protected Builder self() {
-            return this;
-        }
-
-        public UnetDownBlock build() {
-            checkChannels("UnetDown");
-            return new UnetDownBlock(this);
-        }
+    public static ChannelsBuilder.ChannelsOnly<UnetDownBlock> builder() {
+        return new ChannelsBuilder.ChannelsOnly<>("UnetDown", UnetDownBlock::new);
     }
 
     @Override

@@ -21,7 +21,7 @@ public final class UnetUpBlock extends AbstractBlock {
     private final ResidualConvBlock first;
     private final ResidualConvBlock second;
 
-    private UnetUpBlock(Builder builder) {
+    private UnetUpBlock(ChannelsBuilder<?, ?> builder) {
         super(VERSION);
         int out = builder.outChannels;
         this.upsample = addChildBlock("model.0", PatchConvTranspose2dBlock.builder()
@@ -35,25 +35,12 @@ public final class UnetUpBlock extends AbstractBlock {
                 ResidualConvBlock.builder().setInChannels(out).setOutChannels(out).build());
     }
 
-    public static Builder builder() {
-        return new Builder();
-    }
-
     /**
      * Builds an {@link UnetUpBlock}; both channel counts are required, the input counting x and skip together, as the
      * seed's {@code UnetUp(in, out)}.
      */
-    public static final class Builder extends ChannelsBuilder<Builder> {
-
-        @Override
-        protected Builder self() {
-            return this;
-        }
-
-        public UnetUpBlock build() {
-            checkChannels("UnetUp");
-            return new UnetUpBlock(this);
-        }
+    public static ChannelsBuilder.ChannelsOnly<UnetUpBlock> builder() {
+        return new ChannelsBuilder.ChannelsOnly<>("UnetUp", UnetUpBlock::new);
     }
 
     @Override

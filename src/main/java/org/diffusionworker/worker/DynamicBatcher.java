@@ -9,6 +9,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 
 /**
  * The queue and its scheduler. Groups waiting images into batches the way Triton's dynamic batcher does: a batch goes
@@ -111,22 +112,12 @@ final class DynamicBatcher {
 
     /** Images waiting for a batch. */
     int queuedImages() {
-        lock.lock();
-        try {
-            return queue.images();
-        } finally {
-            lock.unlock();
-        }
+        return locked(queue::images);
     }
 
     /** Images dispatched in batches and not yet answered. */
     int admittedImages() {
-        lock.lock();
-        try {
-            return admitted.total();
-        } finally {
-            lock.unlock();
-        }
+        return locked(admitted::total);
     }
 
     /**
@@ -164,12 +155,7 @@ final class DynamicBatcher {
 
     /** The batch due at {@code nowNanos}, or null when none is (for tests that drive the clock). */
     Batch poll(long nowNanos) {
-        lock.lock();
-        try {
-            return closed ? null : pollLocked(nowNanos);
-        } finally {
-            lock.unlock();
-        }
+        return locked(() -> closed ? null : pollLocked(nowNanos));
     }
 
     /**
@@ -177,15 +163,12 @@ final class DynamicBatcher {
      * rest of a split one), for the caller to leave unanswered or fail.
      */
     List<Job> close() {
-        lock.lock();
-        try {
+        return locked(() -> {
             closed = true;
             List<Job> left = queue.remove(p -> true);
             changed.signalAll();
             return left;
-        } finally {
-            lock.unlock();
-        }
+        });
     }
 
     /**
@@ -195,40 +178,46 @@ final class DynamicBatcher {
      * closes and takers get null. Images queued again meanwhile (a retry) still go out.
      */
     List<Job> drain() {
-        lock.lock();
-        try {
+        return locked(() -> {
             draining = true;
             List<Job> notStarted = queue.remove(p -> !admitted.started(p.job));
             changed.signalAll();
             return notStarted;
-        } finally {
-            lock.unlock();
-        }
+        });
     }
 
     /** Removes every waiting image of {@code job} (after it failed in another batch). */
     void discard(Job job) {
-        lock.lock();
-        try {
-            removeQueued(job);
-        } finally {
-            lock.unlock();
-        }
+        lockedRun(() -> removeQueued(job));
     }
 
     /**
      * {@code job} ended (answered or dropped): its waiting images leave the queue and its admitted ones make room.
      */
     void finished(Job job) {
-        lock.lock();
-        try {
+        lockedRun(() -> {
             removeQueued(job);
             admitted.finished(job);
             tags.remove(job);
             changed.signalAll();
+        });
+    }
+
+    /** {@code work}'s answer, computed holding the lock. */
+    private <T> T locked(Supplier<T> work) {
+        lock.lock();
+        try {
+            return work.get();
         } finally {
             lock.unlock();
         }
+    }
+
+    private void lockedRun(Runnable work) {
+        locked(() -> {
+            work.run();
+            return null;
+        });
     }
 
     private void removeQueued(Job job) {

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The packaged application's {@code train} and {@code evaluate} stopped by SIGTERM (a pod's stop; Ctrl-C's SIGINT
- * takes the same path through the JVM's shutdown hooks) in the middle of their work. Before {@link StopSignal}, the
+ * takes the same path through the JVM's shutdown hooks) in the middle of their work. Before {@link org.diffusionworker.console.StopSignal}, the
  * JVM's exit ran libtorch's static destructors under the main thread's backward pass, and two of five stops in the
  * middle of a training step died of SIGSEGV (exit 134, an {@code hs_err} file in the working directory). Now the
  * command stops between two steps, says so, and exits cleanly; three stops at different points of a training step

@@ -2,6 +2,7 @@ package org.diffusionworker.model;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
@@ -27,6 +28,19 @@ class PrimitiveBlocksTest {
             float s = (float) Math.sqrt(5 + 1e-5);
             assertArrayEquals(new float[] {-3 / s, -1 / s, 2 * 1 / s, 2 * 3 / s, 0, 0, 10, 10}, y, 1e-5f);
         }
+    }
+
+    @Test
+    void channelBuildersRefuseMissingChannelsByBlockNameBeforeTheirOwnSettings() {
+        IllegalArgumentException down = assertThrows(IllegalArgumentException.class,
+                () -> UnetDownBlock.builder().setInChannels(4).build());
+        assertEquals("UnetDown channels must be >= 1, got in=4 out=0", down.getMessage());
+        IllegalArgumentException both = assertThrows(IllegalArgumentException.class,
+                () -> PatchConvTranspose2dBlock.builder().setOutChannels(2).build());
+        assertEquals("ConvTranspose2d channels must be >= 1, got in=0 out=2", both.getMessage());
+        IllegalArgumentException kernel = assertThrows(IllegalArgumentException.class,
+                () -> PatchConvTranspose2dBlock.builder().setInChannels(2).setOutChannels(2).build());
+        assertEquals("ConvTranspose2d kernel (= stride) must be >= 1, got 0", kernel.getMessage());
     }
 
     @Test

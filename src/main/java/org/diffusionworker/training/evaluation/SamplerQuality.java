@@ -72,6 +72,19 @@ public final class SamplerQuality {
         return new ArrayList<>(byKey.values());
     }
 
+    /** The setting the others are compared with, as the reports title it: {@code <sampler>-<steps>}, e.g. DDIM-25. */
+    public record Baseline(String sampler, int steps) {
+
+        /** {@code title} split at its last dash (a command's {@code --baseline}), checked. */
+        public static Baseline parse(String title) {
+            int dash = title.lastIndexOf('-');
+            if (dash < 1) {
+                throw new IllegalArgumentException("--baseline must be <sampler>-<steps>, e.g. DDIM-25, got " + title);
+            }
+            return new Baseline(title.substring(0, dash), Integer.parseInt(title.substring(dash + 1)));
+        }
+    }
+
     /**
      * A Markdown table of {@code points}, each beside the baseline of its weight and N ({@code baselineSampler} at
      * {@code baselineSteps}): accuracy in points and FD in percent from it, and whether both hold within

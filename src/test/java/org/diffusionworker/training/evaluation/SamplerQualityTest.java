@@ -1,6 +1,7 @@
 package org.diffusionworker.training.evaluation;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.awt.image.BufferedImage;
@@ -16,6 +17,14 @@ class SamplerQualityTest {
 
     @TempDir
     Path temp;
+
+    @Test
+    void theBaselineSplitsAtItsLastDashAndOneWithoutStepsIsRefusedByName() {
+        assertEquals(new SamplerQuality.Baseline("DPM++2M", 15), SamplerQuality.Baseline.parse("DPM++2M-15"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> SamplerQuality.Baseline.parse("DDIM"));
+        assertTrue(e.getMessage().startsWith("--baseline must be <sampler>-<steps>"), e.getMessage());
+    }
 
     @Test
     void reportRowsBecomePointsComparedWithTheBaselineOfTheirWeight() throws IOException {

@@ -1,4 +1,4 @@
-package org.diffusionworker.cli;
+package org.diffusionworker.console;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -15,7 +15,7 @@ import org.diffusionworker.training.TrainingListener;
  * epoch, a smoothed loss and images per second; one log line per epoch and checkpoint. After each batch it stops
  * the run ({@link StopSignal.Stopped}) once a signal asked for it.
  */
-class TrainingProgressBar implements TrainingListener, AutoCloseable {
+public class TrainingProgressBar implements TrainingListener, AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(TrainingProgressBar.class.getName());
     /** Weight of the newest batch in the smoothed loss and speed. */
@@ -28,7 +28,7 @@ class TrainingProgressBar implements TrainingListener, AutoCloseable {
     private double loss = Double.NaN;
     private double speed = Double.NaN;
 
-    TrainingProgressBar(boolean show, StopSignal stop) {
+    public TrainingProgressBar(boolean show, StopSignal stop) {
         this.show = show;
         this.stop = stop;
     }

@@ -1,4 +1,4 @@
-package org.diffusionworker.cli;
+package org.diffusionworker.console;
 
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
@@ -6,11 +6,11 @@ import me.tongfei.progressbar.ProgressBarStyle;
 import org.diffusionworker.generation.SamplingProgress;
 
 /** A progress bar on stderr for sampling runs; silent when {@code quiet}. */
-final class ConsoleProgress implements SamplingProgress, AutoCloseable {
+public final class SamplingProgressBar implements SamplingProgress, AutoCloseable {
 
     private final ProgressBar bar;
 
-    ConsoleProgress(String task, long total, boolean quiet) {
+    public SamplingProgressBar(String task, long total, boolean quiet) {
         this.bar = quiet ? null : new ProgressBarBuilder()
                 .setTaskName(task)
                 .setInitialMax(total)

@@ -1,4 +1,4 @@
-package org.diffusionworker.cli;
+package org.diffusionworker.console;
 
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
@@ -12,18 +12,18 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * loop then throws {@link Stopped}) and holds the exit until the loop has unwound and freed its native memory
  * ({@link #close}), for at most the grace period.
  */
-final class StopSignal implements AutoCloseable {
+public final class StopSignal implements AutoCloseable {
 
     /** How long an exit waits for the step in hand (a checkpoint being written can take seconds). */
-    static final Duration GRACE = Duration.ofSeconds(30);
+    public static final Duration GRACE = Duration.ofSeconds(30);
     /**
      * What a command returns when stopped, 130 as shells report Ctrl-C; the process's own exit status is then the
      * JVM's, 128 + the signal's number.
      */
-    static final int STOPPED = 130;
+    public static final int STOPPED = 130;
 
     /** How a loop ends once a stop was asked for; {@code where} says where it stopped. */
-    static final class Stopped extends RuntimeException {
+    public static final class Stopped extends RuntimeException {
         Stopped(String where) {
             super("stopped by a signal (Ctrl-C or SIGTERM) " + where);
         }
@@ -45,14 +45,14 @@ final class StopSignal implements AutoCloseable {
     }
 
     /** Holds a signal-initiated exit for up to {@code grace} until {@link #close}. */
-    static StopSignal install(Duration grace) {
+    public static StopSignal install(Duration grace) {
         StopSignal signal = new StopSignal(grace);
         Runtime.getRuntime().addShutdownHook(signal.hook);
         return signal;
     }
 
     /** Whether a signal asked for a stop; the loop then throws {@link Stopped} between two steps. */
-    boolean requested() {
+    public boolean requested() {
         return requested.get();
     }
 

@@ -1,4 +1,4 @@
-package org.diffusionworker.cli;
+package org.diffusionworker.console;
 
 import java.time.Duration;
 import me.tongfei.progressbar.ConsoleProgressBarConsumer;
@@ -8,7 +8,7 @@ import me.tongfei.progressbar.ProgressBarStyle;
 import org.diffusionworker.training.evaluation.EvaluationProgress;
 
 /** An evaluation's tasks as progress bars on stderr (none when {@code show} is false); each step may stop the run. */
-record EvaluationBars(boolean show, StopSignal stop) implements EvaluationProgress {
+public record EvaluationProgressBars(boolean show, StopSignal stop) implements EvaluationProgress {
 
     @Override
     public Task start(String name, long max) {
