@@ -145,8 +145,8 @@ public final class GenerationWorker implements AutoCloseable {
         storage.start();
         List<InferenceReplica> made = new ArrayList<>();
         for (int i = 0; i < engines.size(); i++) {
-            made.add(new InferenceReplica(i, engines.get(i), batcher, settings.maxBatchImages(), sampled, listener,
-                    spans, abort, clock));
+            made.add(new InferenceReplica(i, engines.get(i), batcher, settings.maxBatchImages(), settings.largestPass(),
+                    sampled, listener, spans, abort, clock));
         }
         replicas = new ReplicaThreads(made);
         replicas.start();

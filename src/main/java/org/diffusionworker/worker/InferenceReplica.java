@@ -7,11 +7,15 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.LongSupplier;
+import org.diffusionworker.diffusion.ClassifierFreeGuidance;
+import org.diffusionworker.diffusion.SamplerSettings;
 import org.diffusionworker.generation.BatchInProgress;
 import org.diffusionworker.generation.BatchPlan;
 import org.diffusionworker.generation.GeneratedImages;
 import org.diffusionworker.generation.GenerationEngine;
+import org.diffusionworker.generation.Conditioning;
 import org.diffusionworker.generation.ImageSlot;
+import org.diffusionworker.generation.SamplingProgress;
 
 /**
  * One model replica and the one thread that owns it: warms the model up, then takes batches from the batcher and
@@ -23,6 +27,13 @@ import org.diffusionworker.generation.ImageSlot;
 final class InferenceReplica implements Runnable {
 
     private static final System.Logger LOG = System.getLogger(InferenceReplica.class.getName());
+    /**
+     * Passes of the largest size run at warm-up. glibc's malloc serves a large block from a fresh mapping, and gives
+     * freed heap back to the system, until blocks that large have been freed (its thresholds follow what it has
+     * seen): until then every pass faults its tensors' pages in again, which cost up to twice a pass on the
+     * development machine (docs/performance.md, "Allocator"). A few passes at the largest size settle it.
+     */
+    private static final int PRIMING_PASSES = 3;
 
     /** Where a replica hands what is not an image: expiries and failures. */
     interface Sink {
@@ -49,13 +60,20 @@ final class InferenceReplica implements Runnable {
     private volatile Throwable died;
     private volatile int imagesInHand;
     private final int maxBatchImages;
+    private final int largestPassRows;
     private volatile long fullBatchStepNanos;
 
-    InferenceReplica(int index, GenerationEngine engine, DynamicBatcher batcher, int maxBatchImages, Sink sink,
-            WorkerListener listener, StageSpans spans, AtomicBoolean abort, LongSupplier clock) {
+    /**
+     * @param largestPassRows rows of the largest forward pass the batcher can make (max-images and overtake-images,
+     *                        twice that when guided), run at warm-up
+     */
+    InferenceReplica(int index, GenerationEngine engine, DynamicBatcher batcher, int maxBatchImages,
+            int largestPassRows, Sink sink, WorkerListener listener, StageSpans spans, AtomicBoolean abort,
+            LongSupplier clock) {
         this.spans = spans;
         this.index = index;
         this.maxBatchImages = maxBatchImages;
+        this.largestPassRows = largestPassRows;
         this.engine = engine;
         this.batcher = batcher;
         this.sink = sink;
@@ -69,12 +87,15 @@ final class InferenceReplica implements Runnable {
         try {
             long start = clock.getAsLong();
             engine.warmUp();
+            for (int i = 0; i < PRIMING_PASSES; i++) {
+                engine.generate(oneStepOf(largestPassRows), SamplingProgress.NONE);
+            }
             fullBatchStepNanos = timeOneFullBatchStep();
             warmedUp = true;
-            LOG.log(Level.INFO, String.format(
-                    "Model replica %d (%s on %s) warmed up in %d ms; one step of a full batch (%d images) takes %d ms",
-                    index, engine.spec().name(), engine.model().device(), (clock.getAsLong() - start) / 1_000_000,
-                    maxBatchImages, fullBatchStepNanos / 1_000_000));
+            LOG.log(Level.INFO, String.format("Model replica %d (%s on %s) warmed up in %d ms (%d passes of %d rows);"
+                    + " one step of a full batch (%d images) takes %d ms", index, engine.spec().name(),
+                    engine.model().device(), (clock.getAsLong() - start) / 1_000_000, PRIMING_PASSES,
+                    largestPassRows, maxBatchImages, fullBatchStepNanos / 1_000_000));
         } catch (RuntimeException | Error e) {
             died = e;
             LOG.log(Level.ERROR, String.format("Model replica %d failed to warm up", index), e);
@@ -99,22 +120,25 @@ final class InferenceReplica implements Runnable {
     }
 
     /**
-     * One denoising step at the largest batch, measured at warm-up: it also makes the first full batch of real
-     * requests as fast as the rest, and tells how long the longest batch takes.
+     * One denoising step at the largest batch, measured at warm-up: it tells how long the longest batch takes.
      */
     private long timeOneFullBatchStep() {
-        float[] none = engine.contextVector(org.diffusionworker.generation.Conditioning.unconditional());
-        List<ImageSlot> slots = new ArrayList<>(maxBatchImages);
-        for (int i = 0; i < maxBatchImages; i++) {
+        BatchPlan plan = oneStepOf(maxBatchImages);
+        // The first pass at a new batch shape pays for PyTorch's allocations; time the second.
+        engine.generate(plan, SamplingProgress.NONE);
+        long start = clock.getAsLong();
+        engine.generate(plan, SamplingProgress.NONE);
+        return clock.getAsLong() - start;
+    }
+
+    /** One unguided DDIM step of {@code rows} images: one forward pass of that many rows. */
+    private BatchPlan oneStepOf(int rows) {
+        float[] none = engine.contextVector(Conditioning.unconditional());
+        List<ImageSlot> slots = new ArrayList<>(rows);
+        for (int i = 0; i < rows; i++) {
             slots.add(new ImageSlot(none, 0, i));
         }
-        BatchPlan plan = new BatchPlan(org.diffusionworker.diffusion.SamplerSettings.ddim(1, 0),
-                new org.diffusionworker.diffusion.ClassifierFreeGuidance(0), 0, slots);
-        // The first pass at a new batch shape pays for PyTorch's allocations; time the second.
-        engine.generate(plan, org.diffusionworker.generation.SamplingProgress.NONE);
-        long start = clock.getAsLong();
-        engine.generate(plan, org.diffusionworker.generation.SamplingProgress.NONE);
-        return clock.getAsLong() - start;
+        return new BatchPlan(SamplerSettings.ddim(1, 0), new ClassifierFreeGuidance(0), 0, slots);
     }
 
 

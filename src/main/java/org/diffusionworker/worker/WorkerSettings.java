@@ -178,6 +178,14 @@ public record WorkerSettings(
                 samplingRetryBackoff, SamplerKind.DDIM, SamplerKind.DDIM, fastDdimSteps, Lifecycle.defaults(), Fairness.defaults());
     }
 
+    /**
+     * Rows of the largest forward pass the batcher can make: a batch in progress with its overtakers, twice that when
+     * guided (each image is one conditional and one unconditional row).
+     */
+    int largestPass() {
+        return 2 * (maxBatchImages + fairness.overtakeImages());
+    }
+
     /** Defaults for tests and code that builds a worker by hand (the service reads its configuration). */
     public static WorkerSettings defaults() {
         return new WorkerSettings(64, Duration.ofMillis(100), BatchingPolicy.MIXED, 256, 64, 1000, 25, 15,
