@@ -21,7 +21,8 @@ import org.junit.jupiter.api.Test;
  * so a process's first passes can fault every tensor's pages in again (docs/performance.md, "Allocator"); run it
  * with {@code GLIBC_TUNABLES}, {@code LD_PRELOAD} (jemalloc) or {@code THP_MEM_ALLOC_ENABLE=1} to compare
  * allocators. A benchmark, not a test: {@code BENCH_WARM=192x3 ./mvnw -Pbench test -Dtest=PassPageFaultBenchmark}
- * (BENCH_SIZES=64,68,72,80,88,96,64; eight passes per size, median).
+ * (BENCH_SIZES=64,68,72,80,88,96,64; eight passes per size, median; BENCH_CHUNK=64 runs a larger pass as forward
+ * calls of at most that many rows).
  */
 @Tag("benchmark")
 class PassPageFaultBenchmark {
@@ -78,8 +79,16 @@ class PassPageFaultBenchmark {
             }
             NDArray times = m.create(t);
             NDArray c = m.zeros(new Shape(rows, 10));
+            int chunk = Integer.parseInt(System.getenv().getOrDefault("BENCH_CHUNK", "0"));
             long start = System.nanoTime();
-            ForwardTimingBenchmark.pass(model, x, times, c);
+            if (chunk > 0 && rows > chunk) {
+                for (int from = 0; from < rows; from += chunk) {
+                    String range = from + ":" + Math.min(rows, from + chunk);
+                    ForwardTimingBenchmark.pass(model, x.get(range), times.get(range), c.get(range));
+                }
+            } else {
+                ForwardTimingBenchmark.pass(model, x, times, c);
+            }
             return (System.nanoTime() - start) / 1e6;
         }
     }
