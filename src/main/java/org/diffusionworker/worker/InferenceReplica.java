@@ -31,7 +31,8 @@ final class InferenceReplica implements Runnable {
      * Passes of the largest size run at warm-up. glibc's malloc serves a large block from a fresh mapping, and gives
      * freed heap back to the system, until blocks that large have been freed (its thresholds follow what it has
      * seen): until then every pass faults its tensors' pages in again, which cost up to twice a pass on the
-     * development machine (docs/performance.md, "Allocator"). A few passes at the largest size settle it.
+     * development machine (docs/performance.md, "Allocator"). A few passes at the largest size settle it, for every
+     * block up to 32 MiB (its highest threshold; larger ones are always mapped afresh).
      */
     private static final int PRIMING_PASSES = 3;
 
