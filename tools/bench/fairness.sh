@@ -12,9 +12,6 @@
 # send to last event), B's p50/p95 latency, one full batch's sampling time (the median sampling time of the flood's
 # requests sampled in one full batch, in the same run),
 # and how many flood requests not started when H was sent completed before H (outside H's own batch).
-# MODE may end in "+warm": before the scenario the worker serves a warm-up burst (WARMUP_REQUESTS, default 8, of 16
-# images, DDIM-25, tenant "w"), answered before the loadgens start, so that the run meets a worker that has served
-# traffic (its Java paths compiled, S3Proxy's too) rather than one just started.
 # Usage: tools/bench/fairness.sh ROUNDS NAME=APP_DIR:MODE[:JVM_OPTIONS]...   (from the repository root; copy the app
 # dirs first). JVM_OPTIONS go to that arm's demo, e.g. fair32=/tmp/app:fair:-Ddiffusionworker.batching.max-images=32
 set -euo pipefail
@@ -37,10 +34,6 @@ one_run() { # name app mode jvm-options
   lg() { java -XX:TieredStopAtLevel=1 -XX:CICompilerCount=1 -XX:+UseSerialGC -jar "$loadgen_app/quarkus-run.jar" loadgen --bootstrap-servers "127.0.0.1:$port" --timeout 10m \
       --samplers ddim=1 --steps 25 "$@"; }
   ta=(); tb=(); th=()
-  if [ "${mode%+warm}" != "$mode" ]; then
-    mode=${mode%+warm}
-    lg --burst "${WARMUP_REQUESTS:-8}" --counts 16=1 --seed 4 --tenants w=1 --out "$data/w" > "$data/w.txt" 2>&1
-  fi
   if [ "$mode" = fair ]; then ta=(--tenants a=1); tb=(--tenants b=1); th=(--tenants a=1 --priorities high=1); fi
   # The three loadgens start together and begin at one time, once their JVMs are up: their start-up (seconds of
   # both cores) is not part of the worker's load.

@@ -2,8 +2,8 @@ package org.diffusionworker.model;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -26,6 +26,8 @@ import org.junit.jupiter.api.Test;
  */
 @Tag("benchmark")
 class PassPageFaultBenchmark {
+
+    private static final int CHUNK = Integer.parseInt(System.getenv().getOrDefault("BENCH_CHUNK", "0"));
 
     @Test
     void faultsBySize() {
@@ -72,18 +74,14 @@ class PassPageFaultBenchmark {
 
     private static double time(LoadedModel model, int rows) {
         try (NDManager m = model.manager().newSubManager()) {
-            NDArray x = m.randomNormal(new Shape(rows, 1, 28, 28));
-            float[] t = new float[rows];
-            for (int i = 0; i < rows; i++) {
-                t[i] = (i % 25 + 1) / 25f;
-            }
-            NDArray times = m.create(t);
-            NDArray c = m.zeros(new Shape(rows, 10));
-            int chunk = Integer.parseInt(System.getenv().getOrDefault("BENCH_CHUNK", "0"));
+            NDList in = PassSizeBenchmark.inputs(m, rows, model.spec().labels().size(), true);
+            NDArray x = in.get(0);
+            NDArray times = in.get(1);
+            NDArray c = in.get(2);
             long start = System.nanoTime();
-            if (chunk > 0 && rows > chunk) {
-                for (int from = 0; from < rows; from += chunk) {
-                    String range = from + ":" + Math.min(rows, from + chunk);
+            if (CHUNK > 0 && rows > CHUNK) {
+                for (int from = 0; from < rows; from += CHUNK) {
+                    String range = from + ":" + Math.min(rows, from + CHUNK);
                     ForwardTimingBenchmark.pass(model, x.get(range), times.get(range), c.get(range));
                 }
             } else {

@@ -2,6 +2,7 @@ package org.diffusionworker.model;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import java.nio.file.Path;
@@ -55,20 +56,28 @@ class PassSizeBenchmark {
         }
     }
 
+    /**
+     * A pass's inputs: {@code rows} noisy 28x28 images, their timesteps (all at one, or spread over 25 steps) and
+     * one-hot contexts over {@code labels} labels.
+     */
+    static NDList inputs(NDManager m, int rows, int labels, boolean spread) {
+        float[] t = new float[rows];
+        float[] oneHot = new float[rows * labels];
+        for (int i = 0; i < rows; i++) {
+            t[i] = spread ? (i % 25 + 1) / 25f : 0.5f;
+            oneHot[i * labels + i % labels] = 1;
+        }
+        return new NDList(m.randomNormal(new Shape(rows, 1, 28, 28)), m.create(t),
+                m.create(oneHot, new Shape(rows, labels)));
+    }
+
     /** Mean milliseconds of one pass over {@code passes} passes (after one untimed). */
     private static double time(LoadedModel model, int rows, int labels, boolean spread, int passes) {
         try (NDManager m = model.manager().newSubManager()) {
-            NDArray x = m.randomNormal(new Shape(rows, 1, 28, 28));
-            float[] t = new float[rows];
-            for (int i = 0; i < rows; i++) {
-                t[i] = spread ? (i % 25 + 1) / 25f : 0.5f;
-            }
-            NDArray times = m.create(t);
-            float[] oneHot = new float[rows * labels];
-            for (int i = 0; i < rows; i++) {
-                oneHot[i * labels + i % labels] = 1;
-            }
-            NDArray c = m.create(oneHot, new Shape(rows, labels));
+            NDList in = inputs(m, rows, labels, spread);
+            NDArray x = in.get(0);
+            NDArray times = in.get(1);
+            NDArray c = in.get(2);
             ForwardTimingBenchmark.pass(model, x, times, c);
             long start = System.nanoTime();
             for (int i = 0; i < passes; i++) {

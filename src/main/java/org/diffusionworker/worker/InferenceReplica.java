@@ -87,7 +87,7 @@ final class InferenceReplica implements Runnable {
     public void run() {
         try {
             long start = clock.getAsLong();
-            engine.warmUp();
+            // The first of them also pays for the engine's lazy initialisation.
             for (int i = 0; i < PRIMING_PASSES; i++) {
                 engine.generate(oneStepOf(largestPassRows), SamplingProgress.NONE);
             }
@@ -125,7 +125,7 @@ final class InferenceReplica implements Runnable {
      */
     private long timeOneFullBatchStep() {
         BatchPlan plan = oneStepOf(maxBatchImages);
-        // The first pass at a new batch shape pays for PyTorch's allocations; time the second.
+        // The first pass at a new batch shape pays for setting up its kernels; time the second.
         engine.generate(plan, SamplingProgress.NONE);
         long start = clock.getAsLong();
         engine.generate(plan, SamplingProgress.NONE);
