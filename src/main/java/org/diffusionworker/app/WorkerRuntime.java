@@ -73,7 +73,8 @@ public class WorkerRuntime {
         long start = System.nanoTime();
         List<GenerationEngine> engines = new ArrayList<>();
         for (int i = 0; i < config.worker().replicas(); i++) {
-            engines.add(new GenerationEngine(ModelLoader.fromDirectory(config.model().path(), device(i))));
+            engines.add(new GenerationEngine(ModelLoader.fromDirectory(config.model().path(), device(i)),
+                    config.model().maxRowsPerCall()));
         }
         store = new MinioObjectStore(storeSettings);
         WorkerMetrics metrics = new WorkerMetrics(registry);
