@@ -15,7 +15,6 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import org.diffusionworker.diffusion.SamplerKind;
-import org.diffusionworker.generation.GenerationEngine;
 import org.diffusionworker.worker.BatchingPolicy;
 import org.diffusionworker.worker.Scheduling;
 import org.hibernate.validator.constraints.time.DurationMax;
@@ -128,16 +127,6 @@ public interface WorkerConfig {
         @WithDefault("auto")
         @Pattern(regexp = "auto|cpu|gpu(:\\d+)?", message = "must be auto, cpu, gpu or gpu:N")
         String device();
-
-        /**
-         * Rows of one network call at most: a pass above it (a guided batch's two halves, a batch with images that
-         * joined it) runs as several calls. On a CPU a call of more rows maps its largest tensors afresh every step
-         * (docs/performance.md); on a GPU, larger calls may pay.
-         */
-        @WithDefault("" + GenerationEngine.DEFAULT_MAX_ROWS_PER_CALL)
-        @Min(1)
-        @Max(8192)
-        int maxRowsPerCall();
     }
 
     interface Batching {

@@ -73,8 +73,7 @@ public class WorkerRuntime {
         long start = System.nanoTime();
         List<GenerationEngine> engines = new ArrayList<>();
         for (int i = 0; i < config.worker().replicas(); i++) {
-            engines.add(new GenerationEngine(ModelLoader.fromDirectory(config.model().path(), device(i)),
-                    config.model().maxRowsPerCall()));
+            engines.add(new GenerationEngine(ModelLoader.fromDirectory(config.model().path(), device(i))));
         }
         store = new MinioObjectStore(storeSettings);
         WorkerMetrics metrics = new WorkerMetrics(registry);

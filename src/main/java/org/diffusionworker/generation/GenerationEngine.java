@@ -2,7 +2,6 @@ package org.diffusionworker.generation;
 
 import ai.djl.ndarray.NDManager;
 import java.util.List;
-import org.diffusionworker.diffusion.ChunkedDenoiser;
 import org.diffusionworker.diffusion.ClassifierFreeGuidance;
 import org.diffusionworker.diffusion.ContinuousBatch;
 import org.diffusionworker.diffusion.Denoiser;
@@ -26,23 +25,12 @@ public final class GenerationEngine implements AutoCloseable {
     private final NoiseSchedule schedule;
     private final Denoiser denoiser;
 
-    /**
-     * Rows of one network call unless told otherwise: a guided or joined pass above it runs as several calls
-     * ({@link ChunkedDenoiser} says why).
-     */
-    public static final int DEFAULT_MAX_ROWS_PER_CALL = 64;
-
     public GenerationEngine(LoadedModel model) {
-        this(model, DEFAULT_MAX_ROWS_PER_CALL);
-    }
-
-    /** @param maxRowsPerCall rows of one network call at most; a larger pass runs as several calls */
-    public GenerationEngine(LoadedModel model, int maxRowsPerCall) {
         this.model = model;
         this.spec = model.spec();
         ModelSpec.Schedule s = spec.schedule();
         this.schedule = new NoiseSchedule(s.timesteps(), s.beta1(), s.beta2());
-        this.denoiser = new ChunkedDenoiser(model::predictNoise, maxRowsPerCall);
+        this.denoiser = model::predictNoise;
     }
 
     public ModelSpec spec() {

@@ -75,19 +75,6 @@ class GenerationEngineTest {
     }
 
     @Test
-    void aPassRunAsNetworkCallsOfThreeRowsGivesThePixelsOfOneCall() {
-        List<ImageSlot> images = request(Conditioning.label("food"), 3, 5);
-        try (GenerationEngine inThrees = new GenerationEngine(
-                ModelLoader.fromStateDict(Fixtures.stateDict("rgb16"), Fixtures.spec("rgb16"), Device.cpu()), 3)) {
-            // Five guided images: passes of 10 rows, as calls of 3, 3, 3 and 1 rows.
-            float[] chunked = inThrees.generate(new BatchPlan(SamplerSettings.ddim(6, 0), new ClassifierFreeGuidance(2),
-                    0, images), SamplingProgress.NONE).pixels();
-            float[] whole = run(SamplerSettings.ddim(6, 0), 2, images).pixels();
-            assertArrayEquals(whole, chunked, 1e-4f);
-        }
-    }
-
-    @Test
     void ddimWithEtaZeroIsDeterministic() {
         List<ImageSlot> images = request(Conditioning.label("spell"), 5, 2);
         assertArrayEquals(run(SamplerSettings.ddim(5, 0), 0, images).pixels(),
