@@ -22,6 +22,7 @@ public final class DjlRuntime {
             System.setProperty(OFFLINE, "true");
         }
         OneDnnGuard.applyBeforeOneDnnRuns();
+        MallocTuning.applyBeforeTensorsAreAllocated();
     }
 
     private DjlRuntime() {}
