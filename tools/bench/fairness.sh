@@ -8,10 +8,13 @@
 # The loadgens start together and send from one time (--start-at, LOADGEN_START_MS after launch, default 15000), so
 # their JVM start-up is over before the clock starts (it used to fall in the first seconds of the flood).
 # Arms: NAME=APP_DIR:MODE, MODE "plain" (no tenant or priority named) or "fair" (tenants a and b, H high). An old build
-# as a plain arm shows the worker before the scheduler. Per run it prints: images/s over all three loadgens (first
-# send to last event), B's p50/p95 latency, one full batch's sampling time (the median sampling time of the flood's
-# requests sampled in one full batch, in the same run),
-# and how many flood requests not started when H was sent completed before H (outside H's own batch).
+# as a plain arm shows the worker before the scheduler. Per run it prints: images/s while the flood lasts (all images
+# completed from the first send until the flood's last request completed, over that time: the worker is saturated
+# then; B's 60 s of requests bound the whole run's length, so images/s over the whole run would measure the offered
+# load, not the worker), B's p50/p95 latency, one full batch's sampling time (the median sampling time of the flood's
+# requests sampled in one full batch, in the same run), and how many flood requests not started when H was sent
+# completed before H (outside H's own batch). At the end, per arm: the medians, and B's p95 over the batch time of
+# the first plain arm's run in the same round (a batch of max-images sampled alone, no request joining it).
 # Usage: tools/bench/fairness.sh ROUNDS NAME=APP_DIR:MODE[:JVM_OPTIONS]...   (from the repository root; copy the app
 # dirs first). JVM_OPTIONS go to that arm's demo, e.g. fair32=/tmp/app:fair:-Ddiffusionworker.batching.max-images=32
 set -euo pipefail
@@ -56,9 +59,9 @@ data, name, step_ms, out = sys.argv[1], sys.argv[2], float(sys.argv[3] or "nan")
 rows = {k: list(csv.DictReader(open(f"{data}/{k}/events.csv"))) for k in "abh"}
 done = [r for k in "abh" for r in rows[k] if r["status"] == "COMPLETED"]
 first = min(float(r["sent_ms"]) for k in "abh" for r in rows[k] if r["sent_ms"])
-last = max(float(r["event_ms"]) for r in done)
-images = sum(int(r["count"]) for r in done)
-ips = images / ((last - first) / 1000)
+flood_end = max(float(r["event_ms"]) for r in rows["a"] if r["status"] == "COMPLETED")
+images = sum(int(r["count"]) for r in done if float(r["event_ms"]) <= flood_end)
+ips = images / ((flood_end - first) / 1000)
 flood_last_start = max(float(r["sent_ms"]) + float(r["queued_ms"]) for r in rows["a"] if r["status"] == "COMPLETED")
 b = sorted(float(r["latency_ms"]) for r in rows["b"]
            if r["status"] == "COMPLETED" and float(r["sent_ms"]) < flood_last_start)
@@ -78,11 +81,11 @@ late = [r for r in rows["a"] if r["status"] == "COMPLETED"
         and abs(float(r["sent_ms"]) + float(r["queued_ms"]) - h_started) > 100
         and float(r["event_ms"]) < h_done]
 missing = sum(1 for k in "abh" for r in rows[k] if r["status"] != "COMPLETED")
-print(f"{name} images/s {ips:.2f} ({images} images) B p50 {b50:.0f} ms p95 {b95:.0f} ms (n {len(b)}) batch {batch_ms:.0f}"
+print(f"{name} images/s {ips:.2f} ({images} images in {(flood_end - first) / 1000:.1f} s) B p50 {b50:.0f} ms p95 {b95:.0f} ms (n {len(b)}) batch {batch_ms:.0f}"
       f" ms (n {len(one)}; warm-up {25 * step_ms:.0f} ms) B p95/batch {b95 / batch_ms:.2f} H latency {h_done - h_sent:.0f} ms flood-before-H {len(late)}"
       f" not-completed {missing}")
 with open(f"{out}/{name}.tsv", "a") as f:
-    f.write(f"{ips}\t{b95}\t{batch_ms}\t{len(late)}\t{h_done - h_sent}\n")
+    f.write(f"{ips}\t{b95}\t{batch_ms}\t{len(late)}\t{h_done - h_sent}\n")  # one line per round
 PY
 }
 for r in $(seq 1 "$rounds"); do
@@ -93,10 +96,22 @@ for r in $(seq 1 "$rounds"); do
     one_run "$name" "$app" "$mode" "$opts"
   done
 done
+plain_arm=""
 for arm in "${arms[@]}"; do
-  name=${arm%%=*}
-  sort -g "$out/$name.tsv" | awk -v n="$name" '{ips[NR]=$1; b95[NR]=$2; ratio[NR]=$2/$3; late+= $4}
-    END {m = NR % 2 ? ips[(NR+1)/2] : (ips[NR/2]+ips[NR/2+1])/2;
-      printf "%s: median %.2f images/s (range %.2f-%.2f, %d runs); B p95/batch per run:", n, m, ips[1], ips[NR], NR;
-      for (i = 1; i <= NR; i++) printf " %.2f", ratio[i]; printf "; flood requests completed before H: %d\n", late}'
+  rest=${arm#*=}; rest=${rest#*:}
+  if [ "${rest%%:*}" = plain ]; then plain_arm=${arm%%=*}; break; fi
 done
+python3 - "$out" "$plain_arm" "${arms[@]}" <<'PY'
+import statistics, sys
+out, plain, arms = sys.argv[1], sys.argv[2], [a.split("=")[0] for a in sys.argv[3:]]
+runs = {a: [[float(v) for v in line.split()] for line in open(f"{out}/{a}.tsv")] for a in arms}
+for a in arms:
+    ips = [r[0] for r in runs[a]]
+    line = (f"{a}: median {statistics.median(ips):.2f} images/s while the flood lasts (range {min(ips):.2f}-"
+            f"{max(ips):.2f}, {len(ips)} runs); B p95 / own full batch:"
+            + "".join(f" {r[1] / r[2]:.2f}" for r in runs[a]))
+    if plain:
+        line += "; B p95 / plain's batch of the round:" + "".join(
+            f" {r[1] / p[2]:.2f}" for r, p in zip(runs[a], runs[plain]))
+    print(line + f"; flood requests completed before H: {sum(int(r[3]) for r in runs[a])}")
+PY
