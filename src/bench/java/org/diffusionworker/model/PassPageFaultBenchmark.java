@@ -60,6 +60,18 @@ class PassPageFaultBenchmark {
                 System.out.printf(Locale.ROOT, "rows %3d median %6.1f ms (%.2f ms/img) first %6.1f; faults per pass %s%n",
                         s, sorted[4], sorted[4] / s, ms[0], Arrays.toString(faults));
             }
+            // What the allocator keeps: resident now (between passes) and at most, in MiB.
+            System.out.printf(Locale.ROOT, "resident %d MiB, peak %d MiB%n", status("VmRSS") >> 10, status("VmHWM") >> 10);
+        }
+    }
+
+    /** A KiB figure of /proc/self/status. */
+    private static long status(String field) {
+        try {
+            return Files.readAllLines(Path.of("/proc/self/status")).stream().filter(l -> l.startsWith(field + ":"))
+                    .mapToLong(l -> Long.parseLong(l.replaceAll("[^0-9]", ""))).findFirst().orElse(-1);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 
