@@ -61,7 +61,8 @@ class PassPageFaultBenchmark {
                         s, sorted[4], sorted[4] / s, ms[0], Arrays.toString(faults));
             }
             // What the allocator keeps: resident now (between passes) and at most, in MiB.
-            System.out.printf(Locale.ROOT, "resident %d MiB, peak %d MiB%n", status("VmRSS") >> 10, status("VmHWM") >> 10);
+            System.out.printf(Locale.ROOT, "resident %d MiB, peak %d MiB%n", status("VmRSS") >> 10,
+                    status("VmHWM") >> 10);
         }
     }
 

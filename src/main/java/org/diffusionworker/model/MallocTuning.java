@@ -69,8 +69,8 @@ public final class MallocTuning {
                     & libc.mallopt(M_TRIM_THRESHOLD, TRIM_THRESHOLD) == 1
                     & libc.mallopt(M_TOP_PAD, TOP_PAD) == 1;
             applied = ok;
-            LOG.log(System.Logger.Level.DEBUG, ok ? "glibc malloc: mmap threshold 32 MiB, trim threshold 1 GiB, top pad"
-                    + " 64 MiB" : "glibc refused a malloc threshold; left at its defaults");
+            LOG.log(System.Logger.Level.DEBUG, (ok ? "glibc malloc thresholds fixed" : "glibc refused one of the malloc"
+                    + " thresholds") + ": mmap 32 MiB, trim 1 GiB, top pad 64 MiB");
         } catch (RuntimeException | LinkageError e) {
             // Not glibc (musl, macOS): their allocators have no such thresholds to fix.
             LOG.log(System.Logger.Level.DEBUG, "no mallopt in libc (" + e + "); allocator left as it is");
