@@ -1,7 +1,5 @@
 package org.diffusionworker.model;
 
-import com.sun.jna.Library;
-import com.sun.jna.Native;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -41,10 +39,6 @@ public final class MallocTuning {
     private static volatile boolean applied;
     private static boolean done;
 
-    private interface LibC extends Library {
-        int mallopt(int param, int value);
-    }
-
     private MallocTuning() {}
 
     /** Whether this process fixed the thresholds. */
@@ -64,7 +58,7 @@ public final class MallocTuning {
             return;
         }
         try {
-            LibC libc = Native.load("c", LibC.class);
+            LibC libc = LibC.load();
             boolean ok = libc.mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD) == 1
                     & libc.mallopt(M_TRIM_THRESHOLD, TRIM_THRESHOLD) == 1
                     & libc.mallopt(M_TOP_PAD, TOP_PAD) == 1;

@@ -1,7 +1,5 @@
 package org.diffusionworker.model;
 
-import com.sun.jna.Library;
-import com.sun.jna.Native;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -28,10 +26,6 @@ public final class OneDnnGuard {
     private static volatile String applied;
     private static boolean done;
 
-    private interface LibC extends Library {
-        int setenv(String name, String value, int overwrite);
-    }
-
     private OneDnnGuard() {}
 
     /** False on Linux when the kernel knows no cache sizes of CPU 0 (elsewhere: assumed known). */
@@ -54,7 +48,7 @@ public final class OneDnnGuard {
             return;
         }
         try {
-            Native.load("c", LibC.class).setenv("ONEDNN_MAX_CPU_ISA", CAP, 0);
+            LibC.load().setenv("ONEDNN_MAX_CPU_ISA", CAP, 0);
             applied = CAP;
             LOG.log(System.Logger.Level.WARNING, "This CPU reports no cache sizes (a virtual machine hiding its cache"
                     + " topology); oneDNN computes wrong convolution gradients on its AVX-512 paths there, so it is"

@@ -28,11 +28,11 @@ final class InferenceReplica implements Runnable {
 
     private static final System.Logger LOG = System.getLogger(InferenceReplica.class.getName());
     /**
-     * Passes of the largest size run at warm-up. glibc's malloc serves a large block from a fresh mapping, and gives
-     * freed heap back to the system, until blocks that large have been freed (its thresholds follow what it has
-     * seen): until then every pass faults its tensors' pages in again, which cost up to twice a pass on the
-     * development machine (docs/performance.md, "Allocator"). A few passes at the largest size settle it, for every
-     * block up to 32 MiB (its highest threshold; larger ones are always mapped afresh).
+     * Passes of the largest size run at warm-up, before the consumer connects. The first passes of a process fault
+     * their tensors' pages in (and set up their kernels) until the heap has grown to the largest pass, which
+     * model.MallocTuning then keeps: up to twice a pass's time on the development machine, where the third pass of 192
+     * rows faulted 6,000-16,000 pages against 220,000 for the first (docs/performance.md, "Fixed thresholds at engine
+     * start").
      */
     private static final int PRIMING_PASSES = 3;
 
